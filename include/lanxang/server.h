@@ -1,0 +1,18 @@
+/* lanxang: the HTTP server (JSON API under /api/v1 and the web pages). */
+#ifndef LANXANG_SERVER_H
+#define LANXANG_SERVER_H
+
+#include "lanxang/net.h"
+
+typedef struct {
+    const char *listen;   /* "127.0.0.1:8080" (default), "0.0.0.0:80", "[::1]:8080" */
+    const char *web_dir;  /* serve web files from this folder instead of the embedded copy (development); NULL = embedded */
+    unsigned threads;     /* worker threads; 0 = one per core */
+    int quiet;            /* no access log on stderr */
+} lx_server_opts;
+
+/* Serves until SIGINT or SIGTERM, then stops cleanly and returns LX_OK. The network
+ * is only read. Prints "lanxang: serving http://HOST:PORT/" on stderr once listening. */
+lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts);
+
+#endif

@@ -1,0 +1,371 @@
+/* Timetable commands: stations, trains, timetable, feeds, check. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "view/view.h"
+
+static const char *const weekday_names[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+
+/* ---- stations ---- */
+static int run_stations(lx_cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"feed", required_argument, 0, 'f'},
+                                         {0, 0, 0, 0}};
+    int json = 0, o;
+    const char *feed = NULL;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 'j')
+            json = 1;
+        else if (o == 'f')
+            feed = optarg;
+        else
+            return cli_usage_error(&lx_cmd_stations, "unknown option");
+    }
+    if (optind < argc)
+        return cli_usage_error(&lx_cmd_stations, "unexpected '%s'", argv[optind]);
+    int rc = cli_load_net(c);
+    if (rc)
+        return rc;
+    if (feed && lx_net_feed_by_name(c->net, feed) == LX_NONE)
+        return cli_fail(LX_NOTFOUND, "no feed named '%s' (lanxang feeds lists them)", feed);
+    json_t *arr = json ? json_array() : NULL;
+    if (!json)
+        printf("%-24s %-6s %-28s %-20s %s\n", "ID", "CODE", "NAME", "TIME ZONE", "COUNTRY");
+    for (uint32_t f = 0; f < lx_net_feed_count(c->net); f++) {
+        const lx_tt *tt = lx_net_feed(c->net, f);
+        if (feed && strcmp(lx_tt_feed_name(tt), feed))
+            continue;
+        uint32_t n;
+        const lx_station *st = lx_tt_stations(tt, &n);
+        for (uint32_t s = 0; s < n; s++) {
+            if (json) {
+                json_array_append_new(arr, lx_view_station(c->net, (lx_place){f, s}));
+                continue;
+            }
+            char id[128];
+            snprintf(id, sizeof id, "%s:%s", lx_tt_feed_name(tt), st[s].id);
+            printf("%-24s %-6s ", id, st[s].code);
+            cli_pad(stdout, lx_tt_station_name(tt, s, c->lang), 28);
+            printf(" %-20s %s\n", lx_tz_name(st[s].tz), st[s].country);
+        }
+    }
+    return json ? cli_print_json(arr) : 0;
+}
+
+const lx_cmd lx_cmd_stations = {
+    "stations", run_stations, "list the stations of every loaded railway",
+    "usage: lanxang stations [--feed NAME] [--json]\n\n"
+    "Lists every station: its id (feed:stop_id), code, name, time zone and country.\n"
+    "  --feed NAME  only the stations of that feed\n"
+    "  --json       a JSON array of station objects (docs/api.md)\n"};
+
+/* ---- trains ---- */
+static void print_leg(lx_cli *c, const lx_net_leg *l, lx_date_t day)
+{
+    const lx_tt *tt = lx_net_feed(c->net, l->feed);
+    const uint32_t *stop = lx_tt_st_stop(tt);
+    const lx_station *st = lx_tt_stations(tt, NULL);
+    uint32_t a = stop[l->leg.from_pos], b = stop[l->leg.to_pos];
+    char dep[48], arr[48];
+    cli_local_time(st[a].tz, l->leg.departure, day, dep, sizeof dep);
+    cli_local_time(st[b].tz, l->leg.arrival, day, arr, sizeof arr);
+    long mins = (long)((l->leg.arrival - l->leg.departure) / 60);
+    printf("%-8s ", lx_tt_train_number(tt, l->leg.trip));
+    cli_pad(stdout, lx_tt_station_name(tt, a, c->lang), 22);
+    printf(" %-16s ", dep);
+    cli_pad(stdout, lx_tt_station_name(tt, b, c->lang), 22);
+    printf(" %-16s %ldh%02ld\n", arr, mins / 60, mins % 60);
+}
+
+/* every run of every trip of the day (at its first stop), cut at `to` when given */
+static uint32_t runs_of_day(const lx_net *net, lx_date_t day, const lx_place *to, uint32_t nto,
+                            lx_net_leg *out, uint32_t cap)
+{
+    uint32_t total = 0;
+    for (uint32_t f = 0; f < lx_net_feed_count(net); f++) {
+        const lx_tt *tt = lx_net_feed(net, f);
+        uint32_t nt;
+        const lx_trip *trips = lx_tt_trips(tt, &nt);
+        const uint32_t *stop = lx_tt_st_stop(tt);
+        for (uint32_t t = 0; t < nt; t++) {
+            if (trips[t].st_count < 2)
+                continue;
+            uint32_t end = trips[t].st_first + trips[t].st_count - 1;
+            if (nto) {
+                uint32_t p, found = LX_NONE;
+                for (p = trips[t].st_first + 1; p <= end && found == LX_NONE; p++)
+                    for (uint32_t k = 0; k < nto; k++)
+                        if (to[k].feed == f && to[k].station == stop[p])
+                            found = p;
+                if (found == LX_NONE)
+                    continue;
+                end = found;
+            }
+            lx_leg runs[16];
+            uint32_t nr = lx_tt_trip_runs(tt, t, day, runs, 16);
+            for (uint32_t r = 0; r < nr && r < 16; r++, total++) {
+                runs[r].to_pos = end;
+                runs[r].arrival = lx_tt_st_instant(tt, &runs[r], end, 0);
+                if (total < cap)
+                    out[total] = (lx_net_leg){f, runs[r]};
+            }
+        }
+    }
+    return total;
+}
+
+static int leg_cmp(const void *a, const void *b)
+{
+    const lx_net_leg *x = a, *y = b;
+    return x->leg.departure < y->leg.departure ? -1 : x->leg.departure > y->leg.departure;
+}
+
+static int run_trains(lx_cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"date", required_argument, 0, 'd'},
+                                         {"from", required_argument, 0, 'f'},
+                                         {"to", required_argument, 0, 't'},
+                                         {0, 0, 0, 0}};
+    int json = 0, o;
+    const char *date = NULL, *from = NULL, *to = NULL;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 'j')
+            json = 1;
+        else if (o == 'd')
+            date = optarg;
+        else if (o == 'f')
+            from = optarg;
+        else if (o == 't')
+            to = optarg;
+        else
+            return cli_usage_error(&lx_cmd_trains, "unknown option");
+    }
+    if (optind < argc)
+        return cli_usage_error(&lx_cmd_trains, "unexpected '%s'", argv[optind]);
+    if (!date)
+        return cli_usage_error(&lx_cmd_trains, "--date is required");
+    lx_date_t day;
+    if (!cli_parse_date(date, &day))
+        return 2;
+    int rc = cli_load_net(c);
+    if (rc)
+        return rc;
+    lx_place a[32], b[32];
+    uint32_t na = 0, nb = 0;
+    char msg[1024];
+    lx_err e;
+    if (from && (e = lx_view_resolve(c->net, from, a, 32, &na, msg, sizeof msg)))
+        return cli_fail(e, "%s", msg);
+    if (to && (e = lx_view_resolve(c->net, to, b, 32, &nb, msg, sizeof msg)))
+        return cli_fail(e, "%s", msg);
+    uint32_t n;
+    lx_net_leg *legs = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t cap = pass ? n : 0;
+        if (from && to)
+            n = lx_net_legs_between(c->net, a, na, b, nb, day, legs, cap);
+        else if (from) {
+            /* departures: every later stop is a destination */
+            n = 0;
+            for (uint32_t f = 0; f < lx_net_feed_count(c->net); f++) {
+                const lx_tt *tt = lx_net_feed(c->net, f);
+                uint32_t ids[256], k = 0;
+                for (uint32_t i = 0; i < na; i++)
+                    if (a[i].feed == f)
+                        k += lx_tt_station_group(tt, a[i].station, ids + k, 256 - k);
+                lx_leg tmp[4096];
+                uint32_t m = k ? lx_tt_departures(tt, ids, k, day, tmp, 4096) : 0;
+                for (uint32_t i = 0; i < m && i < 4096; i++, n++)
+                    if (n < cap)
+                        legs[n] = (lx_net_leg){f, tmp[i]};
+            }
+        } else
+            n = runs_of_day(c->net, day, to ? b : NULL, nb, legs, cap);
+        if (pass == 0 && !(legs = malloc((n ? n : 1) * sizeof *legs)))
+            return cli_fail(LX_NOMEM, "out of memory");
+    }
+    qsort(legs, n, sizeof *legs, leg_cmp);
+    if (json) {
+        json_t *arr = json_array();
+        for (uint32_t i = 0; i < n; i++)
+            json_array_append_new(arr, lx_view_leg(c->net, &legs[i]));
+        free(legs);
+        return cli_print_json(arr);
+    }
+    char d[11];
+    lx_date_format(day, 1, d);
+    printf("%u train%s", n, n == 1 ? "" : "s");
+    if (from)
+        printf(" from %s", lx_tt_station_name(lx_net_feed(c->net, a[0].feed), a[0].station, c->lang));
+    if (to)
+        printf(" to %s", lx_tt_station_name(lx_net_feed(c->net, b[0].feed), b[0].station, c->lang));
+    printf(" on %s %s (local times, each in its station's zone)\n", weekday_names[lx_date_weekday(day)], d);
+    if (n)
+        printf("%-8s %-22s %-16s %-22s %-16s %s\n", "TRAIN", "FROM", "DEPARTS", "TO", "ARRIVES",
+               "TIME");
+    for (uint32_t i = 0; i < n; i++)
+        print_leg(c, &legs[i], day);
+    free(legs);
+    return 0;
+}
+
+const lx_cmd lx_cmd_trains = {
+    "trains", run_trains, "list the trains of a day, between two stations or from one",
+    "usage: lanxang trains --date YYYY-MM-DD [--from STATION] [--to STATION] [--json]\n\n"
+    "Lists the trains that leave on that date (in the departure station's own time zone).\n"
+    "With --from and --to: trains from one station to the other; with only --from: its\n"
+    "departures; with only --to: trains that call there; with neither: every train of\n"
+    "the day. Times are local to each station, marked with the zone (UTC+8 in Yunnan,\n"
+    "UTC+7 in Laos). Stations by id, code or name in English, Lao or Chinese.\n"
+    "  --json  a JSON array of train objects with train, departure and arrival in\n"
+    "          ISO 8601 with offset (docs/api.md)\n\n"
+    "example: lanxang trains --date 2026-12-20 --from Vientiane --to \"Luang Prabang\"\n"};
+
+/* ---- timetable ---- */
+static int run_timetable(lx_cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"date", required_argument, 0, 'd'},
+                                         {0, 0, 0, 0}};
+    int json = 0, o;
+    const char *date = NULL;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 'j')
+            json = 1;
+        else if (o == 'd')
+            date = optarg;
+        else
+            return cli_usage_error(&lx_cmd_timetable, "unknown option");
+    }
+    if (optind + 1 != argc)
+        return cli_usage_error(&lx_cmd_timetable, "name one train");
+    if (!date)
+        return cli_usage_error(&lx_cmd_timetable, "--date is required");
+    lx_date_t day;
+    if (!cli_parse_date(date, &day))
+        return 2;
+    int rc = cli_load_net(c);
+    if (rc)
+        return rc;
+    json_t *runs;
+    char msg[512];
+    lx_err e = lx_view_train_timetable(c->net, argv[optind], day, &runs, msg, sizeof msg);
+    if (e)
+        return cli_fail(e, "%s", msg);
+    if (json)
+        return cli_print_json(runs);
+    /* text: from the same JSON, so both say the same */
+    size_t i;
+    json_t *run;
+    json_array_foreach(runs, i, run) {
+        printf("%s  %s  %s  (service date %s)\n", json_string_value(json_object_get(run, "train")),
+               json_string_value(json_object_get(run, "route")),
+               json_string_value(json_object_get(run, "agency")),
+               json_string_value(json_object_get(run, "service_date")));
+        printf("  %-26s %-12s %-12s %s\n", "STATION", "ARRIVES", "DEPARTS", "ZONE");
+        size_t k;
+        json_t *s;
+        json_array_foreach(json_object_get(run, "stops"), k, s) {
+            json_t *st = json_object_get(s, "station");
+            const char *name = json_string_value(json_object_get(json_object_get(st, "names"), c->lang));
+            const char *ar = json_string_value(json_object_get(s, "arrival"));
+            const char *de = json_string_value(json_object_get(s, "departure"));
+            const char *iso = ar ? ar : de;
+            /* "2026-12-20T08:08:00+08:00": time at 11, offset at 19 */
+            char at[12] = "", dt[12] = "";
+            if (ar)
+                snprintf(at, sizeof at, "%.5s%s", ar + 11, strncmp(ar, date, 10) ? "+1d" : "");
+            if (de)
+                snprintf(dt, sizeof dt, "%.5s%s", de + 11, strncmp(de, date, 10) ? "+1d" : "");
+            printf("  ");
+            cli_pad(stdout, name ? name : "", 26);
+            printf(" %-12s %-12s UTC%.3s (%s)\n", at, dt, iso + 19,
+                   json_string_value(json_object_get(st, "timezone")));
+        }
+    }
+    json_decref(runs);
+    return 0;
+}
+
+const lx_cmd lx_cmd_timetable = {
+    "timetable", run_timetable, "show a train's full timetable on a date",
+    "usage: lanxang timetable TRAIN --date YYYY-MM-DD [--json]\n\n"
+    "Shows every stop of the train (its public number such as D87, or its trip id) on\n"
+    "that date, with arrival and departure in each station's own time zone.\n"
+    "  --json  a JSON array with one timetable object per run (docs/api.md)\n"};
+
+/* ---- feeds ---- */
+static int run_feeds(lx_cli *c, int argc, char **argv)
+{
+    int json = argc > 1 && !strcmp(argv[1], "--json");
+    if (argc > 1 + json)
+        return cli_usage_error(&lx_cmd_feeds, "unexpected '%s'", argv[1 + json]);
+    int rc = cli_load_net(c);
+    if (rc)
+        return rc;
+    json_t *arr = json_array();
+    if (!json)
+        printf("%-16s %9s %8s %11s  %-10s %-10s\n", "FEED", "STATIONS", "TRAINS", "STOP TIMES",
+               "FROM", "UNTIL");
+    for (uint32_t f = 0; f < lx_net_feed_count(c->net); f++) {
+        const lx_tt *tt = lx_net_feed(c->net, f);
+        lx_gtfs_summary s;
+        lx_gtfs_summarize(tt, &s);
+        char a[11] = "-", b[11] = "-";
+        if (s.first_day <= s.last_day) {
+            lx_date_format(s.first_day, 1, a);
+            lx_date_format(s.last_day, 1, b);
+        }
+        if (json)
+            json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:i, s:s, s:s}", "name",
+                                                 lx_tt_feed_name(tt), "stations", (json_int_t)s.stations,
+                                                 "trains", (json_int_t)s.trips, "stop_times",
+                                                 (json_int_t)s.stop_times, "first_day", a, "last_day", b));
+        else
+            printf("%-16s %9u %8u %11u  %-10s %-10s\n", lx_tt_feed_name(tt), s.stations, s.trips,
+                   s.stop_times, a, b);
+    }
+    if (json)
+        return cli_print_json(arr);
+    json_decref(arr);
+    return 0;
+}
+
+const lx_cmd lx_cmd_feeds = {"feeds", run_feeds, "list the loaded railways (feeds)",
+                             "usage: lanxang feeds [--json]\n\n"
+                             "Lists the built-in railway and every feed imported into the data\n"
+                             "directory, with their size and the days they cover.\n"};
+
+/* ---- check ---- */
+static int run_check(lx_cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1)
+        return cli_usage_error(&lx_cmd_check, "unexpected arguments");
+    int rc = cli_load_net(c);
+    if (rc)
+        return rc;
+    int bad = 0;
+    for (uint32_t f = 0; f < lx_net_feed_count(c->net); f++) {
+        char msg[512];
+        const lx_tt *tt = lx_net_feed(c->net, f);
+        if (lx_tt_check(tt, msg, sizeof msg) != LX_OK) {
+            printf("%s: FAILED: %s\n", lx_tt_feed_name(tt), msg);
+            bad = 1;
+        } else
+            printf("%s: ok\n", lx_tt_feed_name(tt));
+    }
+    return bad ? lx_err_exit_code(LX_INTERNAL) : 0;
+}
+
+const lx_cmd lx_cmd_check = {"check", run_check, "check the invariants of every loaded timetable",
+                             "usage: lanxang check\n\n"
+                             "Checks every loaded timetable's internal consistency (stop times\n"
+                             "in order, indexes, seat layouts). Exit 70 when one fails.\n"};

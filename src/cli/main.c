@@ -1,0 +1,223 @@
+/* lanxang: the command. Global options are taken wherever they stand; the first other
+ * word names the subcommand, listed once in the table below. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "lanxang/text.h"
+
+static const lx_cmd *const commands[] = {
+    &lx_cmd_stations, &lx_cmd_trains, &lx_cmd_timetable, &lx_cmd_import, &lx_cmd_validate,
+    &lx_cmd_export,   &lx_cmd_feeds,  &lx_cmd_remove,    &lx_cmd_serve,  &lx_cmd_check,
+};
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "lanxang %s: railway timetables and ticketing (the China–Laos Railway built in)\n\n"
+            "usage: lanxang [--data DIR] [--no-builtin] [--lang en|lo|zh] COMMAND [ARGS]\n\n"
+            "commands:\n",
+            LX_VERSION);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f,
+            "\noptions:\n"
+            "  --data DIR     data directory with imported feeds (default ./lanxang-data)\n"
+            "  --no-builtin   leave out the built-in China–Laos Railway\n"
+            "  --lang LANG    language of station names: en, lo or zh (default en)\n"
+            "  --version      print the version\n\n"
+            "Stations can be named by id, code or name in any language, e.g. Vientiane,\n"
+            "万象 or ວຽງຈັນ. 'lanxang COMMAND --help' tells more. Exit codes: 0 success,\n"
+            "1 failure, 2 usage, 3 not found, 4 ambiguous name, 65 bad data, 70 internal\n"
+            "error, 74 input/output error (docs/cli.md).\n");
+}
+
+int cli_fail(lx_err e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("lanxang: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    int code = lx_err_exit_code(e);
+    return code ? code : 1;
+}
+
+int cli_usage_error(const lx_cmd *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "lanxang %s: ", cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n\n%s", cmd->usage);
+    va_end(ap);
+    return 2;
+}
+
+int cli_wants_help(const lx_cmd *cmd, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(cmd->usage, stdout);
+            return 1;
+        }
+    return 0;
+}
+
+int cli_print_json(json_t *v)
+{
+    if (!v)
+        return cli_fail(LX_NOMEM, "out of memory");
+    json_dumpf(v, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+    json_decref(v);
+    return 0;
+}
+
+void cli_local_time(const lx_tz *tz, lx_instant_t t, lx_date_t ref_day, char *buf, size_t n)
+{
+    lx_date_t day;
+    int32_t secs;
+    int32_t off = lx_tz_to_local(tz, t, &day, &secs);
+    char zone[16];
+    if (off % 3600 == 0)
+        snprintf(zone, sizeof zone, "UTC%+d", off / 3600);
+    else
+        snprintf(zone, sizeof zone, "UTC%+d:%02d", off / 3600, abs(off % 3600) / 60);
+    if (day != ref_day)
+        snprintf(buf, n, "%02d:%02d %s %+dd", secs / 3600, secs / 60 % 60, zone, day - ref_day);
+    else
+        snprintf(buf, n, "%02d:%02d %s", secs / 3600, secs / 60 % 60, zone);
+}
+
+int cli_parse_date(const char *s, lx_date_t *out)
+{
+    if (!s || lx_date_parse(s, strlen(s), 1, out) != LX_OK) {
+        fprintf(stderr, "lanxang: '%s' is not a date: use YYYY-MM-DD, e.g. 2026-12-20\n",
+                s ? s : "");
+        return 0;
+    }
+    return 1;
+}
+
+void cli_pad(FILE *f, const char *s, int width)
+{
+    int w = 0;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        i += lx_utf8_decode(s + i, n - i, &cp);
+        /* Lao combining vowels and tone marks take no column; CJK takes two */
+        if ((cp >= 0x0EB1 && cp <= 0x0EBC && cp != 0x0EB2 && cp != 0x0EB3) ||
+            (cp >= 0x0EC8 && cp <= 0x0ECD) || (cp >= 0x300 && cp <= 0x36F))
+            continue;
+        w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                               (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                               (cp >= 0xFF00 && cp <= 0xFF60)))
+                 ? 2
+                 : 1;
+    }
+    fputs(s, f);
+    for (; w < width; w++)
+        fputc(' ', f);
+}
+
+int cli_load_net(lx_cli *c)
+{
+    lx_err e = lx_net_create(&c->net);
+    if (e)
+        return cli_fail(e, "out of memory");
+    if (!c->no_builtin) {
+        lx_tt *tt;
+        if ((e = lx_builtin_load(&tt)) || (e = lx_net_add(c->net, tt)))
+            return cli_fail(e, "the built-in China–Laos Railway does not load: %s", lx_strerror(e));
+    }
+    char msg[1024];
+    lx_store *s;
+    e = lx_store_open(c->data_dir, 0, &s, msg, sizeof msg);
+    if (e == LX_NOTFOUND) {
+        if (c->data_given)
+            fprintf(stderr, "lanxang: note: %s\n", msg);
+        return 0;
+    }
+    if (e)
+        return cli_fail(e, "%s", msg);
+    e = lx_store_load(s, c->net, msg, sizeof msg);
+    lx_store_close(s);
+    if (e)
+        return cli_fail(e, "%s", msg);
+    return 0;
+}
+
+/* takes the global options out of argv, wherever they are */
+static int global_options(lx_cli *c, int *argc, char **argv)
+{
+    int k = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--data") || !strcmp(a, "--lang")) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "lanxang: %s needs a value\n", a);
+                return 2;
+            }
+            if (!strcmp(a, "--data"))
+                c->data_dir = argv[++i], c->data_given = 1;
+            else
+                c->lang = argv[++i];
+        } else if (!strncmp(a, "--data=", 7)) {
+            c->data_dir = a + 7, c->data_given = 1;
+        } else if (!strncmp(a, "--lang=", 7)) {
+            c->lang = a + 7;
+        } else if (!strcmp(a, "--no-builtin")) {
+            c->no_builtin = 1;
+        } else {
+            argv[k++] = argv[i];
+        }
+    }
+    *argc = k;
+    argv[k] = NULL;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    lx_cli c = {.data_dir = "lanxang-data", .lang = "en"};
+    int rc = global_options(&c, &argc, argv);
+    if (rc)
+        return rc;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        if (argc >= 3 && !strcmp(argv[1], "help"))
+            for (size_t i = 0; i < N_COMMANDS; i++)
+                if (!strcmp(argv[2], commands[i]->name)) {
+                    fputs(commands[i]->usage, stdout);
+                    return 0;
+                }
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("lanxang %s\n", LX_VERSION);
+        return 0;
+    }
+    if (strcmp(c.lang, "en") && strcmp(c.lang, "lo") && strcmp(c.lang, "zh")) {
+        fprintf(stderr, "lanxang: --lang takes en, lo or zh, not '%s'\n", c.lang);
+        return 2;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(argv[1], commands[i]->name)) {
+            if (cli_wants_help(commands[i], argc - 1, argv + 1))
+                return 0;
+            rc = commands[i]->run(&c, argc - 1, argv + 1);
+            lx_net_destroy(c.net);
+            return rc;
+        }
+    fprintf(stderr, "lanxang: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,263 @@
+/* lanxang's extension files, read after the standard GTFS files (their formats are
+ * in docs/gtfs-extensions.md):
+ *   lx_stations.txt      stop_id,country,km
+ *   lx_seat_layouts.txt  layout_id,coach,class,seats,letters,window_letters
+ *   lx_train_layouts.txt trip_id,layout_id
+ *   lx_fares.txt         agency_id,from_stop_id,to_stop_id,class,currency,price
+ *   lx_sales_rules.txt   agency_id,scope,open_days,close_minutes,hold_minutes,
+ *                        hold_minutes_near,near_minutes,max_passengers
+ * They are all optional: a plain GTFS feed simply has no seats or fares yet. */
+#include "load_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static lx_err load_stations_ext(loader *l)
+{
+    lx_col cols[] = {{"stop_id", 1, -1}, {"country", 0, -1}, {"km", 0, -1}};
+    lx_table t;
+    if (lx_table_open(l, &t, "lx_stations.txt", cols, 3, 0) <= 0)
+        return LX_OK;
+    while (lx_table_next(&t) > 0) {
+        if (!lx_need(&t, 0))
+            continue;
+        uint32_t s = lx_ref(&t, 0, &l->station_ids, "stops.txt", l->broken_stops);
+        double km;
+        int ok = lx_float(&t, 2, -100000, 100000, &km);
+        const char *c = lx_field(&t, 1);
+        if (lx_has(&t, 1) && !(lx_field_len(&t, 1) == 2 && isupper((unsigned char)c[0]) &&
+                               isupper((unsigned char)c[1]))) {
+            lx_notice_row(&t, LX_SEV_ERROR, "invalid_country_code", 1,
+                          "'%s' is not an ISO 3166 country code such as LA or CN", c);
+            ok = 0;
+        }
+        if (!ok || s == LX_NONE)
+            continue;
+        lx_station *st = (lx_station *)l->stations.data + s;
+        memcpy(st->country, c, lx_field_len(&t, 1) == 2 ? 3 : 1);
+        st->km = km;
+    }
+    lx_table_close(&t);
+    return LX_OK;
+}
+
+static lx_err load_layouts(loader *l)
+{
+    lx_col cols[] = {{"layout_id", 1, -1}, {"coach", 1, -1},   {"class", 1, -1},
+                     {"seats", 1, -1},     {"letters", 1, -1}, {"window_letters", 0, -1}};
+    lx_table t;
+    if (lx_table_open(l, &t, "lx_seat_layouts.txt", cols, 6, 0) <= 0)
+        return LX_OK;
+    while (lx_table_next(&t) > 0) {
+        if (!(lx_need(&t, 0) & lx_need(&t, 1) & lx_need(&t, 2) & lx_need(&t, 3) & lx_need(&t, 4)))
+            continue;
+        long coach, seats;
+        if (!(lx_int(&t, 1, 1, 99, 1, LX_SEV_ERROR, &coach) &
+              lx_int(&t, 3, 0, 500, 0, LX_SEV_ERROR, &seats)))
+            continue;
+        const char *letters = lx_field(&t, 4), *win = lx_field(&t, 5);
+        int bad = 0;
+        for (const char *p = letters; *p; p++)
+            bad |= !isupper((unsigned char)*p) || strchr(p + 1, *p) != NULL;
+        for (const char *p = win; *p; p++)
+            bad |= strchr(letters, *p) == NULL;
+        if (bad) {
+            lx_notice_row(&t, LX_SEV_ERROR, "invalid_seat_letters", 4,
+                          "letters '%s' (window '%s') must be distinct capitals, window letters "
+                          "among them", letters, win);
+            continue;
+        }
+        /* coaches of one layout must be consecutive rows of the file */
+        uint32_t li = lx_map_get(&l->layout_ids, lx_field(&t, 0), lx_field_len(&t, 0));
+        lx_layout *lay = li == UINT32_MAX ? NULL : (lx_layout *)l->layouts.data + li;
+        if (lay && lay->coach_first + lay->coach_count != l->coaches.len) {
+            lx_notice_row(&t, LX_SEV_ERROR, "layout_rows_not_together", 0,
+                          "the coaches of layout %s must be listed together", lx_field(&t, 0));
+            continue;
+        }
+        if (!lay) {
+            lay = lx_vec_push(&l->layouts);
+            if (!lay)
+                return LX_NOMEM;
+            if (!(lay->id = lx_str(&t, 0)))
+                return LX_NOMEM;
+            lay->coach_first = (uint32_t)l->coaches.len;
+            if (lx_map_put(&l->layout_ids, lay->id, (uint32_t)strlen(lay->id),
+                           (uint32_t)(l->layouts.len - 1), NULL) != LX_OK)
+                return LX_NOMEM;
+        }
+        const lx_coach *prev = (const lx_coach *)l->coaches.data + lay->coach_first;
+        for (uint32_t k = 0; k < lay->coach_count; k++)
+            if (prev[k].coach == coach)
+                lx_notice_row(&t, LX_SEV_ERROR, "duplicate_key", 1,
+                              "layout %s has coach %ld twice", lay->id, coach);
+        lx_coach *c = lx_vec_push(&l->coaches);
+        if (!c)
+            return LX_NOMEM;
+        c->coach = (uint16_t)coach;
+        c->seats = (uint16_t)seats;
+        if (!(c->cls = lx_str(&t, 2)) || !(c->letters = lx_str(&t, 4)) ||
+            !(c->window_letters = lx_str(&t, 5)))
+            return LX_NOMEM;
+        lay->coach_count++;
+        lay->seats += (uint32_t)seats;
+    }
+    lx_table_close(&t);
+    return LX_OK;
+}
+
+static lx_err load_train_layouts(loader *l)
+{
+    lx_col cols[] = {{"trip_id", 1, -1}, {"layout_id", 1, -1}};
+    lx_table t;
+    if (lx_table_open(l, &t, "lx_train_layouts.txt", cols, 2, 0) <= 0)
+        return LX_OK;
+    while (lx_table_next(&t) > 0) {
+        if (!(lx_need(&t, 0) & lx_need(&t, 1)))
+            continue;
+        uint32_t trip = lx_ref(&t, 0, &l->trip_ids, "trips.txt", l->broken_trips);
+        uint32_t lay = lx_ref(&t, 1, &l->layout_ids, "lx_seat_layouts.txt", 0);
+        if (trip == LX_NONE || lay == LX_NONE)
+            continue;
+        lx_trip *tr = (lx_trip *)l->trips.data + trip;
+        if (tr->layout != LX_NONE)
+            lx_notice_row(&t, LX_SEV_ERROR, "duplicate_key", 0, "trip %s has two layouts", tr->id);
+        tr->layout = lay;
+    }
+    lx_table_close(&t);
+    return LX_OK;
+}
+
+/* "470", "470.5", "470.50" -> minor units; refuses more decimals than the currency has */
+static int parse_price(const char *s, int digits, int64_t *out)
+{
+    int64_t whole = 0, frac = 0;
+    int fd = 0;
+    const char *p = s;
+    if (!isdigit((unsigned char)*p))
+        return 0;
+    for (; isdigit((unsigned char)*p); p++) {
+        if (whole > INT64_MAX / 100)
+            return 0;
+        whole = whole * 10 + (*p - '0');
+    }
+    if (*p == '.') {
+        for (p++; isdigit((unsigned char)*p); p++) {
+            if (++fd > digits && *p != '0')
+                return 0;
+            if (fd <= digits)
+                frac = frac * 10 + (*p - '0');
+        }
+        if (fd == 0)
+            return 0;
+    }
+    if (*p)
+        return 0;
+    for (int k = fd < digits ? fd : digits; k < digits; k++)
+        frac *= 10;
+    int64_t scale = 1;
+    for (int k = 0; k < digits; k++)
+        scale *= 10;
+    *out = whole * scale + frac;
+    return 1;
+}
+
+static lx_err load_fares(loader *l)
+{
+    lx_col cols[] = {{"agency_id", 1, -1}, {"from_stop_id", 1, -1}, {"to_stop_id", 1, -1},
+                     {"class", 1, -1},     {"currency", 1, -1},     {"price", 1, -1}};
+    lx_table t;
+    if (lx_table_open(l, &t, "lx_fares.txt", cols, 6, 0) <= 0)
+        return LX_OK;
+    while (lx_table_next(&t) > 0) {
+        int ok = 1;
+        for (int c = 0; c < 6; c++)
+            ok &= lx_need(&t, c);
+        if (!ok)
+            continue;
+        lx_fare f = {0};
+        f.agency = lx_ref(&t, 0, &l->agency_ids, "agency.txt", l->broken_agencies);
+        f.from_stop = lx_ref(&t, 1, &l->station_ids, "stops.txt", l->broken_stops);
+        f.to_stop = lx_ref(&t, 2, &l->station_ids, "stops.txt", l->broken_stops);
+        const char *cur = lx_field(&t, 4);
+        if (lx_field_len(&t, 4) != 3 || !isupper((unsigned char)cur[0]) ||
+            !isupper((unsigned char)cur[1]) || !isupper((unsigned char)cur[2])) {
+            lx_notice_row(&t, LX_SEV_ERROR, "invalid_currency", 4,
+                          "'%s' is not an ISO 4217 currency code such as LAK or CNY", cur);
+            continue;
+        }
+        memcpy(f.currency, cur, 4);
+        if (!parse_price(lx_field(&t, 5), lx_currency_digits(cur), &f.amount)) {
+            lx_notice_row(&t, LX_SEV_ERROR, "invalid_currency_amount", 5,
+                          "'%s' is not a price in %s (at most %d decimals)", lx_field(&t, 5), cur,
+                          lx_currency_digits(cur));
+            continue;
+        }
+        if (f.agency == LX_NONE || f.from_stop == LX_NONE || f.to_stop == LX_NONE)
+            continue;
+        if (!(f.cls = lx_str(&t, 3)))
+            return LX_NOMEM;
+        lx_fare *p = lx_vec_push(&l->fares);
+        if (!p)
+            return LX_NOMEM;
+        *p = f;
+    }
+    lx_table_close(&t);
+    return LX_OK;
+}
+
+static lx_err load_rules(loader *l)
+{
+    lx_col cols[] = {{"agency_id", 1, -1},     {"scope", 1, -1},        {"open_days", 1, -1},
+                     {"close_minutes", 1, -1}, {"hold_minutes", 1, -1}, {"hold_minutes_near", 0, -1},
+                     {"near_minutes", 0, -1},  {"max_passengers", 0, -1}};
+    lx_table t;
+    if (lx_table_open(l, &t, "lx_sales_rules.txt", cols, 8, 0) <= 0)
+        return LX_OK;
+    while (lx_table_next(&t) > 0) {
+        if (!(lx_need(&t, 0) & lx_need(&t, 1) & lx_need(&t, 2) & lx_need(&t, 3) & lx_need(&t, 4)))
+            continue;
+        lx_sales_rule r = {0};
+        r.agency = lx_ref(&t, 0, &l->agency_ids, "agency.txt", l->broken_agencies);
+        const char *scope = lx_field(&t, 1);
+        if (strcmp(scope, "domestic") != 0 && strcmp(scope, "cross_border") != 0) {
+            lx_notice_row(&t, LX_SEV_ERROR, "unexpected_enum_value", 1,
+                          "scope must be domestic or cross_border, not '%s'", scope);
+            continue;
+        }
+        long v[6];
+        int ok = lx_int(&t, 2, 0, 366, 0, LX_SEV_ERROR, &v[0]) &
+                 lx_int(&t, 3, 0, 1440, 0, LX_SEV_ERROR, &v[1]) &
+                 lx_int(&t, 4, 1, 1440, 30, LX_SEV_ERROR, &v[2]) &
+                 lx_int(&t, 5, 1, 1440, v[2], LX_SEV_ERROR, &v[3]) &
+                 lx_int(&t, 6, 0, 10080, 0, LX_SEV_ERROR, &v[4]) &
+                 lx_int(&t, 7, 1, 99, 5, LX_SEV_ERROR, &v[5]);
+        if (!ok || r.agency == LX_NONE)
+            continue;
+        if (!(r.scope = lx_str(&t, 1)))
+            return LX_NOMEM;
+        r.open_days = (int32_t)v[0];
+        r.close_minutes = (int32_t)v[1];
+        r.hold_minutes = (int32_t)v[2];
+        r.hold_minutes_near = (int32_t)v[3];
+        r.near_minutes = (int32_t)v[4];
+        r.max_passengers = (int32_t)v[5];
+        lx_sales_rule *p = lx_vec_push(&l->rules);
+        if (!p)
+            return LX_NOMEM;
+        *p = r;
+    }
+    lx_table_close(&t);
+    return LX_OK;
+}
+
+lx_err lx_load_extensions(loader *l)
+{
+    lx_err e;
+    if ((e = load_stations_ext(l)) || (e = load_layouts(l)) || (e = load_train_layouts(l)) ||
+        (e = load_fares(l)) || (e = load_rules(l)))
+        return e;
+    return LX_OK;
+}

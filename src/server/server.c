@@ -1,0 +1,509 @@
+/* The HTTP transport: the listening socket, libmicrohttpd, static files, the access
+ * log and the shutdown on SIGINT/SIGTERM. The JSON API itself is api.c.
+ *
+ * Threads. libmicrohttpd runs its own pool of opts->threads workers (epoll where the
+ * system has it: MHD_USE_AUTO). Every worker only reads the network and the prepared
+ * API state, so there are no locks. The calling thread blocks SIGINT and SIGTERM
+ * before the workers start (they inherit the mask) and waits for them with sigwait:
+ * no signal handler runs, so nothing async-signal-unsafe can happen in one.
+ *
+ * The socket. We bind it ourselves and hand it to libmicrohttpd
+ * (MHD_OPTION_LISTEN_SOCKET) so that a port in use or a forbidden port gets a clear
+ * message with the errno, IPv6 needs no special flag, and port 0 picks a free port
+ * whose number is printed.
+ *
+ * A request's life. The URI log callback is called once per request, before the
+ * headers are read, with the raw target (still percent-encoded, query included); it
+ * allocates the per-request record (start time, raw target) that the access handler
+ * answers from and the completion callback logs and frees.
+ */
+#include "lanxang/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/assets.h"
+#include "server_int.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define CONNECTION_LIMIT 1000
+#define CONNECTION_TIMEOUT_S 30
+#define MAX_THREADS 64
+#define MAX_FILE_SIZE (16u << 20)
+
+typedef struct {
+    lx_api *api;
+    const lx_asset *assets;
+    size_t n_assets;
+    char *web_dir;      /* realpath of opts->web_dir, or NULL for the embedded files */
+    int quiet;
+} server;
+
+/* One request, from the URI log callback to the completion callback. */
+typedef struct {
+    struct timespec start;
+    char method[16];
+    int status;         /* 0 until an answer is queued */
+    int seen;           /* the access handler was called before */
+    char target[];      /* raw request target */
+} request;
+
+/* ---- content types ---- */
+
+const char *lx_srv_mime_type(const char *path)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {"html", "text/html; charset=utf-8"},
+        {"js", "text/javascript; charset=utf-8"},
+        {"mjs", "text/javascript; charset=utf-8"},
+        {"css", "text/css; charset=utf-8"},
+        {"json", "application/json; charset=utf-8"},
+        {"svg", "image/svg+xml"},
+        {"png", "image/png"},
+        {"ico", "image/x-icon"},
+        {"webmanifest", "application/manifest+json"},
+        {"txt", "text/plain; charset=utf-8"},
+        {"woff2", "font/woff2"},
+    };
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    if (dot)
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            if (strcasecmp(dot + 1, types[i].ext) == 0)
+                return types[i].type;
+    return "application/octet-stream";
+}
+
+/* ---- answers ---- */
+
+static const char OOM_BODY[] =
+    "{\"error\":{\"code\":\"no_memory\",\"message\":\"out of memory\",\"field\":null}}";
+
+/* Queues a response made from body (len bytes). must_free: the body is malloc'ed and
+ * libmicrohttpd frees it; otherwise it is static. */
+static enum MHD_Result answer(struct MHD_Connection *c, request *rq, int status,
+                              const char *type, void *body, size_t len, int must_free,
+                              const char *allow)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        if (must_free)
+            free(body);
+        return MHD_NO;
+    }
+    int ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES &&
+             MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_YES &&
+             MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") == MHD_YES;
+    if (ok && allow)
+        ok = MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) == MHD_YES;
+    if (ok && strncmp(type, "text/html", 9) == 0)
+        ok = MHD_add_response_header(r, "Content-Security-Policy",
+                                     "default-src 'self'; img-src 'self' data:; "
+                                     "object-src 'none'; base-uri 'none'; "
+                                     "frame-ancestors 'none'") == MHD_YES &&
+             MHD_add_response_header(r, "Referrer-Policy", "no-referrer") == MHD_YES;
+    enum MHD_Result res = ok ? MHD_queue_response(c, (unsigned)status, r) : MHD_NO;
+    MHD_destroy_response(r);
+    if (res == MHD_YES && rq)
+        rq->status = status;
+    return res;
+}
+
+static enum MHD_Result answer_text(struct MHD_Connection *c, request *rq, int status,
+                                   const char *text, const char *allow)
+{
+    return answer(c, rq, status, "text/plain; charset=utf-8", (void *)text, strlen(text), 0,
+                  allow);
+}
+
+static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, request *rq,
+                                 const char *method)
+{
+    lx_srv_resp resp;
+    if (lx_api_handle(s->api, method, rq->target, &resp) != LX_OK)
+        return answer(c, rq, 500, "application/json; charset=utf-8", (void *)OOM_BODY,
+                      sizeof OOM_BODY - 1, 0, NULL);
+    return answer(c, rq, resp.status, resp.content_type, resp.body, resp.len, 1,
+                  resp.allow);
+}
+
+/* ---- static files ---- */
+
+/* Whether a decoded path (without its leading slash) is safe to look up: no ".."
+ * segment, no backslash, no control characters. */
+static int safe_path(const char *p)
+{
+    for (const char *seg = p; *seg;) {
+        size_t len = strcspn(seg, "/");
+        if (len == 2 && seg[0] == '.' && seg[1] == '.')
+            return 0;
+        seg += len;
+        if (*seg == '/')
+            seg++;
+    }
+    for (; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == '\\' || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Reads the file rel inside s->web_dir into a malloc'ed buffer. 0 on success; -1
+ * when it is missing, not a regular file or outside the folder. */
+static int read_web_file(const server *s, const char *rel, char **data, size_t *len)
+{
+    char path[PATH_MAX], real[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", s->web_dir, rel) >= (int)sizeof path)
+        return -1;
+    if (!realpath(path, real))
+        return -1;
+    size_t dl = strlen(s->web_dir);
+    if (strncmp(real, s->web_dir, dl) != 0 || real[dl] != '/')
+        return -1; /* a symbolic link leading out of the folder */
+    int fd = open(real, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    int rc = -1;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size <= MAX_FILE_SIZE) {
+        size_t n = (size_t)sb.st_size, got = 0;
+        char *buf = malloc(n ? n : 1);
+        while (buf && got < n) {
+            ssize_t k = read(fd, buf + got, n - got);
+            if (k <= 0)
+                break;
+            got += (size_t)k;
+        }
+        if (buf && got == n) {
+            *data = buf;
+            *len = n;
+            rc = 0;
+        } else {
+            free(buf);
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+static enum MHD_Result serve_static(server *s, struct MHD_Connection *c, request *rq,
+                                    const char *url, const char *method)
+{
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return answer_text(c, rq, 405, "method not allowed\n", "GET, HEAD");
+    char rel[1024];
+    const char *p = url[0] == '/' ? url + 1 : url;
+    size_t n = strlen(p);
+    int dir = n == 0 || p[n - 1] == '/';
+    if (snprintf(rel, sizeof rel, "%s%s", p, dir ? "index.html" : "") >= (int)sizeof rel ||
+        !safe_path(rel))
+        return answer_text(c, rq, 404, "not found\n", NULL);
+    const char *type = lx_srv_mime_type(rel);
+    if (s->web_dir) {
+        char *data;
+        size_t len;
+        if (read_web_file(s, rel, &data, &len) != 0)
+            return answer_text(c, rq, 404, "not found\n", NULL);
+        return answer(c, rq, 200, type, data, len, 1, NULL);
+    }
+    for (size_t i = 0; i < s->n_assets; i++)
+        if (strcmp(s->assets[i].path, rel) == 0)
+            return answer(c, rq, 200, type, (void *)s->assets[i].data, s->assets[i].len, 0,
+                          NULL);
+    return answer_text(c, rq, 404, "not found\n", NULL);
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    size_t n = strlen(uri);
+    request *rq = malloc(sizeof *rq + n + 1);
+    if (!rq)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &rq->start);
+    rq->method[0] = 0;
+    rq->status = 0;
+    rq->seen = 0;
+    memcpy(rq->target, uri, n + 1);
+    return rq;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)version;
+    (void)upload_data;
+    server *s = cls;
+    request *rq = *req_cls;
+    if (!rq)
+        return answer_text(c, NULL, 500, "out of memory\n", NULL);
+    if (rq->status || *upload_data_size) {
+        /* a request body is not read by any endpoint: drop it */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    /* Answering on the first call, before libmicrohttpd has read the (absent) body,
+     * makes it close the connection; so GET and HEAD are answered on the second call
+     * and keep their connection alive. Other methods are refused at once: their body
+     * is not worth reading, and closing that connection is fine. */
+    int bodyless = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (!rq->seen && bodyless) {
+        rq->seen = 1;
+        return MHD_YES;
+    }
+    snprintf(rq->method, sizeof rq->method, "%s", method);
+    if (lx_api_owns(rq->target))
+        return serve_api(s, c, rq, method);
+    return serve_static(s, c, rq, url, method);
+}
+
+/* Writes s to f with control bytes and quotes replaced, at most max bytes. */
+static void log_safe(FILE *f, const char *str, size_t max)
+{
+    char buf[512];
+    size_t n = 0;
+    for (; *str && n < max && n < sizeof buf - 1; str++)
+        buf[n++] = ((unsigned char)*str < 0x20 || *str == 0x7f || *str == '"') ? '?' : *str;
+    buf[n] = 0;
+    fputs(buf, f);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    (void)c;
+    (void)toe;
+    server *s = cls;
+    request *rq = *req_cls;
+    if (!rq)
+        return;
+    *req_cls = NULL;
+    if (!s->quiet && rq->status) {
+        struct timespec end;
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        long long us = (long long)(end.tv_sec - rq->start.tv_sec) * 1000000 +
+                       (end.tv_nsec - rq->start.tv_nsec) / 1000;
+        /* one fprintf of one line, so that lines of concurrent requests never mix */
+        char line[640];
+        FILE *m = fmemopen(line, sizeof line, "w");
+        if (m) {
+            log_safe(m, rq->method, 15);
+            fputc(' ', m);
+            log_safe(m, rq->target, 400);
+            fprintf(m, " %d %lldus\n", rq->status, us);
+            fclose(m);
+            line[sizeof line - 1] = 0;
+            fprintf(stderr, "lanxang: %s", line);
+        }
+    }
+    free(rq);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = 0;
+    fprintf(stderr, "lanxang: http: %s\n", msg);
+}
+
+/* ---- the listening socket ---- */
+
+/* Splits "HOST:PORT", "[v6]:PORT" or ":PORT" into host (NULL for every interface)
+ * and port. Returns 0, or -1 when the address is malformed. */
+static int split_listen(const char *spec, char *host, size_t hcap, char *port, size_t pcap,
+                        int *v6)
+{
+    const char *colon;
+    *v6 = 0;
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (!close || close[1] != ':' || close == spec + 1)
+            return -1;
+        if ((size_t)(close - spec - 1) >= hcap)
+            return -1;
+        memcpy(host, spec + 1, (size_t)(close - spec - 1));
+        host[close - spec - 1] = 0;
+        colon = close + 1;
+        *v6 = 1;
+    } else {
+        colon = strrchr(spec, ':');
+        if (!colon || (size_t)(colon - spec) >= hcap)
+            return -1;
+        memcpy(host, spec, (size_t)(colon - spec));
+        host[colon - spec] = 0;
+        if (strchr(host, ':'))
+            return -1; /* an IPv6 address needs brackets */
+        if (!*host)
+            snprintf(host, hcap, "0.0.0.0");
+    }
+    const char *p = colon + 1;
+    size_t n = strlen(p);
+    if (n == 0 || n > 5 || n >= pcap || strspn(p, "0123456789") != n || atol(p) > 65535)
+        return -1;
+    memcpy(port, p, n + 1);
+    return 0;
+}
+
+/* Binds and listens; on success *fd and the printable URL base. */
+static lx_err open_listener(const char *spec, int *fd, char *url, size_t url_cap)
+{
+    char host[256], port[8];
+    int v6;
+    if (split_listen(spec, host, sizeof host, port, sizeof port, &v6) != 0) {
+        fprintf(stderr,
+                "lanxang: bad listen address '%s': expected HOST:PORT, [IPv6]:PORT or :PORT\n",
+                spec);
+        return LX_INVAL;
+    }
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = v6 ? AF_INET6 : AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | (v6 ? AI_NUMERICHOST : 0);
+    int gai = getaddrinfo(host, port, &hints, &res);
+    if (gai != 0) {
+        fprintf(stderr, "lanxang: bad listen address '%s': %s\n", spec, gai_strerror(gai));
+        return LX_INVAL;
+    }
+    int s = -1, err = 0;
+    for (struct addrinfo *a = res; a && s < 0; a = a->ai_next) {
+        s = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+        if (s < 0) {
+            err = err ? err : errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(s, a->ai_addr, a->ai_addrlen) != 0 || listen(s, SOMAXCONN) != 0) {
+            err = err ? err : errno;
+            close(s);
+            s = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (s < 0) {
+        if (err == EADDRINUSE)
+            fprintf(stderr,
+                    "lanxang: cannot listen on %s: the address is already in use "
+                    "(is another server running on that port?)\n",
+                    spec);
+        else
+            fprintf(stderr, "lanxang: cannot listen on %s: %s\n", spec, strerror(err));
+        return LX_IO;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char h[INET6_ADDRSTRLEN + 1] = "?", p[8] = "?";
+    if (getsockname(s, (struct sockaddr *)&ss, &sl) == 0)
+        getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, p, sizeof p,
+                    NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(url, url_cap, ss.ss_family == AF_INET6 ? "http://[%s]:%s/" : "http://%s:%s/", h,
+             p);
+    *fd = s;
+    return LX_OK;
+}
+
+/* ---- running ---- */
+
+static unsigned pick_threads(unsigned want)
+{
+    if (want == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        want = n > 0 ? (unsigned)n : 1;
+    }
+    return want > MAX_THREADS ? MAX_THREADS : want;
+}
+
+lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
+{
+    const char *listen_spec = opts->listen && *opts->listen ? opts->listen : DEFAULT_LISTEN;
+    server s = {.quiet = opts->quiet};
+    s.assets = lx_web_assets(&s.n_assets);
+    if (opts->web_dir) {
+        s.web_dir = realpath(opts->web_dir, NULL);
+        struct stat sb;
+        if (!s.web_dir || stat(s.web_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "lanxang: web folder '%s': %s\n", opts->web_dir,
+                    s.web_dir ? "not a directory" : strerror(errno));
+            free(s.web_dir);
+            return LX_IO;
+        }
+    }
+    lx_err e = lx_api_create(net, &s.api);
+    if (e != LX_OK) {
+        free(s.web_dir);
+        return e;
+    }
+
+    /* block the signals before any thread exists, so that every worker inherits the
+     * mask and only sigwait below receives them */
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
+
+    int fd = -1;
+    char url[128];
+    struct MHD_Daemon *d = NULL;
+    e = open_listener(listen_spec, &fd, url, sizeof url);
+    if (e == LX_OK) {
+        unsigned threads = pick_threads(opts->threads);
+        unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | (s.quiet ? 0 : MHD_USE_ERROR_LOG);
+        d = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &s,
+            MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, on_uri, &s,
+            MHD_OPTION_NOTIFY_COMPLETED, on_done, &s, MHD_OPTION_CONNECTION_LIMIT,
+            (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE,
+            threads > 1 ? threads : 0u, MHD_OPTION_END);
+        if (!d) {
+            fprintf(stderr, "lanxang: cannot start the HTTP server on %s\n", listen_spec);
+            close(fd);
+            e = LX_IO;
+        }
+    }
+    if (e == LX_OK) {
+        fprintf(stderr, "lanxang: serving %s\n", url);
+        int sig = 0;
+        while (sigwait(&stop, &sig) != 0)
+            ;
+        if (!s.quiet)
+            fprintf(stderr, "lanxang: %s received, stopping\n",
+                    sig == SIGINT ? "SIGINT" : "SIGTERM");
+        MHD_stop_daemon(d); /* closes the listening socket and every connection */
+        /* a second signal sent while stopping is consumed here, not on unblocking */
+        sigset_t pend;
+        while (sigpending(&pend) == 0 &&
+               (sigismember(&pend, SIGINT) == 1 || sigismember(&pend, SIGTERM) == 1))
+            sigwait(&stop, &sig);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    lx_api_destroy(s.api);
+    free(s.web_dir);
+    return e;
+}

@@ -1,0 +1,378 @@
+/* The data directory and its SQLite catalog. See include/lanxang/store.h for the
+ * layout and the all-or-nothing import. */
+#define _GNU_SOURCE
+#include "lanxang/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct lx_store {
+    char *dir;
+    sqlite3 *db;
+};
+
+/* Each migration takes the catalog from version i to i + 1. Append, never edit. */
+static const char *const migrations[] = {
+    /* 1: the feed catalog */
+    "CREATE TABLE feeds ("
+    "  name TEXT PRIMARY KEY,"
+    "  source TEXT NOT NULL,"
+    "  imported_at INTEGER NOT NULL,"
+    "  stations INTEGER NOT NULL,"
+    "  trips INTEGER NOT NULL,"
+    "  stop_times INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL"
+    ");",
+};
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
+
+int lx_store_schema_version(void) { return N_MIGRATIONS; }
+
+int lx_store_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 63 || name[0] == '-' || name[0] == '_')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+              name[i] == '-' || name[i] == '_'))
+            return 0;
+    return 1;
+}
+
+static lx_err db_fail(lx_store *s, char *msg, size_t msg_len, const char *what)
+{
+    snprintf(msg, msg_len, "%s: %s", what, sqlite3_errmsg(s->db));
+    return LX_STORE;
+}
+
+static lx_err migrate(lx_store *s, char *msg, size_t msg_len)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, msg, msg_len, "reading the catalog version");
+    int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (version > N_MIGRATIONS) {
+        snprintf(msg, msg_len,
+                 "the data directory was written by a newer lanxang (catalog version %d, this "
+                 "one knows %d); upgrade lanxang",
+                 version, N_MIGRATIONS);
+        return LX_STORE;
+    }
+    for (int v = version; v < N_MIGRATIONS; v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            lx_err e = db_fail(s, msg, msg_len, "migrating the catalog");
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return e;
+        }
+    }
+    return LX_OK;
+}
+
+/* snprintf into a path buffer; a path that does not fit is refused rather than cut */
+#define PATH(buf, ...) (snprintf(buf, sizeof buf, __VA_ARGS__) < (int)sizeof buf)
+
+static int mkdir_p(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int rm_rf(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    char buf[4096];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        struct stat st;
+        if (!PATH(buf, "%s/%s", path, e->d_name))
+            continue;
+        if (lstat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+            rm_rf(buf);
+        else
+            unlink(buf);
+    }
+    closedir(d);
+    return rmdir(path);
+}
+
+static void fsync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* Finishes or undoes an import that a crash interrupted: a feed folder renamed aside
+ * (NAME.old) whose new version never arrived is put back; temporary folders go. */
+static void recover(lx_store *s)
+{
+    char feeds[4096], a[4096], b[4096];
+    snprintf(feeds, sizeof feeds, "%s/feeds", s->dir);
+    DIR *d = opendir(feeds);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (!PATH(a, "%s/%s", feeds, e->d_name))
+            continue;
+        if (strncmp(e->d_name, ".tmp-", 5) == 0) {
+            rm_rf(a);
+        } else if (n > 4 && strcmp(e->d_name + n - 4, ".old") == 0) {
+            struct stat st;
+            if (!PATH(b, "%s/%.*s", feeds, (int)(n - 4), e->d_name))
+                continue;
+            if (stat(b, &st) == 0)
+                rm_rf(a);
+            else
+                rename(a, b);
+        }
+    }
+    closedir(d);
+}
+
+lx_err lx_store_open(const char *dir, int create, lx_store **out, char *msg, size_t msg_len)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (!create) {
+            snprintf(msg, msg_len, "no data directory at %s", dir);
+            return LX_NOTFOUND;
+        }
+        if (mkdir_p(dir) != 0) {
+            snprintf(msg, msg_len, "cannot create the data directory %s: %s", dir, strerror(errno));
+            return LX_IO;
+        }
+    } else if (!S_ISDIR(st.st_mode)) {
+        snprintf(msg, msg_len, "%s is not a directory", dir);
+        return LX_STORE;
+    }
+    lx_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->dir = strdup(dir))) {
+        free(s);
+        return LX_NOMEM;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/lanxang.db", dir);
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        if (!create && access(path, F_OK) != 0) {
+            /* a data directory with nothing imported yet */
+            snprintf(msg, msg_len, "no catalog in %s", dir);
+            lx_store_close(s);
+            return LX_NOTFOUND;
+        }
+        lx_err e = db_fail(s, msg, msg_len, path);
+        lx_store_close(s);
+        return e;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    lx_err e = migrate(s, msg, msg_len);
+    if (e) {
+        lx_store_close(s);
+        return e;
+    }
+    snprintf(path, sizeof path, "%s/feeds", dir);
+    if (mkdir_p(path) != 0) {
+        snprintf(msg, msg_len, "cannot create %s: %s", path, strerror(errno));
+        lx_store_close(s);
+        return LX_IO;
+    }
+    recover(s);
+    *out = s;
+    return LX_OK;
+}
+
+void lx_store_close(lx_store *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s->dir);
+    free(s);
+}
+
+lx_err lx_store_feeds(lx_store *s, lx_feed_rec **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT name, source, imported_at, stations, trips, stop_times FROM "
+                           "feeds ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return LX_STORE;
+    lx_feed_rec *v = NULL;
+    size_t k = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        lx_feed_rec *nv = realloc(v, (k + 1) * sizeof *nv);
+        if (!nv) {
+            free(v);
+            sqlite3_finalize(st);
+            return LX_NOMEM;
+        }
+        v = nv;
+        lx_feed_rec *r = &v[k++];
+        memset(r, 0, sizeof *r);
+        snprintf(r->name, sizeof r->name, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(r->source, sizeof r->source, "%s", (const char *)sqlite3_column_text(st, 1));
+        r->imported_at = sqlite3_column_int64(st, 2);
+        r->stations = (uint32_t)sqlite3_column_int64(st, 3);
+        r->trips = (uint32_t)sqlite3_column_int64(st, 4);
+        r->stop_times = (uint32_t)sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return LX_STORE;
+    }
+    *out = v;
+    *n = k;
+    return LX_OK;
+}
+
+lx_err lx_store_import(lx_store *s, const lx_tt *tt, const char *name, const char *source,
+                       int64_t now, char *msg, size_t msg_len)
+{
+    if (!lx_store_name_valid(name)) {
+        snprintf(msg, msg_len,
+                 "'%s' is not a usable feed name: use 1-63 lower-case letters, digits, - or _ "
+                 "(--name NAME)", name);
+        return LX_INVAL;
+    }
+    char tmp[4096], final[4096], old[4096], feeds[4096];
+    if (!PATH(feeds, "%s/feeds", s->dir) ||
+        !PATH(tmp, "%s/.tmp-%s-%ld", feeds, name, (long)getpid()) ||
+        !PATH(final, "%s/%s", feeds, name) || !PATH(old, "%s/%s.old", feeds, name)) {
+        snprintf(msg, msg_len, "the path of the data directory is too long");
+        return LX_INVAL;
+    }
+    rm_rf(tmp);
+    lx_err e = lx_gtfs_write(tt, tmp);
+    if (e) {
+        snprintf(msg, msg_len, "cannot write the feed into %s: %s", feeds, lx_strerror(e));
+        rm_rf(tmp);
+        return e;
+    }
+    struct stat st;
+    int had_old = stat(final, &st) == 0;
+    if (had_old && rename(final, old) != 0) {
+        snprintf(msg, msg_len, "cannot replace %s: %s", final, strerror(errno));
+        rm_rf(tmp);
+        return LX_IO;
+    }
+    if (rename(tmp, final) != 0) {
+        snprintf(msg, msg_len, "cannot move the feed into %s: %s", final, strerror(errno));
+        if (had_old)
+            rename(old, final);
+        rm_rf(tmp);
+        return LX_IO;
+    }
+    fsync_dir(feeds);
+    uint32_t ns, nt;
+    lx_tt_stations(tt, &ns);
+    lx_tt_trips(tt, &nt);
+    sqlite3_stmt *q;
+    const char *sql =
+        "INSERT INTO feeds(name, source, imported_at, stations, trips, stop_times, seq) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM feeds)) "
+        "ON CONFLICT(name) DO UPDATE SET source = ?2, imported_at = ?3, stations = ?4, "
+        "trips = ?5, stop_times = ?6";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return db_fail(s, msg, msg_len, "recording the feed");
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_int64(q, 4, ns);
+    sqlite3_bind_int64(q, 5, nt);
+    sqlite3_bind_int64(q, 6, lx_tt_stop_time_count(tt));
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, msg, msg_len, "recording the feed");
+    if (had_old)
+        rm_rf(old);
+    return LX_OK;
+}
+
+lx_err lx_store_remove(lx_store *s, const char *name, char *msg, size_t msg_len)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM feeds WHERE name = ?1", -1, &q, NULL) != SQLITE_OK)
+        return db_fail(s, msg, msg_len, "removing the feed");
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, msg, msg_len, "removing the feed");
+    if (sqlite3_changes(s->db) == 0) {
+        snprintf(msg, msg_len, "no feed named '%s' in %s", name, s->dir);
+        return LX_NOTFOUND;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/feeds/%s", s->dir, name);
+    rm_rf(path);
+    return LX_OK;
+}
+
+lx_err lx_store_load(lx_store *s, lx_net *net, char *msg, size_t msg_len)
+{
+    lx_feed_rec *feeds;
+    size_t n;
+    lx_err e = lx_store_feeds(s, &feeds, &n);
+    if (e) {
+        snprintf(msg, msg_len, "cannot read the catalog of %s", s->dir);
+        return e;
+    }
+    for (size_t i = 0; i < n && !e; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/feeds/%s", s->dir, feeds[i].name);
+        lx_report *r;
+        if ((e = lx_report_create(&r)))
+            break;
+        lx_gtfs_opts opts = {.feed_name = feeds[i].name};
+        lx_tt *tt;
+        e = lx_gtfs_load_path(path, &opts, r, &tt);
+        if (e) {
+            snprintf(msg, msg_len, "the stored feed '%s' (%s) no longer loads: %s; re-import it",
+                     feeds[i].name, path, lx_strerror(e));
+            e = LX_STORE;
+        } else {
+            e = lx_net_add(net, tt);
+        }
+        lx_report_destroy(r);
+    }
+    free(feeds);
+    return e;
+}

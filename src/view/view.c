@@ -1,0 +1,219 @@
+/* JSON views shared by the command and the API: one function per object shape, so
+ * the two can never drift apart. */
+#include "view/view.h"
+#include "lanxang/text.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
+
+json_t *lx_view_station(const lx_net *net, lx_place p)
+{
+    const lx_tt *tt = lx_net_feed(net, p.feed);
+    const lx_station *s = &lx_tt_stations(tt, NULL)[p.station];
+    char off[8];
+    /* the offset in force now is what a traveller sees on the station clock; a
+     * station in a DST zone shows its winter offset here and the right one per time */
+    lx_format_offset(lx_tz_offset_at(s->tz, 0), off);
+    json_t *names = json_pack("{s:s, s:s, s:s}", "en", lx_tt_station_name(tt, p.station, "en"),
+                              "lo", lx_tt_station_name(tt, p.station, "lo"), "zh",
+                              lx_tt_station_name(tt, p.station, "zh"));
+    json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:o}", "id", s->id, "feed",
+                          lx_tt_feed_name(tt), "code", str_or_null(s->code), "name", s->name,
+                          "names", names, "timezone", lx_tz_name(s->tz), "country",
+                          str_or_null(s->country));
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "lat", isnan(s->lat) ? json_null() : json_real(s->lat));
+    json_object_set_new(o, "lon", isnan(s->lon) ? json_null() : json_real(s->lon));
+    if (!isnan(s->km))
+        json_object_set_new(o, "km", json_real(s->km));
+    return o;
+}
+
+static json_t *iso(const lx_tz *tz, lx_instant_t t)
+{
+    char buf[32];
+    lx_tz_format_iso(tz, t, buf);
+    return json_string(buf);
+}
+
+/* the fields every train object starts with */
+static json_t *train_head(const lx_tt *tt, uint32_t feed_unused, const lx_leg *leg)
+{
+    (void)feed_unused;
+    const lx_trip *tr = &lx_tt_trips(tt, NULL)[leg->trip];
+    const lx_route *r = &lx_tt_routes(tt, NULL)[tr->route];
+    uint32_t na;
+    const lx_agency *ag = lx_tt_agencies(tt, &na);
+    char sd[11];
+    lx_date_format(leg->service_day, 1, sd);
+    const char *rname = *r->long_name ? r->long_name : r->short_name;
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "train", lx_tt_train_number(tt, leg->trip),
+                     "trip_id", tr->id, "feed", lx_tt_feed_name(tt), "route", rname, "agency",
+                     r->agency < na ? ag[r->agency].name : "", "headsign", str_or_null(tr->headsign),
+                     "service_date", sd);
+}
+
+json_t *lx_view_leg(const lx_net *net, const lx_net_leg *nl)
+{
+    const lx_tt *tt = lx_net_feed(net, nl->feed);
+    const lx_leg *leg = &nl->leg;
+    const uint32_t *stop = lx_tt_st_stop(tt);
+    const lx_station *st = lx_tt_stations(tt, NULL);
+    json_t *o = train_head(tt, nl->feed, leg);
+    if (!o)
+        return NULL;
+    uint32_t a = stop[leg->from_pos], b = stop[leg->to_pos];
+    json_object_set_new(o, "from", lx_view_station(net, (lx_place){nl->feed, a}));
+    json_object_set_new(o, "to", lx_view_station(net, (lx_place){nl->feed, b}));
+    json_object_set_new(o, "departure", iso(st[a].tz, leg->departure));
+    json_object_set_new(o, "arrival", iso(st[b].tz, leg->arrival));
+    json_object_set_new(o, "duration_minutes",
+                        json_integer((json_int_t)((leg->arrival - leg->departure) / 60)));
+    json_object_set_new(o, "stops", json_integer((json_int_t)(leg->to_pos - leg->from_pos)));
+    return o;
+}
+
+json_t *lx_view_timetable(const lx_net *net, const lx_net_leg *nl)
+{
+    const lx_tt *tt = lx_net_feed(net, nl->feed);
+    const lx_leg *run = &nl->leg;
+    const lx_trip *tr = &lx_tt_trips(tt, NULL)[run->trip];
+    const uint32_t *stop = lx_tt_st_stop(tt), *seq = lx_tt_st_sequence(tt);
+    const uint8_t *pick = lx_tt_st_pickup(tt), *drop = lx_tt_st_dropoff(tt);
+    const lx_station *st = lx_tt_stations(tt, NULL);
+    json_t *o = train_head(tt, nl->feed, run);
+    json_t *stops = json_array();
+    if (!o || !stops) {
+        json_decref(o);
+        json_decref(stops);
+        return NULL;
+    }
+    uint32_t first = tr->st_first, last = tr->st_first + tr->st_count - 1;
+    for (uint32_t p = first; p <= last; p++) {
+        const lx_tz *tz = st[stop[p]].tz;
+        json_t *s = json_pack("{s:o, s:o, s:o, s:i, s:b, s:b}", "station",
+                              lx_view_station(net, (lx_place){nl->feed, stop[p]}), "arrival",
+                              p == first ? json_null() : iso(tz, lx_tt_st_instant(tt, run, p, 0)),
+                              "departure",
+                              p == last ? json_null() : iso(tz, lx_tt_st_instant(tt, run, p, 1)),
+                              "sequence", (json_int_t)seq[p], "pickup", pick[p] != 1, "drop_off",
+                              drop[p] != 1);
+        json_array_append_new(stops, s);
+    }
+    json_object_set_new(o, "stops", stops);
+    json_object_set_new(o, "departure", iso(st[stop[first]].tz, lx_tt_st_instant(tt, run, first, 1)));
+    json_object_set_new(o, "arrival", iso(st[stop[last]].tz, lx_tt_st_instant(tt, run, last, 0)));
+    return o;
+}
+
+json_t *lx_view_error(lx_err e, const char *message, const char *field)
+{
+    return json_pack("{s:{s:s, s:s, s:o}}", "error", "code", lx_errcode(e), "message",
+                     message ? message : lx_strerror(e), "field", str_or_null(field));
+}
+
+lx_err lx_view_resolve(const lx_net *net, const char *name, lx_place *out, uint32_t cap,
+                       uint32_t *n, char *msg, size_t msg_len)
+{
+    lx_err e = lx_net_resolve(net, name, out, cap, n);
+    if (e == LX_OK)
+        return e;
+    if (e == LX_INVAL) {
+        snprintf(msg, msg_len, "a station name is needed");
+        return e;
+    }
+    size_t k = (size_t)snprintf(msg, msg_len,
+                                e == LX_AMBIGUOUS ? "'%s' could be several stations: "
+                                                  : "no station named '%s'",
+                                name);
+    if (e == LX_NOTFOUND && *n)
+        k += (size_t)snprintf(msg + (k < msg_len ? k : msg_len), k < msg_len ? msg_len - k : 0,
+                              "; did you mean ");
+    else if (e == LX_NOTFOUND)
+        k += (size_t)snprintf(msg + (k < msg_len ? k : msg_len), k < msg_len ? msg_len - k : 0,
+                              " (lanxang stations lists them all)");
+    for (uint32_t i = 0; i < *n && i < 5; i++) {
+        const lx_tt *tt = lx_net_feed(net, out[i].feed);
+        const lx_station *s = &lx_tt_stations(tt, NULL)[out[i].station];
+        k += (size_t)snprintf(msg + (k < msg_len ? k : msg_len), k < msg_len ? msg_len - k : 0,
+                              "%s%s (%s:%s)", i ? (i + 1 == *n || i == 4 ? " or " : ", ") : "",
+                              s->name, lx_tt_feed_name(tt), s->id);
+    }
+    if (e == LX_NOTFOUND && *n && k < msg_len)
+        snprintf(msg + k, msg_len - k, "?");
+    return e;
+}
+
+#define MAX_PLACES 32
+
+lx_err lx_view_trains(const lx_net *net, const char *from, const char *to, lx_date_t day,
+                      json_t **out, char *msg, size_t msg_len, const char **field)
+{
+    lx_place a[MAX_PLACES], b[MAX_PLACES];
+    uint32_t na, nb;
+    *out = NULL;
+    *field = "from";
+    lx_err e = lx_view_resolve(net, from, a, MAX_PLACES, &na, msg, msg_len);
+    if (e)
+        return e;
+    *field = "to";
+    if ((e = lx_view_resolve(net, to, b, MAX_PLACES, &nb, msg, msg_len)))
+        return e;
+    *field = NULL;
+    uint32_t n = lx_net_legs_between(net, a, na, b, nb, day, NULL, 0);
+    lx_net_leg *legs = malloc((n ? n : 1) * sizeof *legs);
+    json_t *arr = json_array();
+    if (!legs || !arr) {
+        free(legs);
+        json_decref(arr);
+        return LX_NOMEM;
+    }
+    lx_net_legs_between(net, a, na, b, nb, day, legs, n);
+    for (uint32_t i = 0; i < n; i++)
+        json_array_append_new(arr, lx_view_leg(net, &legs[i]));
+    free(legs);
+    *out = arr;
+    return LX_OK;
+}
+
+lx_err lx_view_train_timetable(const lx_net *net, const char *train, lx_date_t day, json_t **out,
+                               char *msg, size_t msg_len)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return LX_NOMEM;
+    uint32_t found = 0;
+    for (uint32_t f = 0; f < lx_net_feed_count(net); f++) {
+        const lx_tt *tt = lx_net_feed(net, f);
+        uint32_t ids[64];
+        uint32_t n = lx_tt_trips_by_number(tt, train, ids, 64);
+        found += n;
+        for (uint32_t i = 0; i < n && i < 64; i++) {
+            lx_leg runs[64];
+            uint32_t nr = lx_tt_trip_runs(tt, ids[i], day, runs, 64);
+            for (uint32_t k = 0; k < nr && k < 64; k++) {
+                lx_net_leg nl = {f, runs[k]};
+                json_array_append_new(arr, lx_view_timetable(net, &nl));
+            }
+        }
+    }
+    if (!found) {
+        snprintf(msg, msg_len, "no train numbered '%s'", train);
+        json_decref(arr);
+        return LX_NOTFOUND;
+    }
+    if (json_array_size(arr) == 0) {
+        char d[11];
+        lx_date_format(day, 1, d);
+        snprintf(msg, msg_len, "train %s does not run on %s", train, d);
+        json_decref(arr);
+        return LX_NOTFOUND;
+    }
+    *out = arr;
+    return LX_OK;
+}

@@ -1,0 +1,45 @@
+/* lanxang: the JSON shape of stations, trains and timetables, shared by the
+ * command (--json) and the HTTP API so that both print exactly the same objects.
+ *
+ * Every function returns a new jansson reference (the caller owns it and releases it
+ * with json_decref), or NULL when out of memory.
+ *
+ * Shapes (documented for users in docs/api.md):
+ *  station:  {"id","feed","code","name","names":{"en","lo","zh"},"timezone",
+ *             "country","lat","lon","km"(when known)}
+ *  train:    {"train","trip_id","feed","route","agency","headsign","service_date",
+ *             "from":station,"to":station,"departure","arrival","duration_minutes"}
+ *            departure/arrival are ISO 8601 with the offset of the station's own zone,
+ *            e.g. "2026-12-20T08:08:00+08:00".
+ *  timetable: {"train","trip_id","feed","route","agency","headsign","service_date",
+ *             "stops":[{"station":station,"arrival","departure","sequence",
+ *             "pickup","drop_off"}]}   (arrival null at the first stop, departure
+ *             null at the last)
+ */
+#ifndef LX_VIEW_H
+#define LX_VIEW_H
+
+#include <jansson.h>
+#include "lanxang/net.h"
+
+json_t *lx_view_station(const lx_net *net, lx_place p);
+json_t *lx_view_leg(const lx_net *net, const lx_net_leg *leg);
+json_t *lx_view_timetable(const lx_net *net, const lx_net_leg *run);
+/* {"error":{"code","message","field"}} ; field may be NULL */
+json_t *lx_view_error(lx_err e, const char *message, const char *field);
+
+/* Resolves a station name for a request; on failure writes an English message into
+ * msg ("no station named 'Vientain'; did you mean Vientiane?") and returns the error. */
+lx_err lx_view_resolve(const lx_net *net, const char *name, lx_place *out, uint32_t cap,
+                       uint32_t *n, char *msg, size_t msg_len);
+
+/* The trains between two named stations on a date, as a JSON array of train
+ * objects, or an error with its message (msg) and the faulty field ("from", "to"). */
+lx_err lx_view_trains(const lx_net *net, const char *from, const char *to, lx_date_t day,
+                      json_t **out, char *msg, size_t msg_len, const char **field);
+/* The timetable of a train (public number or trip id) on a date: a JSON array of
+ * timetable objects (one per run that day, usually one). */
+lx_err lx_view_train_timetable(const lx_net *net, const char *train, lx_date_t day,
+                               json_t **out, char *msg, size_t msg_len);
+
+#endif
