@@ -13,7 +13,7 @@
  * may be >= cap when truncated). Invalid UTF-8 bytes are kept as they are. */
 size_t lx_fold(const char *in, char *out, size_t cap);
 
-/* Levenshtein distance between two UTF-8 strings, counted in code points; strings
+/* Edit distance (Levenshtein with adjacent swaps) between two UTF-8 strings, in code points; strings
  * longer than 128 code points are compared on their first 128. */
 unsigned lx_edit_distance(const char *a, const char *b);
 

@@ -164,24 +164,31 @@ static size_t to_cps(const char *s, uint32_t *cps)
 
 unsigned lx_edit_distance(const char *a, const char *b)
 {
+    /* optimal string alignment: Levenshtein plus the swap of two neighbours
+     * ("Vientain" is one typo away from "Vientiane"'s first eight letters) */
     uint32_t ca[ED_MAX], cb[ED_MAX];
     size_t na = to_cps(a, ca), nb = to_cps(b, cb);
-    unsigned row[ED_MAX + 1];
+    unsigned rows[3][ED_MAX + 1];
+    unsigned *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= nb; j++)
-        row[j] = (unsigned)j;
+        prev[j] = (unsigned)j;
     for (size_t i = 1; i <= na; i++) {
-        unsigned diag = row[0];
-        row[0] = (unsigned)i;
+        cur[0] = (unsigned)i;
         for (size_t j = 1; j <= nb; j++) {
-            unsigned up = row[j];
-            unsigned best = diag + (ca[i - 1] != cb[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            unsigned best = prev[j - 1] + (ca[i - 1] != cb[j - 1]);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && ca[i - 1] == cb[j - 2] && ca[i - 2] == cb[j - 1] &&
+                prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
+            cur[j] = best;
         }
+        unsigned *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
     }
-    return row[nb];
+    return prev[nb];
 }
