@@ -4,3 +4,4 @@ lx_add_test(test_time SOURCES tests/unit/test_time.c LIBS lanxang_gtfs)
 # Integration: the real command and the real server, driven as users drive them.
 add_test(NAME cli COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/test_cli.sh $<TARGET_FILE:lanxang>)
 add_test(NAME server COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/test_server.sh $<TARGET_FILE:lanxang>)
+lx_add_test(test_csv SOURCES tests/unit/test_csv.c LIBS lanxang_gtfs)
