@@ -64,6 +64,25 @@ static char *eat_eol(lx_csv *c, char *p, char ch)
     return p + 1;
 }
 
+/* Records the field start..fe, cuts it with a NUL and steps *pp over the delimiter at
+ * *pp. Returns 1 when another field follows, 0 at the end of the record, -1 when out
+ * of memory. */
+static int end_field(lx_csv *c, char *start, char *fe, char **pp)
+{
+    char *p = *pp;
+    if (add_field(c, start, (size_t)(fe - start)) < 0)
+        return -1;
+    char delim = p < c->end ? *p : 0;
+    *fe = 0;
+    if (delim == ',') {
+        *pp = p + 1;
+        return 1;
+    }
+    if (p < c->end)
+        *pp = eat_eol(c, p, delim);
+    return 0;
+}
+
 int lx_csv_next(lx_csv *c)
 {
     char *p = c->p, *end = c->end;
@@ -107,16 +126,11 @@ int lx_csv_next(lx_csv *c)
                     c->bad_quote = 1;
                 p++;
             }
-            if (add_field(c, start, (size_t)(w - start)) < 0)
+            int more = end_field(c, start, w, &p);
+            if (more < 0)
                 return -1;
-            char delim = p < end ? *p : 0;
-            *w = 0;
-            if (delim == ',') {
-                p++;
+            if (more)
                 continue;
-            }
-            if (p < end)
-                p = eat_eol(c, p, delim);
             break;
         }
         char *start = p;
@@ -128,17 +142,11 @@ int lx_csv_next(lx_csv *c)
         char *fe = p;
         while (fe > start && (fe[-1] == ' ' || fe[-1] == '\t'))
             fe--;
-        if (add_field(c, start, (size_t)(fe - start)) < 0)
+        int more = end_field(c, start, fe, &p);
+        if (more < 0)
             return -1;
-        char delim = p < end ? *p : 0;
-        *fe = 0;
-        if (delim == ',') {
-            p++;
-            continue;
-        }
-        if (p < end)
-            p = eat_eol(c, p, delim);
-        break;
+        if (!more)
+            break;
     }
     c->p = p;
     return 1;
