@@ -6,3 +6,6 @@ add_test(NAME cli COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/test_cli.sh
 add_test(NAME server COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/test_server.sh $<TARGET_FILE:lanxang>)
 lx_add_test(test_csv SOURCES tests/unit/test_csv.c LIBS lanxang_gtfs)
 lx_add_test(test_write_csv SOURCES tests/unit/test_write_csv.c LIBS lanxang_gtfs)
+lx_add_test(test_core SOURCES tests/unit/test_core.c LIBS lanxang_core)
+lx_add_test(test_gtfs SOURCES tests/unit/test_gtfs.c LIBS lanxang_gtfs)
+lx_add_test(test_store SOURCES tests/unit/test_store.c LIBS lanxang_store)

@@ -110,6 +110,15 @@ size_t lx_fold(const char *in, char *out, size_t cap)
         size_t len = lx_utf8_decode(in + i, n - i, &cp);
         const char *start = in + i;
         i += len;
+        if (len == 1 && cp >= 0x80) {
+            /* an invalid byte: kept as it is, never taken for a Latin-1 letter */
+            if (pending_space) {
+                PUT(' ');
+                pending_space = 0;
+            }
+            PUT(*start);
+            continue;
+        }
         if (is_apostrophe(cp) || (cp >= 0x300 && cp <= 0x36F))
             continue;
         if (is_separator(cp)) {

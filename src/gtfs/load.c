@@ -362,7 +362,8 @@ static lx_err load_calendar_dates(loader *l, int *have)
         *x = (raw_exception){s, d, (uint8_t)type, t.csv.line};
     }
     raw_exception *rx = raw.data;
-    qsort(rx, raw.len, sizeof *rx, ex_cmp);
+    if (raw.len)
+        qsort(rx, raw.len, sizeof *rx, ex_cmp);
     if (lx_vec_reserve(&l->exceptions, raw.len) != LX_OK) {
         lx_vec_free(&raw);
         return LX_NOMEM;

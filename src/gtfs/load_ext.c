@@ -228,9 +228,10 @@ static lx_err load_rules(loader *l)
             continue;
         }
         long v[6];
-        int ok = lx_int(&t, 2, 0, 366, 0, LX_SEV_ERROR, &v[0]) &
+        int ok = lx_int(&t, 4, 1, 1440, 30, LX_SEV_ERROR, &v[2]);
+        /* hold_minutes_near defaults to hold_minutes, so that is read first */
+        ok &= lx_int(&t, 2, 0, 366, 0, LX_SEV_ERROR, &v[0]) &
                  lx_int(&t, 3, 0, 1440, 0, LX_SEV_ERROR, &v[1]) &
-                 lx_int(&t, 4, 1, 1440, 30, LX_SEV_ERROR, &v[2]) &
                  lx_int(&t, 5, 1, 1440, v[2], LX_SEV_ERROR, &v[3]) &
                  lx_int(&t, 6, 0, 10080, 0, LX_SEV_ERROR, &v[4]) &
                  lx_int(&t, 7, 1, 99, 5, LX_SEV_ERROR, &v[5]);
