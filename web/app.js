@@ -138,18 +138,28 @@ function timeEl(iso, refDate) {
 function durationText(min) {
   const h = Math.floor(min / 60);
   const m = min % 60;
-  return h ? t('duration', { h, m: String(m).padStart(2, '0') }) : t('duration.min', { m });
+  return h ? t('duration', { h, m }) : t('duration.min', { m });
 }
 
+// The date in words. Intl knows Lao only where the browser ships its locale data, so
+// the page's own month and weekday names (i18n "date.*") are the fallback.
 function longDate(ymd) {
-  const d = new Date(Date.UTC(+ymd.slice(0, 4), +ymd.slice(5, 7) - 1, +ymd.slice(8, 10)));
+  const y = +ymd.slice(0, 4);
+  const mo = +ymd.slice(5, 7);
+  const d = +ymd.slice(8, 10);
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  const locale = LOCALES[state.lang];
   try {
-    return new Intl.DateTimeFormat(LOCALES[state.lang], {
-      weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC',
-    }).format(d);
-  } catch {
-    return ymd;
-  }
+    if (Intl.DateTimeFormat.supportedLocalesOf([locale]).length) {
+      return new Intl.DateTimeFormat(locale, {
+        weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC',
+      }).format(date);
+    }
+  } catch { /* fall through */ }
+  const months = state.dict['date.months'] || state.fallback['date.months'];
+  const days = state.dict['date.weekdays'] || state.fallback['date.weekdays'];
+  if (!months || !days) return ymd;
+  return t('date.long', { weekday: days[date.getUTCDay()], day: d, month: months[mo - 1], year: y });
 }
 
 function todayLocal() {
@@ -236,7 +246,6 @@ class StationBox {
     });
     input.addEventListener('keydown', (e) => this.key(e));
     input.addEventListener('blur', () => setTimeout(() => this.close(), 150));
-    input.addEventListener('focus', () => { if (!this.station && input.value.trim()) this.suggest(); });
     // keep the focus in the input while an option is clicked
     list.addEventListener('mousedown', (e) => e.preventDefault());
     list.addEventListener('click', (e) => {

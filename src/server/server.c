@@ -3,9 +3,14 @@
  *
  * Threads. libmicrohttpd runs its own pool of opts->threads workers (epoll where the
  * system has it: MHD_USE_AUTO). Every worker only reads the network and the prepared
- * API state, so there are no locks. The calling thread blocks SIGINT and SIGTERM
- * before the workers start (they inherit the mask) and waits for them with sigwait:
- * no signal handler runs, so nothing async-signal-unsafe can happen in one.
+ * API state, so there are no locks.
+ *
+ * Stopping. SIGINT and SIGTERM are caught with a self-pipe: the handler only writes
+ * one byte, and the calling thread, blocked reading the pipe, wakes and stops the
+ * daemon. (Blocking the signals and calling sigwait is not enough: a thread that
+ * exists before the server starts, such as a sanitizer's or a library's, keeps them
+ * unblocked, takes them and kills the process.) The pipe and the handler are process
+ * wide, so one process runs one lx_server_run at a time.
  *
  * The socket. We bind it ourselves and hand it to libmicrohttpd
  * (MHD_OPTION_LISTEN_SOCKET) so that a port in use or a forbidden port gets a clear
@@ -427,6 +432,60 @@ static lx_err open_listener(const char *spec, int *fd, char *url, size_t url_cap
     return LX_OK;
 }
 
+/* ---- stopping on a signal ---- */
+
+static int stop_pipe[2] = {-1, -1};
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    int saved = errno;
+    stop_signal = sig;
+    ssize_t w = write(stop_pipe[1], "", 1); /* async-signal-safe; a full pipe is fine */
+    (void)w;
+    errno = saved;
+}
+
+typedef struct {
+    struct sigaction old_int, old_term;
+} stop_guard;
+
+static int catch_stop_signals(stop_guard *g)
+{
+    if (pipe(stop_pipe) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++)
+        fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC);
+    fcntl(stop_pipe[1], F_SETFL, fcntl(stop_pipe[1], F_GETFL) | O_NONBLOCK);
+    stop_signal = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, &g->old_int);
+    sigaction(SIGTERM, &sa, &g->old_term);
+    return 0;
+}
+
+static void release_stop_signals(stop_guard *g)
+{
+    sigaction(SIGINT, &g->old_int, NULL);
+    sigaction(SIGTERM, &g->old_term, NULL);
+    close(stop_pipe[0]);
+    close(stop_pipe[1]);
+    stop_pipe[0] = stop_pipe[1] = -1;
+}
+
+/* Blocks until SIGINT or SIGTERM; returns the signal. */
+static int wait_stop_signal(void)
+{
+    char b;
+    while (read(stop_pipe[0], &b, 1) != 1)
+        ; /* EINTR */
+    return stop_signal;
+}
+
 /* ---- running ---- */
 
 static unsigned pick_threads(unsigned want)
@@ -459,13 +518,13 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
         return e;
     }
 
-    /* block the signals before any thread exists, so that every worker inherits the
-     * mask and only sigwait below receives them */
-    sigset_t stop, old;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, &old);
+    stop_guard guard;
+    if (catch_stop_signals(&guard) != 0) {
+        fprintf(stderr, "lanxang: cannot create a pipe: %s\n", strerror(errno));
+        lx_api_destroy(s.api);
+        free(s.web_dir);
+        return LX_IO;
+    }
 
     int fd = -1;
     char url[128];
@@ -489,20 +548,13 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
     }
     if (e == LX_OK) {
         fprintf(stderr, "lanxang: serving %s\n", url);
-        int sig = 0;
-        while (sigwait(&stop, &sig) != 0)
-            ;
+        int sig = wait_stop_signal();
         if (!s.quiet)
             fprintf(stderr, "lanxang: %s received, stopping\n",
                     sig == SIGINT ? "SIGINT" : "SIGTERM");
         MHD_stop_daemon(d); /* closes the listening socket and every connection */
-        /* a second signal sent while stopping is consumed here, not on unblocking */
-        sigset_t pend;
-        while (sigpending(&pend) == 0 &&
-               (sigismember(&pend, SIGINT) == 1 || sigismember(&pend, SIGTERM) == 1))
-            sigwait(&stop, &sig);
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    release_stop_signals(&guard);
     lx_api_destroy(s.api);
     free(s.web_dir);
     return e;
