@@ -14,8 +14,8 @@
 #   sqlite3 .import    stop_times.txt into a fresh database + an index on
 #                      (trip_id, stop_sequence)
 #   pandas read_csv    bench/peers/pandas_read_csv.py, when python3-pandas is installed
-# Each command runs LX_BENCH_REPEAT times (default 3) pinned to CPU 0 with
-# `taskset -c 0` (when available) under GNU /usr/bin/time -v; the table shows the
+# Each command runs LX_BENCH_REPEAT times (default 3; the commands take turns), pinned
+# to CPU 0 with `taskset -c 0` (when available), under GNU /usr/bin/time -v; the table shows the
 # median wall time, stop times per second, the peak RSS and the ratio
 # peer time / lanxang time. Results: bench/out/results.md (+ raw.tsv, every run).
 #

@@ -9,8 +9,8 @@
  *
  * Stop times are stored as parallel arrays (structure of arrays) in trip order, so a
  * trip's stops are one contiguous run: st_first .. st_first + st_count. Each station
- * also has the list of (trip, position) pairs that call there, sorted by departure
- * time, which makes "departures from a station" and "trains from A to B" a walk over
+ * also has the list of (trip, position) pairs that call there (query results are sorted
+ * by departure), which makes "departures from a station" and "trains from A to B" a walk over
  * one short list.
  */
 #ifndef LANXANG_TIMETABLE_H

@@ -462,7 +462,9 @@ static int catch_stop_signals(stop_guard *g)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
+    /* no SA_RESTART: the read in wait_stop_signal must see EINTR, since a sanitizer
+     * may defer the handler to the next library call (TSan does) */
+    sa.sa_flags = 0;
     sigaction(SIGINT, &sa, &g->old_int);
     sigaction(SIGTERM, &sa, &g->old_term);
     return 0;
@@ -481,7 +483,7 @@ static void release_stop_signals(stop_guard *g)
 static int wait_stop_signal(void)
 {
     char b;
-    while (read(stop_pipe[0], &b, 1) != 1)
+    while (!stop_signal && read(stop_pipe[0], &b, 1) != 1)
         ; /* EINTR */
     return stop_signal;
 }
