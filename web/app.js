@@ -399,6 +399,11 @@ async function search(ev, pushUrl = true) {
     if (trains.length) {
       if (!fromBox.station) fromBox.set(trains[0].from);
       if (!toBox.station) toBox.set(trains[0].to);
+    } else {
+      await Promise.all([
+        fromBox.station ? null : stationFromParam(fromBox, query.from),
+        toBox.station ? null : stationFromParam(toBox, query.to),
+      ]);
     }
     state.last = { query, trains };
     renderResults(query, trains, true);

@@ -66,6 +66,12 @@ static int is_public(const lx_station *s)
     return s->location_type == 1 || (s->location_type == 0 && s->parent == LX_NONE);
 }
 
+static const lx_station *station_at(const lx_net *net, lx_place p)
+{
+    uint32_t n;
+    return &lx_tt_stations(lx_net_feed(net, p.feed), &n)[p.station];
+}
+
 lx_err lx_api_create(const lx_net *net, lx_api **out)
 {
     *out = NULL;
@@ -83,7 +89,7 @@ lx_err lx_api_create(const lx_net *net, lx_api **out)
         lx_tt_trips(lx_net_feed(net, f), &nt);
         api->trips += nt;
         for (uint32_t i = 0; i < ns; i++)
-            total += is_public(&st[i]);
+            total += is_public(&st[i]) ? 1u : 0u;
     }
     api->st = calloc(total ? total : 1, sizeof *api->st);
     if (!api->st)
@@ -318,7 +324,7 @@ static unsigned station_rank(const lx_api *api, const pub_station *s, const char
                              const char *q, int lang)
 {
     const lx_tt *tt = lx_net_feed(api->net, s->place.feed);
-    const lx_station *st = &lx_tt_stations(tt, &(uint32_t){0})[s->place.station];
+    const lx_station *st = station_at(api->net, s->place);
     const char *colon = strchr(raw, ':');
     if (strcmp(st->id, raw) == 0 ||
         (colon && strcmp(st->id, colon + 1) == 0 &&
@@ -342,9 +348,9 @@ static unsigned station_rank(const lx_api *api, const pub_station *s, const char
 
 static uint32_t pub_index(const lx_api *api, lx_place p)
 {
-    const lx_station *st = lx_tt_stations(lx_net_feed(api->net, p.feed), &(uint32_t){0});
-    if (!is_public(&st[p.station]) && st[p.station].parent != LX_NONE)
-        p.station = st[p.station].parent;
+    const lx_station *st = station_at(api->net, p);
+    if (!is_public(st) && st->parent != LX_NONE)
+        p.station = st->parent;
     for (uint32_t i = 0; i < api->n_st; i++)
         if (api->st[i].place.feed == p.feed && api->st[i].place.station == p.station)
             return i;
