@@ -26,6 +26,7 @@
     X(IO,        "io_error",      "input/output error",              500, 74)  \
     X(STORE,     "store_error",   "data directory error",            500, 74)  \
     X(TOOBIG,    "too_large",     "too large",                       413, 65)  \
+    X(METHOD,    "method_not_allowed", "method not allowed",         405,  2)  \
     X(INTERNAL,  "internal",      "internal error",                  500, 70)
 
 typedef enum {

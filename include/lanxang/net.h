@@ -49,4 +49,9 @@ uint32_t lx_net_legs_between(const lx_net *net, const lx_place *from, uint32_t n
                              const lx_place *to, uint32_t n_to, lx_date_t day,
                              lx_net_leg *out, uint32_t cap);
 
+/* Departures of every feed from one of `at` on local date `day`: legs to each trip's
+ * last stop. Same conventions as lx_net_legs_between. */
+uint32_t lx_net_departures(const lx_net *net, const lx_place *at, uint32_t n_at, lx_date_t day,
+                           lx_net_leg *out, uint32_t cap);
+
 #endif

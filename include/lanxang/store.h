@@ -2,11 +2,15 @@
  *
  *   DIR/lanxang.db        SQLite catalog (schema versioned with PRAGMA user_version;
  *                         every change of schema is a migration, never a wipe)
- *   DIR/feeds/NAME/       each imported feed, as validated GTFS written by lanxang
+ *   DIR/feeds/NAME@GEN/   each imported feed, as validated GTFS written by lanxang,
+ *                         in a folder of its own generation named by the catalog
+ *   DIR/lanxang.lock      flock: shared while loading, exclusive while changing
  *
- * An import is all or nothing: the feed is written into a temporary folder, fsync'ed,
- * renamed into place, and only then recorded in the catalog; a crash at any point
- * leaves either the old feed or the new one, never a mix. */
+ * An import is all or nothing: the feed is written into a new generation's folder
+ * (each file fsync'ed), and the catalog row naming that folder is the one commit
+ * point; the old generation is deleted after it. A crash at any point leaves the old
+ * feed or the new one, never a mix; folders no catalog row names are removed the
+ * next time the data directory is opened. */
 #ifndef LANXANG_STORE_H
 #define LANXANG_STORE_H
 
@@ -19,6 +23,7 @@ typedef struct lx_store lx_store;
 typedef struct {
     char name[64];
     char source[512];
+    char dir[128];            /* its folder under DIR/feeds/ */
     int64_t imported_at;      /* Unix seconds */
     uint32_t stations, trips, stop_times;
 } lx_feed_rec;

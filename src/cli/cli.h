@@ -34,8 +34,13 @@ int cli_usage_error(const lx_cmd *cmd, const char *fmt, ...) __attribute__((form
 int cli_wants_help(const lx_cmd *cmd, int argc, char **argv);
 /* Prints a JSON value (indented) on stdout and releases it; returns 0. */
 int cli_print_json(json_t *v);
+/* The zone mark of an offset: "UTC+8", "UTC+5:30", "UTC-4" */
+void cli_zone_mark(int32_t off, char *buf, size_t n);
 /* "08:08 UTC+8" (and " +1d" when the local date differs from ref_day) */
 void cli_local_time(const lx_tz *tz, lx_instant_t t, lx_date_t ref_day, char *buf, size_t n);
+/* Resolves a station name over the loaded railways; on failure prints the reason
+ * (with suggestions) and returns the exit code, else 0. */
+int cli_resolve(lx_cli *c, const char *name, lx_place *out, uint32_t cap, uint32_t *n);
 /* Parses --date; on failure prints the error and returns 0. */
 int cli_parse_date(const char *s, lx_date_t *out);
 /* Prints text padded to a display width (counts CJK as 2 columns). */

@@ -105,14 +105,18 @@ static uint32_t runs_of_day(const lx_net *net, lx_date_t day, const lx_place *to
                     continue;
                 end = found;
             }
-            lx_leg runs[16];
-            uint32_t nr = lx_tt_trip_runs(tt, t, day, runs, 16);
-            for (uint32_t r = 0; r < nr && r < 16; r++, total++) {
+            uint32_t nr = lx_tt_trip_runs(tt, t, day, NULL, 0);
+            lx_leg *runs = nr ? malloc(nr * sizeof *runs) : NULL;
+            if (!runs)
+                continue;
+            lx_tt_trip_runs(tt, t, day, runs, nr);
+            for (uint32_t r = 0; r < nr; r++, total++) {
                 runs[r].to_pos = end;
                 runs[r].arrival = lx_tt_st_instant(tt, &runs[r], end, 0);
                 if (total < cap)
                     out[total] = (lx_net_leg){f, runs[r]};
             }
+            free(runs);
         }
     }
     return total;
@@ -158,34 +162,18 @@ static int run_trains(lx_cli *c, int argc, char **argv)
         return rc;
     lx_place a[32], b[32];
     uint32_t na = 0, nb = 0;
-    char msg[1024];
-    lx_err e;
-    if (from && (e = lx_view_resolve(c->net, from, a, 32, &na, msg, sizeof msg)))
-        return cli_fail(e, "%s", msg);
-    if (to && (e = lx_view_resolve(c->net, to, b, 32, &nb, msg, sizeof msg)))
-        return cli_fail(e, "%s", msg);
+    if ((from && (rc = cli_resolve(c, from, a, 32, &na))) ||
+        (to && (rc = cli_resolve(c, to, b, 32, &nb))))
+        return rc;
     uint32_t n;
     lx_net_leg *legs = NULL;
     for (int pass = 0; pass < 2; pass++) {
         uint32_t cap = pass ? n : 0;
         if (from && to)
             n = lx_net_legs_between(c->net, a, na, b, nb, day, legs, cap);
-        else if (from) {
-            /* departures: every later stop is a destination */
-            n = 0;
-            for (uint32_t f = 0; f < lx_net_feed_count(c->net); f++) {
-                const lx_tt *tt = lx_net_feed(c->net, f);
-                uint32_t ids[256], k = 0;
-                for (uint32_t i = 0; i < na; i++)
-                    if (a[i].feed == f)
-                        k += lx_tt_station_group(tt, a[i].station, ids + k, 256 - k);
-                lx_leg tmp[4096];
-                uint32_t m = k ? lx_tt_departures(tt, ids, k, day, tmp, 4096) : 0;
-                for (uint32_t i = 0; i < m && i < 4096; i++, n++)
-                    if (n < cap)
-                        legs[n] = (lx_net_leg){f, tmp[i]};
-            }
-        } else
+        else if (from)
+            n = lx_net_departures(c->net, a, na, day, legs, cap);
+        else
             n = runs_of_day(c->net, day, to ? b : NULL, nb, legs, cap);
         if (pass == 0 && !(legs = malloc((n ? n : 1) * sizeof *legs)))
             return cli_fail(LX_NOMEM, "out of memory");
@@ -286,7 +274,12 @@ static int run_timetable(lx_cli *c, int argc, char **argv)
                 snprintf(dt, sizeof dt, "%.5s%s", de + 11, strncmp(de, date, 10) ? "+1d" : "");
             printf("  ");
             cli_pad(stdout, name ? name : "", 26);
-            printf(" %-12s %-12s UTC%.3s (%s)\n", at, dt, iso + 19,
+            /* the offset "+08:00" at the end of the ISO time, as "UTC+8" */
+            int32_t off = (iso[20] - '0') * 36000 + (iso[21] - '0') * 3600 +
+                          (iso[23] - '0') * 600 + (iso[24] - '0') * 60;
+            char zone[16];
+            cli_zone_mark(iso[19] == '-' ? -off : off, zone, sizeof zone);
+            printf(" %-12s %-12s %s (%s)\n", at, dt, zone,
                    json_string_value(json_object_get(st, "timezone")));
         }
     }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lanxang/text.h"
+#include "view/view.h"
 
 static const lx_cmd *const commands[] = {
     &lx_cmd_stations, &lx_cmd_trains, &lx_cmd_timetable, &lx_cmd_import, &lx_cmd_validate,
@@ -73,10 +74,18 @@ int cli_print_json(json_t *v)
 {
     if (!v)
         return cli_fail(LX_NOMEM, "out of memory");
-    json_dumpf(v, stdout, JSON_INDENT(2));
+    json_dumpf(v, stdout, JSON_INDENT(2) | LX_VIEW_JSON_FLAGS);
     fputc('\n', stdout);
     json_decref(v);
     return 0;
+}
+
+void cli_zone_mark(int32_t off, char *buf, size_t n)
+{
+    if (off % 3600 == 0)
+        snprintf(buf, n, "UTC%+d", off / 3600);
+    else
+        snprintf(buf, n, "UTC%c%d:%02d", off < 0 ? '-' : '+', abs(off) / 3600, abs(off) % 3600 / 60);
 }
 
 void cli_local_time(const lx_tz *tz, lx_instant_t t, lx_date_t ref_day, char *buf, size_t n)
@@ -85,14 +94,20 @@ void cli_local_time(const lx_tz *tz, lx_instant_t t, lx_date_t ref_day, char *bu
     int32_t secs;
     int32_t off = lx_tz_to_local(tz, t, &day, &secs);
     char zone[16];
-    if (off % 3600 == 0)
-        snprintf(zone, sizeof zone, "UTC%+d", off / 3600);
-    else
-        snprintf(zone, sizeof zone, "UTC%+d:%02d", off / 3600, abs(off % 3600) / 60);
+    cli_zone_mark(off, zone, sizeof zone);
     if (day != ref_day)
         snprintf(buf, n, "%02d:%02d %s %+dd", secs / 3600, secs / 60 % 60, zone, day - ref_day);
     else
         snprintf(buf, n, "%02d:%02d %s", secs / 3600, secs / 60 % 60, zone);
+}
+
+int cli_resolve(lx_cli *c, const char *name, lx_place *out, uint32_t cap, uint32_t *n)
+{
+    char msg[1024];
+    lx_err e = lx_view_resolve(c->net, name, out, cap, n, msg, sizeof msg);
+    if (e == LX_NOTFOUND && *n == 0)
+        return cli_fail(e, "%s ('lanxang stations' lists them all)", msg);
+    return e ? cli_fail(e, "%s", msg) : 0;
 }
 
 int cli_parse_date(const char *s, lx_date_t *out)

@@ -235,25 +235,30 @@ static int net_leg_cmp(const void *a, const void *b)
     return x->leg.trip < y->leg.trip ? -1 : x->leg.trip > y->leg.trip;
 }
 
-uint32_t lx_net_legs_between(const lx_net *net, const lx_place *from, uint32_t n_from,
-                             const lx_place *to, uint32_t n_to, lx_date_t day,
-                             lx_net_leg *out, uint32_t cap)
+/* legs between (to != NULL) or departures (to == NULL) over every feed */
+static uint32_t net_legs(const lx_net *net, const lx_place *from, uint32_t n_from,
+                         const lx_place *to, uint32_t n_to, lx_date_t day, lx_net_leg *out,
+                         uint32_t cap)
 {
     enum { MAXS = 1024 };
     uint32_t fs[MAXS], ts[MAXS], total = 0;
     for (uint32_t f = 0; f < net->n; f++) {
         uint32_t nf = feed_stations(net, f, from, n_from, fs, MAXS);
-        uint32_t nt = feed_stations(net, f, to, n_to, ts, MAXS);
-        if (!nf || !nt)
+        uint32_t nt = to ? feed_stations(net, f, to, n_to, ts, MAXS) : 0;
+        if (!nf || (to && !nt))
             continue;
         const lx_tt *tt = net->feeds[f];
-        uint32_t want = lx_tt_legs_between(tt, fs, nf, ts, nt, day, NULL, 0);
+        uint32_t want = to ? lx_tt_legs_between(tt, fs, nf, ts, nt, day, NULL, 0)
+                           : lx_tt_departures(tt, fs, nf, day, NULL, 0);
         if (!want)
             continue;
         lx_leg *tmp = malloc(want * sizeof *tmp);
         if (!tmp)
             continue;
-        lx_tt_legs_between(tt, fs, nf, ts, nt, day, tmp, want);
+        if (to)
+            lx_tt_legs_between(tt, fs, nf, ts, nt, day, tmp, want);
+        else
+            lx_tt_departures(tt, fs, nf, day, tmp, want);
         for (uint32_t i = 0; i < want; i++, total++)
             if (total < cap)
                 out[total] = (lx_net_leg){f, tmp[i]};
@@ -262,4 +267,17 @@ uint32_t lx_net_legs_between(const lx_net *net, const lx_place *from, uint32_t n
     if (out && cap && total)
         qsort(out, total < cap ? total : cap, sizeof *out, net_leg_cmp);
     return total;
+}
+
+uint32_t lx_net_legs_between(const lx_net *net, const lx_place *from, uint32_t n_from,
+                             const lx_place *to, uint32_t n_to, lx_date_t day,
+                             lx_net_leg *out, uint32_t cap)
+{
+    return net_legs(net, from, n_from, to, n_to, day, out, cap);
+}
+
+uint32_t lx_net_departures(const lx_net *net, const lx_place *at, uint32_t n_at, lx_date_t day,
+                           lx_net_leg *out, uint32_t cap)
+{
+    return net_legs(net, at, n_at, NULL, 0, day, out, cap);
 }

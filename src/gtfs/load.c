@@ -230,7 +230,7 @@ static lx_err load_routes(loader *l)
         if (!*r->short_name && !*r->long_name)
             lx_notice_row(&t, LX_SEV_ERROR, "missing_required_field", R_SHORT,
                           "a route needs route_short_name or route_long_name");
-        long type;
+        long type = 3; /* stays when route_type is missing (reported) */
         if (lx_need(&t, R_TYPE) && lx_int(&t, R_TYPE, 0, 1702, 3, LX_SEV_ERROR, &type)) {
             if (type > 12 && type < 100)
                 lx_notice_row(&t, LX_SEV_ERROR, "unexpected_enum_value", R_TYPE,

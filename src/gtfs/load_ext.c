@@ -88,9 +88,9 @@ static lx_err load_layouts(loader *l)
                            (uint32_t)(l->layouts.len - 1), NULL) != LX_OK)
                 return LX_NOMEM;
         }
-        const lx_coach *prev = (const lx_coach *)l->coaches.data + lay->coach_first;
+        /* (no pointer arithmetic on the empty vector: its data is NULL) */
         for (uint32_t k = 0; k < lay->coach_count; k++)
-            if (prev[k].coach == coach)
+            if (((const lx_coach *)l->coaches.data)[lay->coach_first + k].coach == coach)
                 lx_notice_row(&t, LX_SEV_ERROR, "duplicate_key", 1,
                               "layout %s has coach %ld twice", lay->id, coach);
         lx_coach *c = lx_vec_push(&l->coaches);

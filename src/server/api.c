@@ -12,8 +12,7 @@
  * the handlers and the JSON encoder never see bytes they cannot print.
  *
  * Errors. Every error answer is lx_view_error's {"error":{"code","message","field"}}
- * with the status lx_err_http_status gives, except 405, which the error enum has no
- * member for (see method_not_allowed).
+ * with the status lx_err_http_status gives.
  *
  * Station search. The list of public stations (stations proper and stops without a
  * parent, never platforms or entrances) is built once in lx_api_create with every
@@ -219,7 +218,7 @@ static lx_err reply(lx_srv_resp *resp, int status, json_t *j)
 {
     if (!j)
         return LX_NOMEM;
-    char *body = json_dumps(j, JSON_COMPACT);
+    char *body = json_dumps(j, JSON_COMPACT | LX_VIEW_JSON_FLAGS);
     json_decref(j);
     if (!body)
         return LX_NOMEM;
@@ -463,6 +462,22 @@ static lx_err h_trains(const req *r, lx_srv_resp *resp)
     return reply(resp, 200, out);
 }
 
+static lx_err h_departures(const req *r, lx_srv_resp *resp)
+{
+    lx_date_t day;
+    lx_err err;
+    if (!want_date(r, resp, &day, &err))
+        return err;
+    json_t *out = NULL;
+    char msg[512] = "";
+    lx_err e = lx_view_departures(r->api->net, r->arg[0], day, &out, msg, sizeof msg);
+    if (e == LX_NOMEM)
+        return LX_NOMEM;
+    if (e != LX_OK)
+        return reply_error(resp, e, *msg ? msg : lx_strerror(e), "id");
+    return reply(resp, 200, out);
+}
+
 static lx_err h_timetable(const req *r, lx_srv_resp *resp)
 {
     lx_date_t day;
@@ -542,6 +557,7 @@ static const struct {
     {"GET", "/api/v1/healthz", h_health},
     {"GET", "/api/v1/stations", h_stations},
     {"GET", "/api/v1/stations/{}", h_station},
+    {"GET", "/api/v1/stations/{}/departures", h_departures},
     {"GET", "/api/v1/trains", h_trains},
     {"GET", "/api/v1/trains/{}/timetable", h_timetable},
     {"GET", "/api/v1/feeds", h_feeds},
@@ -579,14 +595,11 @@ int lx_api_owns(const char *target)
            (n == 4 && strncmp(target, "/api", 4) == 0) || strncmp(target, "/api/", 5) == 0;
 }
 
-/* A 405. The error enum (the one place errors map to statuses) has no member for a
- * wrong method, which is a fault of the HTTP exchange rather than of the library, so
- * the body is an "invalid" error and the status is set here. */
+/* A 405, with the Allow header built from the route table. */
 static lx_err method_not_allowed(lx_srv_resp *resp, const char *method, const char *allow)
 {
-    lx_err e = reply_errorf(resp, LX_INVAL, NULL, "method %.16s not allowed here; use %s",
+    lx_err e = reply_errorf(resp, LX_METHOD, NULL, "method %.16s not allowed here; use %s",
                             valid_utf8(method) ? method : "?", allow);
-    resp->status = 405;
     resp->allow = allow;
     return e;
 }

@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 struct lx_store {
     char *dir;
     sqlite3 *db;
+    int lock_fd;     /* DIR/lanxang.lock: shared while loading, exclusive while changing */
 };
 
 /* Each migration takes the catalog from version i to i + 1. Append, never edit. */
@@ -30,6 +32,10 @@ static const char *const migrations[] = {
     "  stop_times INTEGER NOT NULL,"
     "  seq INTEGER NOT NULL"
     ");",
+    /* 2: each feed lives in a folder of its own generation, named in the catalog, so
+     * that the catalog row is the one commit point of an import */
+    "ALTER TABLE feeds ADD COLUMN dir TEXT NOT NULL DEFAULT '';"
+    "UPDATE feeds SET dir = name;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
@@ -130,33 +136,64 @@ static void fsync_dir(const char *path)
     }
 }
 
-/* Finishes or undoes an import that a crash interrupted: a feed folder renamed aside
- * (NAME.old) whose new version never arrived is put back; temporary folders go. */
+static int lock(lx_store *s, int how)
+{
+    while (flock(s->lock_fd, how) != 0)
+        if (errno != EINTR)
+            return -1;
+    return 0;
+}
+
+static void unlock(lx_store *s) { flock(s->lock_fd, LOCK_UN); }
+
+/* Whether a folder name of feeds/ is the folder of a feed in the catalog. */
+static int referenced(lx_store *s, const char *dirname)
+{
+    sqlite3_stmt *q;
+    int found = 1; /* on any doubt, keep it */
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM feeds WHERE dir = ?1", -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, dirname, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        found = rc == SQLITE_ROW || rc != SQLITE_DONE;
+        sqlite3_finalize(q);
+    }
+    return found;
+}
+
+/* Cleans up after an import or removal that a crash interrupted. The catalog says
+ * which folder holds each feed; any other folder in feeds/ is a new generation
+ * whose import never committed, or an old one whose deletion never ran, and goes.
+ * A catalog of version 1 may still hold the rename-aside of that version's import
+ * (NAME.old without NAME): it is put back first. Runs only when no other process
+ * holds the data directory. */
 static void recover(lx_store *s)
 {
     char feeds[4096], a[4096], b[4096];
-    snprintf(feeds, sizeof feeds, "%s/feeds", s->dir);
-    DIR *d = opendir(feeds);
-    if (!d)
+    if (!PATH(feeds, "%s/feeds", s->dir) || flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
         return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (!PATH(a, "%s/%s", feeds, e->d_name))
-            continue;
-        if (strncmp(e->d_name, ".tmp-", 5) == 0) {
-            rm_rf(a);
-        } else if (n > 4 && strcmp(e->d_name + n - 4, ".old") == 0) {
-            struct stat st;
-            if (!PATH(b, "%s/%.*s", feeds, (int)(n - 4), e->d_name))
+    DIR *d = opendir(feeds);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t n = strlen(e->d_name);
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || n <= 4 ||
+                strcmp(e->d_name + n - 4, ".old") != 0)
                 continue;
-            if (stat(b, &st) == 0)
-                rm_rf(a);
-            else
+            struct stat st;
+            if (PATH(a, "%s/%s", feeds, e->d_name) &&
+                PATH(b, "%s/%.*s", feeds, (int)(n - 4), e->d_name) && stat(b, &st) != 0)
                 rename(a, b);
         }
+        rewinddir(d);
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || referenced(s, e->d_name))
+                continue;
+            if (PATH(a, "%s/%s", feeds, e->d_name))
+                rm_rf(a);
+        }
+        closedir(d);
     }
-    closedir(d);
+    unlock(s);
 }
 
 lx_err lx_store_open(const char *dir, int create, lx_store **out, char *msg, size_t msg_len)
@@ -177,6 +214,8 @@ lx_err lx_store_open(const char *dir, int create, lx_store **out, char *msg, siz
         return LX_STORE;
     }
     lx_store *s = calloc(1, sizeof *s);
+    if (s)
+        s->lock_fd = -1;
     if (!s || !(s->dir = strdup(dir))) {
         free(s);
         return LX_NOMEM;
@@ -196,6 +235,13 @@ lx_err lx_store_open(const char *dir, int create, lx_store **out, char *msg, siz
         return e;
     }
     sqlite3_busy_timeout(s->db, 5000);
+    s->lock_fd = -1;
+    if (!PATH(path, "%s/lanxang.lock", dir) ||
+        (s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        snprintf(msg, msg_len, "cannot open %s/lanxang.lock: %s", dir, strerror(errno));
+        lx_store_close(s);
+        return LX_IO;
+    }
     sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL, NULL);
     lx_err e = migrate(s, msg, msg_len);
     if (e) {
@@ -218,6 +264,8 @@ void lx_store_close(lx_store *s)
     if (!s)
         return;
     sqlite3_close(s->db);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     free(s->dir);
     free(s);
 }
@@ -228,8 +276,8 @@ lx_err lx_store_feeds(lx_store *s, lx_feed_rec **out, size_t *n)
     *n = 0;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT name, source, imported_at, stations, trips, stop_times FROM "
-                           "feeds ORDER BY seq",
+                           "SELECT name, source, imported_at, stations, trips, stop_times, dir "
+                           "FROM feeds ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK)
         return LX_STORE;
     lx_feed_rec *v = NULL;
@@ -251,6 +299,7 @@ lx_err lx_store_feeds(lx_store *s, lx_feed_rec **out, size_t *n)
         r->stations = (uint32_t)sqlite3_column_int64(st, 3);
         r->trips = (uint32_t)sqlite3_column_int64(st, 4);
         r->stop_times = (uint32_t)sqlite3_column_int64(st, 5);
+        snprintf(r->dir, sizeof r->dir, "%s", (const char *)sqlite3_column_text(st, 6));
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -259,6 +308,96 @@ lx_err lx_store_feeds(lx_store *s, lx_feed_rec **out, size_t *n)
     }
     *out = v;
     *n = k;
+    return LX_OK;
+}
+
+/* The catalog's folder of a feed into out ("" when the feed is not there). */
+static lx_err feed_dir(lx_store *s, const char *name, char *out, size_t n)
+{
+    sqlite3_stmt *q;
+    *out = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT dir FROM feeds WHERE name = ?1", -1, &q, NULL) != SQLITE_OK)
+        return LX_STORE;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        snprintf(out, n, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? LX_OK : LX_STORE;
+}
+
+static lx_err import_locked(lx_store *s, const lx_tt *tt, const char *name, const char *source,
+                            int64_t now, char *msg, size_t msg_len)
+{
+    /* a new generation: NAME@N with N never used for this data directory */
+    char gen[96], old[256], feeds[4096], tmp[4096], final[4096];
+    sqlite3_stmt *q;
+    int64_t next = 1;
+    if (sqlite3_prepare_v2(s->db, "SELECT COALESCE(MAX(seq), 0) + 1 FROM feeds", -1, &q, NULL) ==
+        SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            next = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    if (feed_dir(s, name, old, sizeof old) != LX_OK)
+        return db_fail(s, msg, msg_len, "reading the catalog");
+    /* NAME@TIME.K, with K making it unused even for imports within one second */
+    struct stat st;
+    for (unsigned k = 0;; k++) {
+        snprintf(gen, sizeof gen, "%s@%lld.%u", name, (long long)now, k);
+        if (!PATH(feeds, "%s/feeds", s->dir) || !PATH(tmp, "%s/.tmp-%s", feeds, gen) ||
+            !PATH(final, "%s/%s", feeds, gen)) {
+            snprintf(msg, msg_len, "the path of the data directory is too long");
+            return LX_INVAL;
+        }
+        if (strcmp(gen, old) != 0 && stat(final, &st) != 0 && stat(tmp, &st) != 0)
+            break;
+    }
+    rm_rf(tmp);
+    lx_err e = lx_gtfs_write(tt, tmp);
+    if (e) {
+        snprintf(msg, msg_len, "cannot write the feed into %s: %s", feeds, lx_strerror(e));
+        rm_rf(tmp);
+        return e;
+    }
+    if (rename(tmp, final) != 0) {
+        snprintf(msg, msg_len, "cannot move the feed into %s: %s", final, strerror(errno));
+        rm_rf(tmp);
+        return LX_IO;
+    }
+    fsync_dir(feeds);
+
+    /* the commit point: from here on the catalog names the new folder */
+    uint32_t ns, nt;
+    lx_tt_stations(tt, &ns);
+    lx_tt_trips(tt, &nt);
+    const char *sql =
+        "INSERT INTO feeds(name, source, imported_at, stations, trips, stop_times, seq, dir) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT(name) DO UPDATE SET source = ?2, imported_at = ?3, stations = ?4, "
+        "trips = ?5, stop_times = ?6, dir = ?8";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        e = db_fail(s, msg, msg_len, "recording the feed");
+        rm_rf(final);
+        return e;
+    }
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_int64(q, 4, ns);
+    sqlite3_bind_int64(q, 5, nt);
+    sqlite3_bind_int64(q, 6, lx_tt_stop_time_count(tt));
+    sqlite3_bind_int64(q, 7, next);
+    sqlite3_bind_text(q, 8, gen, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        e = db_fail(s, msg, msg_len, "recording the feed");
+        rm_rf(final); /* never committed: the old feed stays as it was */
+        return e;
+    }
+    if (*old && PATH(tmp, "%s/%s", feeds, old))
+        rm_rf(tmp);
     return LX_OK;
 }
 
@@ -271,93 +410,59 @@ lx_err lx_store_import(lx_store *s, const lx_tt *tt, const char *name, const cha
                  "(--name NAME)", name);
         return LX_INVAL;
     }
-    char tmp[4096], final[4096], old[4096], feeds[4096];
-    if (!PATH(feeds, "%s/feeds", s->dir) ||
-        !PATH(tmp, "%s/.tmp-%s-%ld", feeds, name, (long)getpid()) ||
-        !PATH(final, "%s/%s", feeds, name) || !PATH(old, "%s/%s.old", feeds, name)) {
-        snprintf(msg, msg_len, "the path of the data directory is too long");
-        return LX_INVAL;
-    }
-    rm_rf(tmp);
-    lx_err e = lx_gtfs_write(tt, tmp);
-    if (e) {
-        snprintf(msg, msg_len, "cannot write the feed into %s: %s", feeds, lx_strerror(e));
-        rm_rf(tmp);
-        return e;
-    }
-    struct stat st;
-    int had_old = stat(final, &st) == 0;
-    if (had_old && rename(final, old) != 0) {
-        snprintf(msg, msg_len, "cannot replace %s: %s", final, strerror(errno));
-        rm_rf(tmp);
+    if (lock(s, LOCK_EX) != 0) {
+        snprintf(msg, msg_len, "cannot lock %s: %s", s->dir, strerror(errno));
         return LX_IO;
     }
-    if (rename(tmp, final) != 0) {
-        snprintf(msg, msg_len, "cannot move the feed into %s: %s", final, strerror(errno));
-        if (had_old)
-            rename(old, final);
-        rm_rf(tmp);
-        return LX_IO;
-    }
-    fsync_dir(feeds);
-    uint32_t ns, nt;
-    lx_tt_stations(tt, &ns);
-    lx_tt_trips(tt, &nt);
-    sqlite3_stmt *q;
-    const char *sql =
-        "INSERT INTO feeds(name, source, imported_at, stations, trips, stop_times, seq) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM feeds)) "
-        "ON CONFLICT(name) DO UPDATE SET source = ?2, imported_at = ?3, stations = ?4, "
-        "trips = ?5, stop_times = ?6";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
-        return db_fail(s, msg, msg_len, "recording the feed");
-    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, source, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, now);
-    sqlite3_bind_int64(q, 4, ns);
-    sqlite3_bind_int64(q, 5, nt);
-    sqlite3_bind_int64(q, 6, lx_tt_stop_time_count(tt));
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(s, msg, msg_len, "recording the feed");
-    if (had_old)
-        rm_rf(old);
-    return LX_OK;
+    lx_err e = import_locked(s, tt, name, source, now, msg, msg_len);
+    unlock(s);
+    return e;
 }
 
 lx_err lx_store_remove(lx_store *s, const char *name, char *msg, size_t msg_len)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM feeds WHERE name = ?1", -1, &q, NULL) != SQLITE_OK)
-        return db_fail(s, msg, msg_len, "removing the feed");
-    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(s, msg, msg_len, "removing the feed");
-    if (sqlite3_changes(s->db) == 0) {
-        snprintf(msg, msg_len, "no feed named '%s' in %s", name, s->dir);
-        return LX_NOTFOUND;
+    char dir[256], path[4096];
+    if (lock(s, LOCK_EX) != 0) {
+        snprintf(msg, msg_len, "cannot lock %s: %s", s->dir, strerror(errno));
+        return LX_IO;
     }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/feeds/%s", s->dir, name);
-    rm_rf(path);
-    return LX_OK;
+    lx_err e = feed_dir(s, name, dir, sizeof dir);
+    sqlite3_stmt *q = NULL;
+    if (!e && sqlite3_prepare_v2(s->db, "DELETE FROM feeds WHERE name = ?1", -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            e = LX_STORE;
+    } else
+        e = LX_STORE;
+    sqlite3_finalize(q);
+    if (e)
+        db_fail(s, msg, msg_len, "removing the feed");
+    else if (sqlite3_changes(s->db) == 0) {
+        snprintf(msg, msg_len, "no feed named '%s' in %s", name, s->dir);
+        e = LX_NOTFOUND;
+    } else if (*dir && PATH(path, "%s/feeds/%s", s->dir, dir))
+        rm_rf(path);
+    unlock(s);
+    return e;
 }
 
 lx_err lx_store_load(lx_store *s, lx_net *net, char *msg, size_t msg_len)
 {
     lx_feed_rec *feeds;
     size_t n;
+    if (lock(s, LOCK_SH) != 0) {
+        snprintf(msg, msg_len, "cannot lock %s: %s", s->dir, strerror(errno));
+        return LX_IO;
+    }
     lx_err e = lx_store_feeds(s, &feeds, &n);
     if (e) {
+        unlock(s);
         snprintf(msg, msg_len, "cannot read the catalog of %s", s->dir);
         return e;
     }
     for (size_t i = 0; i < n && !e; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/feeds/%s", s->dir, feeds[i].name);
+        snprintf(path, sizeof path, "%s/feeds/%s", s->dir, feeds[i].dir);
         lx_report *r;
         if ((e = lx_report_create(&r)))
             break;
@@ -374,5 +479,6 @@ lx_err lx_store_load(lx_store *s, lx_net *net, char *msg, size_t msg_len)
         lx_report_destroy(r);
     }
     free(feeds);
+    unlock(s);
     return e;
 }

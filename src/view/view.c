@@ -134,9 +134,6 @@ lx_err lx_view_resolve(const lx_net *net, const char *name, lx_place *out, uint3
     if (e == LX_NOTFOUND && *n)
         k += (size_t)snprintf(msg + (k < msg_len ? k : msg_len), k < msg_len ? msg_len - k : 0,
                               "; did you mean ");
-    else if (e == LX_NOTFOUND)
-        k += (size_t)snprintf(msg + (k < msg_len ? k : msg_len), k < msg_len ? msg_len - k : 0,
-                              " (lanxang stations lists them all)");
     for (uint32_t i = 0; i < *n && i < 5; i++) {
         const lx_tt *tt = lx_net_feed(net, out[i].feed);
         const lx_station *s = &lx_tt_stations(tt, NULL)[out[i].station];
@@ -150,6 +147,30 @@ lx_err lx_view_resolve(const lx_net *net, const char *name, lx_place *out, uint3
 }
 
 #define MAX_PLACES 32
+
+/* legs between (to != NULL) or departures, as a JSON array of train objects */
+static lx_err legs_json(const lx_net *net, const lx_place *a, uint32_t na, const lx_place *b,
+                        uint32_t nb, lx_date_t day, json_t **out)
+{
+    uint32_t n = b ? lx_net_legs_between(net, a, na, b, nb, day, NULL, 0)
+                   : lx_net_departures(net, a, na, day, NULL, 0);
+    lx_net_leg *legs = malloc((n ? n : 1) * sizeof *legs);
+    json_t *arr = json_array();
+    if (!legs || !arr) {
+        free(legs);
+        json_decref(arr);
+        return LX_NOMEM;
+    }
+    if (b)
+        lx_net_legs_between(net, a, na, b, nb, day, legs, n);
+    else
+        lx_net_departures(net, a, na, day, legs, n);
+    for (uint32_t i = 0; i < n; i++)
+        json_array_append_new(arr, lx_view_leg(net, &legs[i]));
+    free(legs);
+    *out = arr;
+    return LX_OK;
+}
 
 lx_err lx_view_trains(const lx_net *net, const char *from, const char *to, lx_date_t day,
                       json_t **out, char *msg, size_t msg_len, const char **field)
@@ -165,20 +186,17 @@ lx_err lx_view_trains(const lx_net *net, const char *from, const char *to, lx_da
     if ((e = lx_view_resolve(net, to, b, MAX_PLACES, &nb, msg, msg_len)))
         return e;
     *field = NULL;
-    uint32_t n = lx_net_legs_between(net, a, na, b, nb, day, NULL, 0);
-    lx_net_leg *legs = malloc((n ? n : 1) * sizeof *legs);
-    json_t *arr = json_array();
-    if (!legs || !arr) {
-        free(legs);
-        json_decref(arr);
-        return LX_NOMEM;
-    }
-    lx_net_legs_between(net, a, na, b, nb, day, legs, n);
-    for (uint32_t i = 0; i < n; i++)
-        json_array_append_new(arr, lx_view_leg(net, &legs[i]));
-    free(legs);
-    *out = arr;
-    return LX_OK;
+    return legs_json(net, a, na, b, nb, day, out);
+}
+
+lx_err lx_view_departures(const lx_net *net, const char *station, lx_date_t day, json_t **out,
+                          char *msg, size_t msg_len)
+{
+    lx_place a[MAX_PLACES];
+    uint32_t na;
+    *out = NULL;
+    lx_err e = lx_view_resolve(net, station, a, MAX_PLACES, &na, msg, msg_len);
+    return e ? e : legs_json(net, a, na, NULL, 0, day, out);
 }
 
 lx_err lx_view_train_timetable(const lx_net *net, const char *train, lx_date_t day, json_t **out,

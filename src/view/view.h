@@ -22,6 +22,10 @@
 #include <jansson.h>
 #include "lanxang/net.h"
 
+/* Flags for json_dumps of every view, so the command and the API print the same text:
+ * 15 significant digits print 102.689, not 102.68899999999999. */
+#define LX_VIEW_JSON_FLAGS JSON_REAL_PRECISION(15)
+
 json_t *lx_view_station(const lx_net *net, lx_place p);
 json_t *lx_view_leg(const lx_net *net, const lx_net_leg *leg);
 json_t *lx_view_timetable(const lx_net *net, const lx_net_leg *run);
@@ -37,6 +41,10 @@ lx_err lx_view_resolve(const lx_net *net, const char *name, lx_place *out, uint3
  * objects, or an error with its message (msg) and the faulty field ("from", "to"). */
 lx_err lx_view_trains(const lx_net *net, const char *from, const char *to, lx_date_t day,
                       json_t **out, char *msg, size_t msg_len, const char **field);
+/* The departures from a named station on a date (each train to its last stop), as a
+ * JSON array of train objects; errors as lx_view_resolve. */
+lx_err lx_view_departures(const lx_net *net, const char *station, lx_date_t day, json_t **out,
+                          char *msg, size_t msg_len);
 /* The timetable of a train (public number or trip id) on a date: a JSON array of
  * timetable objects (one per run that day, usually one). */
 lx_err lx_view_train_timetable(const lx_net *net, const char *train, lx_date_t day,

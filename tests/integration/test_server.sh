@@ -211,6 +211,14 @@ t_timetable() {
 }
 check "GET /api/v1/trains/D88/timetable" t_timetable
 
+t_departures() {
+    req GET '/api/v1/stations/Boten/departures?date=2026-12-20'
+    expect 200 'length >= 3 and all(.[]; .from.id == "boten" and (.departure|endswith("+07:00")))
+                and ([.[].departure] == ([.[].departure] | sort))
+                and (map(.train) | index("D88") != null)'
+}
+check "GET /api/v1/stations/Boten/departures" t_departures
+
 t_timetable_404() {
     req GET '/api/v1/trains/X999/timetable?date=2026-12-20'
     expect 404 '.error.code == "not_found"'
@@ -253,7 +261,7 @@ check "unknown API path -> 404 JSON" t_unknown_path
 
 t_post() {
     req POST /api/v1/stations -d 'name=x'
-    expect 405 '.error | has("code") and has("message")'
+    expect 405 '.error.code == "method_not_allowed" and (.error.message | length > 0)'
     header_has Allow GET
 }
 check "POST /api/v1/stations -> 405 with Allow" t_post

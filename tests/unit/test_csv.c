@@ -3,16 +3,11 @@
  * Every input is copied into a heap buffer of exactly len + 1 bytes (the one spare
  * byte the reader may overwrite), so that under ASan any read or write past it is
  * caught. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h" /* (FX_COUNT only) */
 #include "gtfs/csv.h"
 
 typedef struct {
@@ -36,20 +31,97 @@ static void close_r(reader *r)
     free(r->buf);
 }
 
-/* reads the next record and checks its line and fields (NULL-terminated list) */
-static void expect_rec(reader *r, uint32_t line, ...)
+/* A wildcard for a field whose text is not checked. */
+static const char ANY[] = "(any)";
+
+/* One record expected: its line, whether a quote was misplaced, its fields. */
+typedef struct {
+    uint32_t line;
+    int bad_quote;
+    const char *f[6]; /* NULL-terminated; ANY matches any text */
+} rec;
+
+/* One input, and the records it reads as, up to the first with line 0; then the end,
+ * which stays the end. */
+typedef struct {
+    const char *name;
+    const char *text;
+    rec recs[4];
+} csv_case;
+
+static const csv_case CASES[] = {
+    {"test_simple_lf",
+     "stop_id,stop_name\nvte,Vientiane\nlpq,Luang Prabang\n",
+     {{1, 0, {"stop_id", "stop_name"}}, {2, 0, {"vte", "Vientiane"}},
+      {3, 0, {"lpq", "Luang Prabang"}}}},
+    {"test_bom_is_skipped",
+     "\xEF\xBB\xBF" "agency_id,agency_name\r\na,B\r\n",
+     {{1, 0, {"agency_id", "agency_name"}}, {2, 0, {"a", "B"}}}},
+    /* a BOM alone is an empty file */
+    {"test_bom_is_skipped: a BOM alone", "\xEF\xBB\xBF", {{0}}},
+    /* only a BOM at the very start is special: a second one is data */
+    {"test_bom_is_skipped: only at the start", "x\n\xEF\xBB\xBFy\n",
+     {{1, 0, {"x"}}, {2, 0, {"\xEF\xBB\xBFy"}}}},
+    {"test_crlf", "a,b\r\n1,2\r\n3,4\r\n",
+     {{1, 0, {"a", "b"}}, {2, 0, {"1", "2"}}, {3, 0, {"3", "4"}}}},
+    {"test_cr_only", "a,b\r1,2\r3,4\r",
+     {{1, 0, {"a", "b"}}, {2, 0, {"1", "2"}}, {3, 0, {"3", "4"}}}},
+    {"test_mixed_line_ends", "a\nb\r\nc\rd",
+     {{1, 0, {"a"}}, {2, 0, {"b"}}, {3, 0, {"c"}}, {4, 0, {"d"}}}},
+    {"test_last_line_without_newline", "a,b\n1,22", {{1, 0, {"a", "b"}}, {2, 0, {"1", "22"}}}},
+    /* the same with a quoted last field */
+    {"test_last_line_without_newline: quoted", "a,b\n1,\"x y\"",
+     {{1, 0, {"a", "b"}}, {2, 0, {"1", "x y"}}}},
+    {"test_quoted_comma", "id,name,x\n1,\"Vientiane, Laos\",2\n",
+     {{1, 0, {"id", "name", "x"}}, {2, 0, {"1", "Vientiane, Laos", "2"}}}},
+    {"test_doubled_quotes", "\"The \"\"Lane Xang\"\" express\",\"\"\"\",end\n",
+     {{1, 0, {"The \"Lane Xang\" express", "\"", "end"}}}},
+    /* the record after a field with two line breaks starts on line 5 */
+    {"test_embedded_newlines_and_lines", "h1,h2\n\"one\ntwo\nthree\",x\nnext,row\n",
+     {{1, 0, {"h1", "h2"}}, {2, 0, {"one\ntwo\nthree", "x"}}, {5, 0, {"next", "row"}}}},
+    /* CRLF inside a quoted field counts as one line, and is kept as written */
+    {"test_embedded_newlines_and_lines: CRLF", "\"a\r\nb\",c\r\nd,e\r\n",
+     {{1, 0, {"a\r\nb", "c"}}, {3, 0, {"d", "e"}}}},
+    /* a CR alone inside quotes is a line break too */
+    {"test_embedded_newlines_and_lines: CR", "\"a\rb\",c\rd\r",
+     {{1, 0, {"a\rb", "c"}}, {3, 0, {"d"}}}},
+    {"test_blank_lines_skipped", "\n\na,b\n\n\r\n\r1,2\n\n\n",
+     {{3, 0, {"a", "b"}}, {7, 0, {"1", "2"}}}},
+    /* unquoted fields lose surrounding spaces and tabs; quoted ones keep theirs */
+    {"test_trimming", "  a  ,\tb\t, c d ,\" q \",  \"r\"  \n",
+     {{1, 0, {"a", "b", "c d", " q ", "r"}}}},
+    /* trailing spaces before CRLF */
+    {"test_trimming: before CRLF", "x   \r\ny\t\r\n", {{1, 0, {"x"}}, {2, 0, {"y"}}}},
+    {"test_empty_fields", ",,\na,\n,b\n\"\",x\n",
+     {{1, 0, {"", "", ""}}, {2, 0, {"a", ""}}, {3, 0, {"", "b"}}, {4, 0, {"", "x"}}}},
+    /* a trailing comma at the end of the buffer gives a last empty field */
+    {"test_empty_fields: trailing comma", "a,", {{1, 0, {"a", ""}}}},
+    {"test_unclosed_quote", "a,b\n1,\"never closed\n2,3\n",
+     {{1, 0, {"a", "b"}}, {2, 1, {"1", ANY}}}},
+    /* an unclosed quote right at the end of the buffer */
+    {"test_unclosed_quote: at the end", "\"", {{1, 1, {ANY}}}},
+    /* a quote inside an unquoted field; the flag is per record */
+    {"test_stray_quotes", "ab\"c,d\nok,ok\n", {{1, 1, {ANY, ANY}}, {2, 0, {"ok", "ok"}}}},
+    /* text after a closing quote */
+    {"test_stray_quotes: after the closing quote", "\"ab\"cd,e\n", {{1, 1, {ANY, "e"}}}},
+    {"test_empty_input", "", {{0}}},
+    {"test_empty_input: blank lines", "\n\r\n\r", {{0}}},
+};
+
+/* reads the next record and checks it */
+static void expect_rec(reader *r, const rec *want)
 {
     assert_int_equal(lx_csv_next(&r->c), 1);
-    assert_int_equal(r->c.line, line);
-    va_list ap;
-    va_start(ap, line);
+    assert_int_equal(r->c.line, want->line);
+    assert_int_equal(r->c.bad_quote, want->bad_quote);
     uint32_t i = 0;
-    for (const char *want; (want = va_arg(ap, const char *)); i++) {
+    for (; i < FX_COUNT(want->f) && want->f[i]; i++) {
         assert_true(i < r->c.nf);
-        assert_string_equal(r->c.f[i], want);
-        assert_int_equal(r->c.len[i], strlen(want));
+        if (want->f[i] == ANY)
+            continue;
+        assert_string_equal(r->c.f[i], want->f[i]);
+        assert_int_equal(r->c.len[i], strlen(want->f[i]));
     }
-    va_end(ap);
     assert_int_equal(r->c.nf, i);
 }
 
@@ -60,243 +132,13 @@ static void expect_end(reader *r)
     assert_int_equal(lx_csv_next(&r->c), 0);
 }
 
-static void test_simple_lf(void **state)
+static void test_case(void **state)
 {
-    (void)state;
+    const csv_case *c = *state;
     reader r;
-    open_s(&r, "stop_id,stop_name\nvte,Vientiane\nlpq,Luang Prabang\n");
-    expect_rec(&r, 1, "stop_id", "stop_name", NULL);
-    assert_int_equal(r.c.bad_quote, 0);
-    expect_rec(&r, 2, "vte", "Vientiane", NULL);
-    expect_rec(&r, 3, "lpq", "Luang Prabang", NULL);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_bom_is_skipped(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "\xEF\xBB\xBF" "agency_id,agency_name\r\na,B\r\n");
-    expect_rec(&r, 1, "agency_id", "agency_name", NULL);
-    expect_rec(&r, 2, "a", "B", NULL);
-    expect_end(&r);
-    close_r(&r);
-
-    /* a BOM alone is an empty file */
-    open_s(&r, "\xEF\xBB\xBF");
-    expect_end(&r);
-    close_r(&r);
-
-    /* only a BOM at the very start is special: a second one is data */
-    open_s(&r, "x\n\xEF\xBB\xBFy\n");
-    expect_rec(&r, 1, "x", NULL);
-    expect_rec(&r, 2, "\xEF\xBB\xBFy", NULL);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_crlf(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "a,b\r\n1,2\r\n3,4\r\n");
-    expect_rec(&r, 1, "a", "b", NULL);
-    expect_rec(&r, 2, "1", "2", NULL);
-    expect_rec(&r, 3, "3", "4", NULL);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_cr_only(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "a,b\r1,2\r3,4\r");
-    expect_rec(&r, 1, "a", "b", NULL);
-    expect_rec(&r, 2, "1", "2", NULL);
-    expect_rec(&r, 3, "3", "4", NULL);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_mixed_line_ends(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "a\nb\r\nc\rd");
-    expect_rec(&r, 1, "a", NULL);
-    expect_rec(&r, 2, "b", NULL);
-    expect_rec(&r, 3, "c", NULL);
-    expect_rec(&r, 4, "d", NULL);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_last_line_without_newline(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "a,b\n1,22");
-    expect_rec(&r, 1, "a", "b", NULL);
-    expect_rec(&r, 2, "1", "22", NULL);
-    expect_end(&r);
-    close_r(&r);
-
-    /* the same with a quoted last field */
-    open_s(&r, "a,b\n1,\"x y\"");
-    expect_rec(&r, 1, "a", "b", NULL);
-    expect_rec(&r, 2, "1", "x y", NULL);
-    assert_int_equal(r.c.bad_quote, 0);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_quoted_comma(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "id,name,x\n1,\"Vientiane, Laos\",2\n");
-    expect_rec(&r, 1, "id", "name", "x", NULL);
-    expect_rec(&r, 2, "1", "Vientiane, Laos", "2", NULL);
-    assert_int_equal(r.c.bad_quote, 0);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_doubled_quotes(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "\"The \"\"Lane Xang\"\" express\",\"\"\"\",end\n");
-    expect_rec(&r, 1, "The \"Lane Xang\" express", "\"", "end", NULL);
-    assert_int_equal(r.c.bad_quote, 0);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_embedded_newlines_and_lines(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "h1,h2\n\"one\ntwo\nthree\",x\nnext,row\n");
-    expect_rec(&r, 1, "h1", "h2", NULL);
-    expect_rec(&r, 2, "one\ntwo\nthree", "x", NULL);
-    assert_int_equal(r.c.bad_quote, 0);
-    /* the record after a field with two line breaks starts on line 5 */
-    expect_rec(&r, 5, "next", "row", NULL);
-    expect_end(&r);
-    close_r(&r);
-
-    /* CRLF inside a quoted field counts as one line, and is kept as written */
-    open_s(&r, "\"a\r\nb\",c\r\nd,e\r\n");
-    expect_rec(&r, 1, "a\r\nb", "c", NULL);
-    expect_rec(&r, 3, "d", "e", NULL);
-    expect_end(&r);
-    close_r(&r);
-
-    /* a CR alone inside quotes is a line break too */
-    open_s(&r, "\"a\rb\",c\rd\r");
-    expect_rec(&r, 1, "a\rb", "c", NULL);
-    expect_rec(&r, 3, "d", NULL);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_blank_lines_skipped(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "\n\na,b\n\n\r\n\r1,2\n\n\n");
-    expect_rec(&r, 3, "a", "b", NULL);
-    expect_rec(&r, 7, "1", "2", NULL);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_trimming(void **state)
-{
-    (void)state;
-    reader r;
-    /* unquoted fields lose surrounding spaces and tabs; quoted ones keep theirs */
-    open_s(&r, "  a  ,\tb\t, c d ,\" q \",  \"r\"  \n");
-    expect_rec(&r, 1, "a", "b", "c d", " q ", "r", NULL);
-    assert_int_equal(r.c.bad_quote, 0);
-    expect_end(&r);
-    close_r(&r);
-
-    /* trailing spaces before CRLF */
-    open_s(&r, "x   \r\ny\t\r\n");
-    expect_rec(&r, 1, "x", NULL);
-    expect_rec(&r, 2, "y", NULL);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_empty_fields(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, ",,\na,\n,b\n\"\",x\n");
-    expect_rec(&r, 1, "", "", "", NULL);
-    expect_rec(&r, 2, "a", "", NULL);
-    expect_rec(&r, 3, "", "b", NULL);
-    expect_rec(&r, 4, "", "x", NULL);
-    assert_int_equal(r.c.bad_quote, 0);
-    expect_end(&r);
-    close_r(&r);
-
-    /* a trailing comma at the end of the buffer gives a last empty field */
-    open_s(&r, "a,");
-    expect_rec(&r, 1, "a", "", NULL);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_unclosed_quote(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "a,b\n1,\"never closed\n2,3\n");
-    expect_rec(&r, 1, "a", "b", NULL);
-    assert_int_equal(r.c.bad_quote, 0);
-    assert_int_equal(lx_csv_next(&r.c), 1);
-    assert_int_equal(r.c.line, 2);
-    assert_int_equal(r.c.bad_quote, 1);
-    assert_int_equal(r.c.nf, 2);
-    assert_string_equal(r.c.f[0], "1");
-    expect_end(&r);
-    close_r(&r);
-
-    /* an unclosed quote right at the end of the buffer */
-    open_s(&r, "\"");
-    assert_int_equal(lx_csv_next(&r.c), 1);
-    assert_int_equal(r.c.bad_quote, 1);
-    expect_end(&r);
-    close_r(&r);
-}
-
-static void test_stray_quotes(void **state)
-{
-    (void)state;
-    reader r;
-    /* a quote inside an unquoted field */
-    open_s(&r, "ab\"c,d\nok,ok\n");
-    assert_int_equal(lx_csv_next(&r.c), 1);
-    assert_int_equal(r.c.bad_quote, 1);
-    assert_int_equal(r.c.nf, 2);
-    /* the flag is per record */
-    expect_rec(&r, 2, "ok", "ok", NULL);
-    assert_int_equal(r.c.bad_quote, 0);
-    expect_end(&r);
-    close_r(&r);
-
-    /* text after a closing quote */
-    open_s(&r, "\"ab\"cd,e\n");
-    assert_int_equal(lx_csv_next(&r.c), 1);
-    assert_int_equal(r.c.bad_quote, 1);
-    assert_int_equal(r.c.nf, 2);
-    assert_string_equal(r.c.f[1], "e");
+    open_s(&r, c->text);
+    for (size_t i = 0; i < FX_COUNT(c->recs) && c->recs[i].line; i++)
+        expect_rec(&r, &c->recs[i]);
     expect_end(&r);
     close_r(&r);
 }
@@ -324,18 +166,6 @@ static void test_many_fields(void **state)
     close_r(&r);
 }
 
-static void test_empty_input(void **state)
-{
-    (void)state;
-    reader r;
-    open_s(&r, "");
-    expect_end(&r);
-    close_r(&r);
-    open_s(&r, "\n\r\n\r");
-    expect_end(&r);
-    close_r(&r);
-}
-
 static void test_offset_progresses(void **state)
 {
     (void)state;
@@ -352,26 +182,18 @@ static void test_offset_progresses(void **state)
     close_r(&r);
 }
 
+static const struct CMUnitTest OTHERS[] = {
+    cmocka_unit_test(test_many_fields),
+    cmocka_unit_test(test_offset_progresses),
+};
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_simple_lf),
-        cmocka_unit_test(test_bom_is_skipped),
-        cmocka_unit_test(test_crlf),
-        cmocka_unit_test(test_cr_only),
-        cmocka_unit_test(test_mixed_line_ends),
-        cmocka_unit_test(test_last_line_without_newline),
-        cmocka_unit_test(test_quoted_comma),
-        cmocka_unit_test(test_doubled_quotes),
-        cmocka_unit_test(test_embedded_newlines_and_lines),
-        cmocka_unit_test(test_blank_lines_skipped),
-        cmocka_unit_test(test_trimming),
-        cmocka_unit_test(test_empty_fields),
-        cmocka_unit_test(test_unclosed_quote),
-        cmocka_unit_test(test_stray_quotes),
-        cmocka_unit_test(test_many_fields),
-        cmocka_unit_test(test_empty_input),
-        cmocka_unit_test(test_offset_progresses),
-    };
+    struct CMUnitTest tests[FX_COUNT(CASES) + FX_COUNT(OTHERS)];
+    size_t k = 0;
+    for (size_t i = 0; i < FX_COUNT(CASES); i++)
+        tests[k++] = (struct CMUnitTest){CASES[i].name, test_case, NULL, NULL, (void *)&CASES[i]};
+    for (size_t i = 0; i < FX_COUNT(OTHERS); i++)
+        tests[k++] = OTHERS[i];
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

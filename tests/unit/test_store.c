@@ -1,13 +1,6 @@
 /* Unit tests for src/store: the data directory, its SQLite catalog, all-or-nothing
  * imports and the recovery of an import that a crash interrupted. Every test works in
  * its own fresh directory (mkdtemp) and removes it at the end. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "lanxang/gtfs.h"
 #include "lanxang/net.h"
 #include "lanxang/store.h"
@@ -47,47 +41,13 @@ static const lx_gtfs_file feed_files[] = {
 #undef F
 };
 
-static lx_tt *load_feed(const char *name)
-{
-    lx_report *r;
-    assert_int_equal(lx_report_create(&r), LX_OK);
-    lx_gtfs_opts opts = {.feed_name = name};
-    lx_tt *tt = NULL;
-    lx_err e = lx_gtfs_load_files(feed_files, sizeof feed_files / sizeof *feed_files, &opts, r, &tt);
-    if (e)
-        lx_report_print(r, stderr, 1);
-    assert_int_equal(e, LX_OK);
-    lx_report_destroy(r);
-    return tt;
-}
-
 /* ---- directories ---- */
 
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        char buf[4096];
-        while ((e = readdir(d))) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            snprintf(buf, sizeof buf, "%s/%s", path, e->d_name);
-            struct stat st;
-            if (lstat(buf, &st) == 0 && S_ISDIR(st.st_mode))
-                rm_tree(buf);
-            else
-                unlink(buf);
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
 typedef struct {
-    char base[4096];  /* the mkdtemp folder */
-    char data[4200];  /* base/var/data, the data directory (not created yet) */
-    lx_tt *tt;        /* the feed, loaded once per test */
+    char *base;      /* the mkdtemp folder */
+    char data[4200]; /* base/var/data, the data directory (not created yet) */
+    lx_tt *tt;       /* the feed, loaded once per test */
+    char msg[512];   /* the message of the last store call that gives one */
 } fixture;
 
 static int setup(void **state)
@@ -95,16 +55,11 @@ static int setup(void **state)
     fixture *fx = calloc(1, sizeof *fx);
     if (!fx)
         return -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(fx->base, sizeof fx->base, "%s/lx-test-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(fx->base)) {
-        free(fx);
-        return -1;
-    }
-    /* two levels that do not exist yet: opening with create makes both */
-    snprintf(fx->data, sizeof fx->data, "%s/var/data", fx->base);
-    fx->tt = load_feed("lao");
     *state = fx;
+    fx->base = fx_tmpdir("store");
+    /* two levels that do not exist yet: opening with create makes both */
+    FX_JOIN(fx->data, fx->base, "var/data");
+    fx->tt = fx_load_ok(feed_files, FX_COUNT(feed_files), "lao", NULL);
     return 0;
 }
 
@@ -112,49 +67,124 @@ static int teardown(void **state)
 {
     fixture *fx = *state;
     lx_tt_destroy(fx->tt);
-    rm_tree(fx->base);
+    fx_rm_tree(fx->base);
+    free(fx->base);
     free(fx);
     return 0;
 }
 
-static int is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int exists(const char *path)
-{
-    struct stat st;
-    return lstat(path, &st) == 0;
-}
-
-static lx_store *open_store(const fixture *fx, int create)
+static lx_store *open_store(fixture *fx, int create)
 {
     lx_store *s = NULL;
-    char msg[512] = "";
-    lx_err e = lx_store_open(fx->data, create, &s, msg, sizeof msg);
+    fx->msg[0] = 0;
+    lx_err e = lx_store_open(fx->data, create, &s, fx->msg, sizeof fx->msg);
     if (e)
-        fail_msg("lx_store_open: %s: %s", lx_strerror(e), msg);
+        fail_msg("lx_store_open: %s: %s", lx_strerror(e), fx->msg);
     assert_non_null(s);
     return s;
 }
 
-static void import(lx_store *s, const lx_tt *tt, const char *name, const char *source, int64_t now)
+/* Opening path fails with `want`, and gives no store; the message is in fx->msg. */
+static void expect_open_fails(fixture *fx, const char *path, int create, lx_err want)
 {
-    char msg[512] = "";
-    lx_err e = lx_store_import(s, tt, name, source, now, msg, sizeof msg);
-    if (e)
-        fail_msg("lx_store_import %s: %s: %s", name, lx_strerror(e), msg);
+    lx_store *s = (lx_store *)fx; /* must be overwritten */
+    fx->msg[0] = 0;
+    assert_int_equal(lx_store_open(path, create, &s, fx->msg, sizeof fx->msg), want);
+    assert_null(s);
 }
 
-static size_t feed_count(lx_store *s)
+static void import(fixture *fx, lx_store *s, const char *name, const char *source, int64_t now)
+{
+    fx->msg[0] = 0;
+    lx_err e = lx_store_import(s, fx->tt, name, source, now, fx->msg, sizeof fx->msg);
+    if (e)
+        fail_msg("lx_store_import %s: %s: %s", name, lx_strerror(e), fx->msg);
+}
+
+static lx_err remove_feed(fixture *fx, lx_store *s, const char *name)
+{
+    fx->msg[0] = 0;
+    return lx_store_remove(s, name, fx->msg, sizeof fx->msg);
+}
+
+/* The catalog lists the feeds named (a NULL-terminated list), in this order; free()
+ * what is returned. */
+static lx_feed_rec *list_feeds(lx_store *s, ...)
 {
     lx_feed_rec *v;
-    size_t n;
+    size_t n, i = 0;
     assert_int_equal(lx_store_feeds(s, &v, &n), LX_OK);
+    va_list ap;
+    va_start(ap, s);
+    for (const char *name; (name = va_arg(ap, const char *)); i++) {
+        assert_true(i < n);
+        assert_string_equal(v[i].name, name);
+    }
+    va_end(ap);
+    assert_int_equal(n, i);
+    return v;
+}
+
+/* lx_store_load into a new network answers `want`, leaving `feeds` feeds in it. */
+static lx_net *load_net(fixture *fx, lx_store *s, lx_err want, uint32_t feeds)
+{
+    lx_net *net;
+    assert_int_equal(lx_net_create(&net), LX_OK);
+    fx->msg[0] = 0;
+    assert_int_equal(lx_store_load(s, net, fx->msg, sizeof fx->msg), want);
+    assert_int_equal(lx_net_feed_count(net), feeds);
+    return net;
+}
+
+/* The user_version of the SQLite file at path; then, when set >= 0, sets it to set. */
+static int catalog_version(const char *path, int set)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (set >= 0) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", set);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+/* Runs SQL on the catalog at DATA/lanxang.db behind the store's back. */
+static void catalog_exec(fixture *fx, const char *sql)
+{
+    char path[4400];
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(FX_JOIN(path, fx->data, "lanxang.db"), &db), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err);
+    sqlite3_close(db);
+}
+
+/* The folder of feed `name`, DATA/feeds/DIR, as the catalog names it. */
+static char *feed_path(fixture *fx, lx_store *s, const char *name, char *buf, size_t n)
+{
+    lx_feed_rec *v;
+    size_t k;
+    assert_int_equal(lx_store_feeds(s, &v, &k), LX_OK);
+    for (size_t i = 0; i < k; i++)
+        if (strcmp(v[i].name, name) == 0) {
+            /* a generation of its own: NAME@... */
+            assert_int_equal(strncmp(v[i].dir, name, strlen(name)), 0);
+            assert_int_equal(v[i].dir[strlen(name)], '@');
+            snprintf(buf, n, "%s/feeds/%s", fx->data, v[i].dir);
+            free(v);
+            return buf;
+        }
     free(v);
-    return n;
+    fail_msg("no feed %s in the catalog", name);
+    return NULL;
 }
 
 /* ---- tests ---- */
@@ -162,25 +192,18 @@ static size_t feed_count(lx_store *s)
 static void test_open_import_list_load(void **state)
 {
     fixture *fx = *state;
-    assert_false(exists(fx->data));
+    assert_false(fx_exists(fx->data, NULL));
     lx_store *s = open_store(fx, 1);
-    assert_true(is_dir(fx->data));
-    char path[4400];
-    snprintf(path, sizeof path, "%s/lanxang.db", fx->data);
-    assert_true(exists(path));
-    snprintf(path, sizeof path, "%s/feeds", fx->data);
-    assert_true(is_dir(path));
-    assert_int_equal(feed_count(s), 0);
+    assert_true(fx_is_dir(fx->data, NULL));
+    assert_true(fx_exists(fx->data, "lanxang.db"));
+    assert_true(fx_is_dir(fx->data, "feeds"));
+    free(list_feeds(s, NULL));
 
-    import(s, fx->tt, "lao", "memory:test", 1767225600);
-    snprintf(path, sizeof path, "%s/feeds/lao/stops.txt", fx->data);
-    assert_true(exists(path));
+    import(fx, s, "lao", "memory:test", 1767225600);
+    char dir[4400];
+    assert_true(fx_exists(feed_path(fx, s, "lao", dir, sizeof dir), "stops.txt"));
 
-    lx_feed_rec *v;
-    size_t n;
-    assert_int_equal(lx_store_feeds(s, &v, &n), LX_OK);
-    assert_int_equal(n, 1);
-    assert_string_equal(v[0].name, "lao");
+    lx_feed_rec *v = list_feeds(s, "lao", NULL);
     assert_string_equal(v[0].source, "memory:test");
     assert_int_equal(v[0].imported_at, 1767225600);
     assert_int_equal(v[0].stations, 4);
@@ -188,23 +211,10 @@ static void test_open_import_list_load(void **state)
     assert_int_equal(v[0].stop_times, 6);
     free(v);
 
-    lx_net *net;
-    assert_int_equal(lx_net_create(&net), LX_OK);
-    char msg[512] = "";
-    assert_int_equal(lx_store_load(s, net, msg, sizeof msg), LX_OK);
-    assert_int_equal(lx_net_feed_count(net), 1);
+    lx_net *net = load_net(fx, s, LX_OK, 1);
     uint32_t fi = lx_net_feed_by_name(net, "lao");
     assert_int_equal(fi, 0);
-    const lx_tt *tt = lx_net_feed(net, fi);
-    lx_gtfs_summary a, b;
-    lx_gtfs_summarize(fx->tt, &a);
-    lx_gtfs_summarize(tt, &b);
-    assert_int_equal(b.stations, a.stations);
-    assert_int_equal(b.trips, a.trips);
-    assert_int_equal(b.stop_times, a.stop_times);
-    assert_int_equal(b.services, a.services);
-    assert_int_equal(b.first_day, a.first_day);
-    assert_int_equal(b.last_day, a.last_day);
+    fx_same_summary(fx->tt, lx_net_feed(net, fi));
     /* the stored feed answers queries: Vientiane (a parent) to Boten */
     lx_place from[2], to[2];
     uint32_t nf, nt;
@@ -218,7 +228,7 @@ static void test_open_import_list_load(void **state)
 
     /* it is all still there after closing and opening again */
     s = open_store(fx, 0);
-    assert_int_equal(feed_count(s), 1);
+    free(list_feeds(s, "lao", NULL));
     lx_store_close(s);
     lx_store_close(NULL);
 }
@@ -227,30 +237,22 @@ static void test_reimport_replaces(void **state)
 {
     fixture *fx = *state;
     lx_store *s = open_store(fx, 1);
-    import(s, fx->tt, "lao", "first", 100);
-    import(s, fx->tt, "lao", "second", 200);
-    lx_feed_rec *v;
-    size_t n;
-    assert_int_equal(lx_store_feeds(s, &v, &n), LX_OK);
-    assert_int_equal(n, 1);
-    assert_string_equal(v[0].name, "lao");
+    import(fx, s, "lao", "first", 100);
+    char first[4400], second[4400];
+    feed_path(fx, s, "lao", first, sizeof first);
+    import(fx, s, "lao", "second", 200);
+    feed_path(fx, s, "lao", second, sizeof second);
+    assert_string_not_equal(first, second);
+    assert_false(fx_exists(first, NULL));
+    assert_true(fx_exists(second, "stops.txt"));
+    lx_feed_rec *v = list_feeds(s, "lao", NULL);
     assert_string_equal(v[0].source, "second");
     assert_int_equal(v[0].imported_at, 200);
     free(v);
     /* no leftovers next to the feed */
-    char path[4400];
-    snprintf(path, sizeof path, "%s/feeds/lao.old", fx->data);
-    assert_false(exists(path));
-    snprintf(path, sizeof path, "%s/feeds", fx->data);
-    DIR *d = opendir(path);
-    assert_non_null(d);
-    struct dirent *e;
-    int entries = 0;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            entries++;
-    closedir(d);
-    assert_int_equal(entries, 1);
+    assert_false(fx_exists(fx->data, "feeds/lao.old"));
+    char feeds[4300];
+    assert_int_equal(fx_dir_count(FX_JOIN(feeds, fx->data, "feeds"), NULL), 1);
     lx_store_close(s);
 }
 
@@ -258,22 +260,12 @@ static void test_two_feeds_side_by_side(void **state)
 {
     fixture *fx = *state;
     lx_store *s = open_store(fx, 1);
-    import(s, fx->tt, "lao", "a", 100);
-    import(s, fx->tt, "lao-2", "b", 50);
+    import(fx, s, "lao", "a", 100);
+    import(fx, s, "lao-2", "b", 50);
     /* re-importing the first keeps its place: oldest first means first imported */
-    import(s, fx->tt, "lao", "c", 300);
-    lx_feed_rec *v;
-    size_t n;
-    assert_int_equal(lx_store_feeds(s, &v, &n), LX_OK);
-    assert_int_equal(n, 2);
-    assert_string_equal(v[0].name, "lao");
-    assert_string_equal(v[1].name, "lao-2");
-    free(v);
-    lx_net *net;
-    assert_int_equal(lx_net_create(&net), LX_OK);
-    char msg[512] = "";
-    assert_int_equal(lx_store_load(s, net, msg, sizeof msg), LX_OK);
-    assert_int_equal(lx_net_feed_count(net), 2);
+    import(fx, s, "lao", "c", 300);
+    free(list_feeds(s, "lao", "lao-2", NULL));
+    lx_net *net = load_net(fx, s, LX_OK, 2);
     assert_true(lx_net_feed_by_name(net, "lao") != LX_NONE);
     assert_true(lx_net_feed_by_name(net, "lao-2") != LX_NONE);
     /* one station in two feeds is one name to people */
@@ -295,28 +287,21 @@ static void test_invalid_names(void **state)
     long_name[64] = 0;
     const char *bad[] = {"", "Lao", "-lao", "_lao", "lao/x", "..", ".", "la o", "lao.old",
                          ".tmp-lao-1", "../escape", "lao\n", long_name};
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    for (size_t i = 0; i < FX_COUNT(bad); i++) {
         assert_false(lx_store_name_valid(bad[i]));
-        char msg[512] = "";
-        assert_int_equal(lx_store_import(s, fx->tt, bad[i], "x", 1, msg, sizeof msg), LX_INVAL);
-        assert_true(strlen(msg) > 0);
+        fx->msg[0] = 0;
+        assert_int_equal(lx_store_import(s, fx->tt, bad[i], "x", 1, fx->msg, sizeof fx->msg),
+                         LX_INVAL);
+        assert_true(strlen(fx->msg) > 0);
     }
-    assert_int_equal(feed_count(s), 0);
+    free(list_feeds(s, NULL));
     /* nothing was written either */
-    char path[4400];
-    snprintf(path, sizeof path, "%s/feeds", fx->data);
-    DIR *d = opendir(path);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            fail_msg("unexpected %s in feeds/", e->d_name);
-    closedir(d);
-    snprintf(path, sizeof path, "%s/escape", fx->base);
-    assert_false(exists(path));
+    char feeds[4300];
+    assert_int_equal(fx_dir_count(FX_JOIN(feeds, fx->data, "feeds"), NULL), 0);
+    assert_false(fx_exists(fx->base, "escape"));
 
     const char *good[] = {"a", "0", "lao", "china-laos", "x_1-y", "9lives"};
-    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+    for (size_t i = 0; i < FX_COUNT(good); i++)
         assert_true(lx_store_name_valid(good[i]));
     long_name[63] = 0;
     assert_true(lx_store_name_valid(long_name));
@@ -326,84 +311,111 @@ static void test_invalid_names(void **state)
 static void test_open_missing_dir(void **state)
 {
     fixture *fx = *state;
-    lx_store *s = (lx_store *)fx; /* must be overwritten */
-    char msg[512] = "";
-    assert_int_equal(lx_store_open(fx->data, 0, &s, msg, sizeof msg), LX_NOTFOUND);
-    assert_null(s);
-    assert_true(strlen(msg) > 0);
-    assert_false(exists(fx->data));
+    expect_open_fails(fx, fx->data, 0, LX_NOTFOUND);
+    assert_true(strlen(fx->msg) > 0);
+    assert_false(fx_exists(fx->data, NULL));
 
     /* a folder without a catalog is no data directory either */
     char var[4300];
-    snprintf(var, sizeof var, "%s/var", fx->base);
-    assert_int_equal(mkdir(var, 0755), 0);
+    assert_int_equal(mkdir(FX_JOIN(var, fx->base, "var"), 0755), 0);
     assert_int_equal(mkdir(fx->data, 0755), 0);
-    s = (lx_store *)fx;
-    assert_int_equal(lx_store_open(fx->data, 0, &s, msg, sizeof msg), LX_NOTFOUND);
-    assert_null(s);
+    expect_open_fails(fx, fx->data, 0, LX_NOTFOUND);
 
     /* a file where the directory should be */
     char file[4400];
-    snprintf(file, sizeof file, "%s/plain-file", fx->base);
-    FILE *f = fopen(file, "w");
-    assert_non_null(f);
-    fclose(f);
-    s = (lx_store *)fx;
-    assert_int_equal(lx_store_open(file, 1, &s, msg, sizeof msg), LX_STORE);
-    assert_null(s);
+    fx_write_text(fx->base, "plain-file", "");
+    expect_open_fails(fx, FX_JOIN(file, fx->base, "plain-file"), 1, LX_STORE);
 }
 
 static void test_recovery_after_crash(void **state)
 {
     fixture *fx = *state;
     lx_store *s = open_store(fx, 1);
-    import(s, fx->tt, "lao", "src", 100);
+    import(fx, s, "lao", "src", 100);
+    char feed[4400];
+    feed_path(fx, s, "lao", feed, sizeof feed);
     lx_store_close(s);
 
-    /* a crash in the middle of re-importing "lao": the old folder was moved aside and
-     * the new one was still being written */
-    char feed[4400], old[4400], tmp[4400], junk[4500];
-    snprintf(feed, sizeof feed, "%s/feeds/lao", fx->data);
-    snprintf(old, sizeof old, "%s/feeds/lao.old", fx->data);
-    snprintf(tmp, sizeof tmp, "%s/feeds/.tmp-lao-123", fx->data);
-    assert_int_equal(rename(feed, old), 0);
+    /* a crash in the middle of re-importing "lao": a new generation half written in
+     * its temporary folder, another fully written but never committed to the catalog
+     * (it holds a broken stops.txt, so loading it would fail) */
+    char tmp[4400], uncommitted[4400];
+    FX_JOIN(tmp, fx->data, "feeds/.tmp-lao@200.0");
+    FX_JOIN(uncommitted, fx->data, "feeds/lao@200.1");
     assert_int_equal(mkdir(tmp, 0755), 0);
-    snprintf(junk, sizeof junk, "%s/stops.txt", tmp);
-    FILE *f = fopen(junk, "w");
-    assert_non_null(f);
-    fputs("stop_id,stop_na", f);
-    fclose(f);
+    fx_write_text(tmp, "stops.txt", "stop_id,stop_na");
+    assert_int_equal(mkdir(uncommitted, 0755), 0);
+    fx_write_text(uncommitted, "stops.txt", "stop_id,stop_na");
 
     s = open_store(fx, 0);
-    assert_true(is_dir(feed));
-    assert_false(exists(old));
-    assert_false(exists(tmp));
-    lx_net *net;
-    assert_int_equal(lx_net_create(&net), LX_OK);
-    char msg[512] = "";
-    assert_int_equal(lx_store_load(s, net, msg, sizeof msg), LX_OK);
-    assert_int_equal(lx_net_feed_count(net), 1);
+    assert_false(fx_exists(tmp, NULL));
+    assert_false(fx_exists(uncommitted, NULL));
+    assert_true(fx_exists(feed, "stops.txt"));
+    lx_net *net = load_net(fx, s, LX_OK, 1);
     lx_gtfs_summary sm;
     lx_gtfs_summarize(lx_net_feed(net, 0), &sm);
     assert_int_equal(sm.stop_times, 6);
     lx_net_destroy(net);
+
+    /* a crash after the catalog named a new generation but before the old folder was
+     * deleted: the catalog's folder stays, the other goes */
+    import(fx, s, "lao", "again", 300);
+    char now[4400];
+    feed_path(fx, s, "lao", now, sizeof now);
+    lx_store_close(s);
+    assert_int_equal(mkdir(feed, 0755), 0);
+    fx_write_text(feed, "marker", "");
+    s = open_store(fx, 0);
+    assert_false(fx_exists(feed, NULL));
+    assert_true(fx_exists(now, "stops.txt"));
+    free(list_feeds(s, "lao", NULL));
+    lx_store_close(s);
+}
+
+/* A data directory written by the first version of the store: catalog version 1,
+ * each feed in feeds/NAME. Opening it migrates the catalog and keeps every feed. */
+static void test_migrates_version_1(void **state)
+{
+    fixture *fx = *state;
+    lx_store *s = open_store(fx, 1);
+    import(fx, s, "lao", "v1", 100);
+    char gen[4400], v1[4400];
+    feed_path(fx, s, "lao", gen, sizeof gen);
+    lx_store_close(s);
+    /* turn it into what version 1 wrote */
+    assert_int_equal(rename(gen, FX_JOIN(v1, fx->data, "feeds/lao")), 0);
+    catalog_exec(fx, "CREATE TABLE v1 (name TEXT PRIMARY KEY, source TEXT NOT NULL, "
+                     "imported_at INTEGER NOT NULL, stations INTEGER NOT NULL, trips INTEGER NOT "
+                     "NULL, stop_times INTEGER NOT NULL, seq INTEGER NOT NULL);"
+                     "INSERT INTO v1 SELECT name, source, imported_at, stations, trips, stop_times, "
+                     "seq FROM feeds; DROP TABLE feeds; ALTER TABLE v1 RENAME TO feeds;"
+                     "PRAGMA user_version = 1;");
+
+    s = open_store(fx, 0);
+    char path[4400];
+    assert_int_equal(catalog_version(FX_JOIN(path, fx->data, "lanxang.db"), -1),
+                     lx_store_schema_version());
+    assert_true(fx_exists(v1, "stops.txt"));
+    lx_feed_rec *v = list_feeds(s, "lao", NULL);
+    assert_string_equal(v[0].source, "v1");
+    assert_string_equal(v[0].dir, "lao");
+    free(v);
+    lx_net *net = load_net(fx, s, LX_OK, 1);
+    lx_net_destroy(net);
     lx_store_close(s);
 
-    /* a crash after the new folder was in place but before the old one was removed:
-     * the new one stays */
-    char marker[4500];
-    assert_int_equal(mkdir(old, 0755), 0);
-    snprintf(marker, sizeof marker, "%s/marker", old);
-    f = fopen(marker, "w");
-    assert_non_null(f);
-    fclose(f);
+    /* version 1's own crash leftover: the feed renamed aside to NAME.old while its
+     * new version was written; it is put back */
+    char old[4400];
+    assert_int_equal(rename(v1, FX_JOIN(old, fx->data, "feeds/lao.old")), 0);
     s = open_store(fx, 0);
-    assert_true(is_dir(feed));
-    assert_false(exists(old));
-    snprintf(marker, sizeof marker, "%s/marker", feed);
-    assert_false(exists(marker));
-    snprintf(marker, sizeof marker, "%s/stops.txt", feed);
-    assert_true(exists(marker));
+    assert_true(fx_exists(v1, "stops.txt"));
+    assert_false(fx_exists(old, NULL));
+    net = load_net(fx, s, LX_OK, 1);
+    lx_net_destroy(net);
+    /* the next import moves it to a generation of its own */
+    import(fx, s, "lao", "v2", 200);
+    assert_false(fx_exists(v1, NULL));
     lx_store_close(s);
 }
 
@@ -414,62 +426,37 @@ static void test_newer_catalog_refused(void **state)
     lx_store_close(s);
 
     char path[4400];
-    snprintf(path, sizeof path, "%s/lanxang.db", fx->data);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    FX_JOIN(path, fx->data, "lanxang.db");
     /* a fresh catalog is at the current schema version */
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), lx_store_schema_version());
-    sqlite3_finalize(st);
+    assert_int_equal(catalog_version(path, 99), lx_store_schema_version());
     assert_true(lx_store_schema_version() >= 1);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
 
-    s = (lx_store *)fx;
-    char msg[512] = "";
-    assert_int_equal(lx_store_open(fx->data, 0, &s, msg, sizeof msg), LX_STORE);
-    assert_null(s);
-    assert_non_null(strstr(msg, "99"));
+    expect_open_fails(fx, fx->data, 0, LX_STORE);
+    assert_non_null(strstr(fx->msg, "99"));
     /* create = 1 does not wipe it either */
-    s = (lx_store *)fx;
-    assert_int_equal(lx_store_open(fx->data, 1, &s, msg, sizeof msg), LX_STORE);
-    assert_null(s);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 99);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    expect_open_fails(fx, fx->data, 1, LX_STORE);
+    assert_int_equal(catalog_version(path, -1), 99);
 }
 
 static void test_remove(void **state)
 {
     fixture *fx = *state;
     lx_store *s = open_store(fx, 1);
-    import(s, fx->tt, "lao", "a", 1);
-    import(s, fx->tt, "lao-2", "b", 2);
-    char msg[512] = "";
-    assert_int_equal(lx_store_remove(s, "lao", msg, sizeof msg), LX_OK);
-    char path[4400];
-    snprintf(path, sizeof path, "%s/feeds/lao", fx->data);
-    assert_false(exists(path));
-    snprintf(path, sizeof path, "%s/feeds/lao-2", fx->data);
-    assert_true(is_dir(path));
-    lx_feed_rec *v;
-    size_t n;
-    assert_int_equal(lx_store_feeds(s, &v, &n), LX_OK);
-    assert_int_equal(n, 1);
-    assert_string_equal(v[0].name, "lao-2");
-    free(v);
-    msg[0] = 0;
-    assert_int_equal(lx_store_remove(s, "lao", msg, sizeof msg), LX_NOTFOUND);
-    assert_true(strlen(msg) > 0);
-    assert_int_equal(lx_store_remove(s, "never-there", msg, sizeof msg), LX_NOTFOUND);
+    import(fx, s, "lao", "a", 1);
+    import(fx, s, "lao-2", "b", 2);
+    char lao[4400], lao2[4400];
+    feed_path(fx, s, "lao", lao, sizeof lao);
+    feed_path(fx, s, "lao-2", lao2, sizeof lao2);
+    assert_int_equal(remove_feed(fx, s, "lao"), LX_OK);
+    assert_false(fx_exists(lao, NULL));
+    assert_true(fx_is_dir(lao2, NULL));
+    free(list_feeds(s, "lao-2", NULL));
+    assert_int_equal(remove_feed(fx, s, "lao"), LX_NOTFOUND);
+    assert_true(strlen(fx->msg) > 0);
+    assert_int_equal(remove_feed(fx, s, "never-there"), LX_NOTFOUND);
     /* a name that is not in the catalog never reaches the file system */
-    assert_int_equal(lx_store_remove(s, "..", msg, sizeof msg), LX_NOTFOUND);
-    assert_true(is_dir(fx->data));
+    assert_int_equal(remove_feed(fx, s, ".."), LX_NOTFOUND);
+    assert_true(fx_is_dir(fx->data, NULL));
     lx_store_close(s);
 }
 
@@ -477,33 +464,32 @@ static void test_broken_stored_feed_fails_load(void **state)
 {
     fixture *fx = *state;
     lx_store *s = open_store(fx, 1);
-    import(s, fx->tt, "lao", "a", 1);
+    import(fx, s, "lao", "a", 1);
     /* someone deletes a required file behind our back */
-    char path[4400];
-    snprintf(path, sizeof path, "%s/feeds/lao/stop_times.txt", fx->data);
-    assert_int_equal(unlink(path), 0);
-    lx_net *net;
-    assert_int_equal(lx_net_create(&net), LX_OK);
-    char msg[512] = "";
-    assert_int_equal(lx_store_load(s, net, msg, sizeof msg), LX_STORE);
-    assert_non_null(strstr(msg, "lao"));
-    assert_int_equal(lx_net_feed_count(net), 0);
+    char dir[4400], path[4500];
+    feed_path(fx, s, "lao", dir, sizeof dir);
+    assert_int_equal(unlink(FX_JOIN(path, dir, "stop_times.txt")), 0);
+    lx_net *net = load_net(fx, s, LX_STORE, 0);
+    assert_non_null(strstr(fx->msg, "lao"));
     lx_net_destroy(net);
     lx_store_close(s);
 }
 
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_open_import_list_load, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reimport_replaces, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_two_feeds_side_by_side, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_missing_dir, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_recovery_after_crash, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newer_catalog_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_broken_stored_feed_fails_load, setup, teardown),
+        T(test_open_import_list_load),
+        T(test_reimport_replaces),
+        T(test_two_feeds_side_by_side),
+        T(test_invalid_names),
+        T(test_open_missing_dir),
+        T(test_recovery_after_crash),
+        T(test_migrates_version_1),
+        T(test_newer_catalog_refused),
+        T(test_remove),
+        T(test_broken_stored_feed_fails_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
