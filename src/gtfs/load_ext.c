@@ -130,6 +130,11 @@ static lx_err load_train_layouts(loader *l)
     return LX_OK;
 }
 
+/* No fare reaches a trillion in any currency's main unit (a trillion kip is about
+ * fifty million dollars); anything larger is a typo, and refusing it keeps every
+ * amount far inside int64 in minor units. */
+#define MAX_PRICE 1000000000000LL
+
 /* "470", "470.5", "470.50" -> minor units; refuses more decimals than the currency has */
 static int parse_price(const char *s, int digits, int64_t *out)
 {
@@ -139,9 +144,9 @@ static int parse_price(const char *s, int digits, int64_t *out)
     if (!isdigit((unsigned char)*p))
         return 0;
     for (; isdigit((unsigned char)*p); p++) {
-        if (whole > INT64_MAX / 100)
-            return 0;
         whole = whole * 10 + (*p - '0');
+        if (whole > MAX_PRICE)
+            return 0;
     }
     if (*p == '.') {
         for (p++; isdigit((unsigned char)*p); p++) {

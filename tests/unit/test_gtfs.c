@@ -905,6 +905,12 @@ static const broken_case BROKEN_CASES[] = {
            "lx_fares.txt", 2, "price",
            SET("lx_fares.txt", "agency_id,from_stop_id,to_stop_id,class,currency,price\n"
                                "lcr,vte_1,kmn,second,LAK,1200000.5\n")),
+    /* a price past any real fare is a typo, and must not overflow the minor units
+     * (found by fuzz_gtfs: 99999999999999999 CNY overflowed int64 fen) */
+    BROKEN("test_extensions: an absurd price", "invalid_currency_amount", "lx_fares.txt", 2,
+           "price",
+           SET("lx_fares.txt", "agency_id,from_stop_id,to_stop_id,class,currency,price\n"
+                               "lcr,vte_1,kmn,second,CNY,99999999999999999\n")),
 };
 
 static void test_broken(void **state)
