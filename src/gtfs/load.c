@@ -627,12 +627,12 @@ static lx_err load_stop_times(loader *l)
             if (headsigns)
                 tt->st_headsign[p] = s.headsign[r];
         }
-        if (n < 2) {
+        if (n < 2)
             lx_report_add(l->r, LX_SEV_WARNING, "unusable_trip", "trips.txt", 0, "trip_id",
                           "trip %s has %u stop time%s: it cannot be travelled", tr->id, n,
                           n == 1 ? "" : "s");
+        if (n == 0)
             continue;
-        }
         lx_time_t *arr = tt->st_arr + tr->st_first, *dep = tt->st_dep + tr->st_first;
         if (!interpolate(arr, dep, n)) {
             lx_report_add(l->r, LX_SEV_ERROR, "missing_trip_edge", "stop_times.txt",

@@ -2,6 +2,7 @@
  * table knows, reads rows, and turns each field into a typed value or a notice. */
 #include "load_int.h"
 #include "tzdb.h"
+#include "lanxang/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -146,9 +147,35 @@ int lx_need(lx_table *t, int col)
     return 0;
 }
 
+/* Whether len bytes are UTF-8 without a NUL (GTFS files are UTF-8; a NUL would cut
+ * the string short everywhere it goes). */
+static int text_ok(const char *s, uint32_t len)
+{
+    for (uint32_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = lx_utf8_decode(s + i, len - i, &cp);
+        if (n == 1)
+            return 0;
+        i += (uint32_t)n;
+    }
+    return 1;
+}
+
 const char *lx_str(lx_table *t, int col)
 {
-    return lx_arena_strndup(&t->l->tt->strings, lx_field(t, col), lx_field_len(t, col));
+    const char *f = lx_field(t, col);
+    uint32_t len = lx_field_len(t, col);
+    if (!text_ok(f, len))
+        lx_notice_row(t, LX_SEV_ERROR, "invalid_character", col,
+                      "the text is not valid UTF-8 or holds a NUL byte (GTFS files are UTF-8)");
+    return lx_arena_strndup(&t->l->tt->strings, f, len);
 }
 
 int lx_int(lx_table *t, int col, long lo, long hi, long dflt, lx_severity sev, long *out)

@@ -8,7 +8,7 @@
  * service has a calendar.txt row, calendar_dates.txt when there are exceptions, and
  * frequencies, transfers, translations, feed_info and lanxang's extension files
  * (lx_*.txt, see docs/gtfs-extensions.md) when present. A field is quoted only when it
- * holds a comma, a quote, CR or LF, with quotes doubled (RFC 4180). Absent values are
+ * holds a comma, a quote, CR or LF, or starts or ends with a space or tab, with quotes doubled (RFC 4180). Absent values are
  * empty fields: LX_NONE indexes, direction_id -1, min_transfer_time -1, LX_TIME_NONE
  * stop times, NAN coordinates, feed_info dates before LX_DATE_MIN. Coordinates (and
  * lx_stations.txt km) are written in the shorter of "%.15g" / "%.17g" that reads back
@@ -143,7 +143,9 @@ static void csv_str(csv *w, const char *s)
     if (!s)
         return;
     size_t n = strcspn(s, ",\"\r\n");
-    if (s[n] == '\0') {
+    /* the reader trims unquoted fields, so padding survives only inside quotes */
+    int padded = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
+    if (s[n] == '\0' && !padded) {
         csv_bytes(w, s, n);
         return;
     }

@@ -836,6 +836,13 @@ static const broken_case BROKEN_CASES[] = {
            EDIT("stop_times.txt", "T1,16:30:00,16:30:00,kmn", "T1,,,kmn")),
     BROKEN("test_missing_trip_edge: first stop", "missing_trip_edge", "stop_times.txt", 6, NULL,
            EDIT("stop_times.txt", "T2,08:00:00,08:00:00,kmn", "T2,,,kmn")),
+    BROKEN("test_missing_trip_edge: a lone stop without times", "missing_trip_edge",
+           "stop_times.txt", 10, NULL,
+           EDIT("stop_times.txt", "T3,25:10:00,25:10:00,vte_2,1\nT3,27:00:00,27:00:00,lpq,2\n",
+                "T3,,,vte_2,1\n")),
+    /* invalid_character: GTFS is UTF-8 (found by fuzz_gtfs: the API could not encode it) */
+    BROKEN("test_invalid_character: a Latin-1 byte in a name", "invalid_character", "stops.txt",
+           6, "stop_name", EDIT("stops.txt", "bot,BOT,Boten,", "bot,BOT,Bote\xe9,")),
     /* invalid_row_length */
     BROKEN("test_invalid_row_length: a field too many", "invalid_row_length", "stops.txt", 6,
            NULL,

@@ -22,7 +22,7 @@ static const lx_gtfs_file FEED[] = {
     F("stops.txt", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
                    "VTE,Vientiane,17.8896,102.7047,1,\n"
                    "VTE1,\"Vientiane\nplatform 1\",17.8896,102.7047,0,VTE\n"
-                   "LPQ,Luang Prabang,19.8497,102.2125,0,\n"
+                   "LPQ,\" Luang Prabang \",19.8497,102.2125,0,\n" /* padding kept */
                    "NODE,Generic node,,,3,VTE\n"),
     F("routes.txt", "route_id,agency_id,route_short_name,route_long_name,route_type\n"
                     "R1,LCR,D,Vientiane - Luang Prabang,2\n"),
@@ -76,6 +76,8 @@ static const struct {
       "\nVTE1,,\"Vientiane\nplatform 1\",,17.8896,102.7047,,,0,VTE,,0,\n",
       "\nNODE,,Generic node,,,,,,3,VTE,,0,\n"}, /* NAN -> empty */
      NULL},
+    /* a padded name is quoted: the reader trims unquoted fields (found by fuzz_gtfs) */
+    {"stops.txt", {"\nLPQ,,\" Luang Prabang \",,"}, NULL},
     {"trips.txt", {"\nR1,EXTRA,D890,Luang Prabang,D890,,,0,0\n"}, NULL}, /* no direction */
     {"stop_times.txt", {"\nD890,25:00:00,25:05:00,VTE1,1,,0,0\n"}, NULL},
     /* only services with a calendar.txt row */
