@@ -23,6 +23,20 @@ typedef struct {
     const char *usage;      /* full --help text */
 } lx_cmd;
 
+/* One option of a command: a flag (flag != NULL) or an option with a value. */
+typedef struct {
+    const char *name;       /* "--date" */
+    const char **value;     /* set to the value, for an option that takes one */
+    int *flag;              /* set to 1, for a flag */
+} cli_opt;
+
+/* Reads a command's arguments (argv[0] is the command): the options in opts (ended
+ * by {NULL}), as "--name value" or "--name=value", anywhere on the line, and between
+ * min_pos and max_pos other arguments, written to pos. Returns 0, or prints a usage
+ * error and returns 2. */
+int cli_args(const lx_cmd *cmd, int argc, char **argv, const cli_opt *opts, const char **pos,
+             int min_pos, int max_pos, const char *what);
+
 /* Loads the built-in railway and every feed of the data directory into c->net.
  * Returns 0 or an exit code (the error is printed). */
 int cli_load_net(lx_cli *c);

@@ -1,7 +1,6 @@
 /* Feed commands: import, validate, export, remove. */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -105,19 +104,12 @@ static void print_summary(const lx_tt *tt)
 
 static int run_import(lx_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"name", required_argument, 0, 'n'}, {0, 0, 0, 0}};
-    const char *name = NULL;
-    int o;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'n')
-            name = optarg;
-        else
-            return cli_usage_error(&lx_cmd_import, "unknown option");
-    }
-    if (optind + 1 != argc)
-        return cli_usage_error(&lx_cmd_import, "name one feed (a .zip file or a folder)");
-    const char *path = argv[optind];
+    const char *name = NULL, *path = NULL;
+    const cli_opt opts[] = {{"--name", &name, NULL}, {NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_import, argc, argv, opts, &path, 1, 1,
+                      "name one feed (a .zip file or a folder)");
+    if (rc)
+        return rc;
     char def[64];
     if (!name) {
         default_name(path, def, sizeof def);
@@ -179,27 +171,19 @@ const lx_cmd lx_cmd_import = {
 
 static int run_validate(lx_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"all", no_argument, 0, 'a'},
-                                         {0, 0, 0, 0}};
-    int json = 0, all = 0, o;
+    int json = 0, all = 0;
+    const char *path = NULL;
+    const cli_opt opts[] = {{"--json", NULL, &json}, {"--all", NULL, &all}, {NULL, NULL, NULL}};
     (void)c;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'j')
-            json = 1;
-        else if (o == 'a')
-            all = 1;
-        else
-            return cli_usage_error(&lx_cmd_validate, "unknown option");
-    }
-    if (optind + 1 != argc)
-        return cli_usage_error(&lx_cmd_validate, "name one feed (a .zip file or a folder)");
+    int rc = cli_args(&lx_cmd_validate, argc, argv, opts, &path, 1, 1,
+                      "name one feed (a .zip file or a folder)");
+    if (rc)
+        return rc;
     lx_report *r;
     if (lx_report_create(&r))
         return cli_fail(LX_NOMEM, "out of memory");
     lx_tt *tt = NULL;
-    lx_err e = load_feed(argv[optind], "feed", r, &tt);
+    lx_err e = load_feed(path, "feed", r, &tt);
     if (json)
         cli_print_json(report_json(r));
     else
@@ -222,20 +206,10 @@ const lx_cmd lx_cmd_validate = {
 
 static int run_export(lx_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"feed", required_argument, 0, 'f'}, {0, 0, 0, 0}};
-    const char *feed = NULL;
-    int o;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'f')
-            feed = optarg;
-        else
-            return cli_usage_error(&lx_cmd_export, "unknown option");
-    }
-    if (optind + 1 != argc)
-        return cli_usage_error(&lx_cmd_export, "name the folder to write");
-    int rc = cli_load_net(c);
-    if (rc)
+    const char *feed = NULL, *dir = NULL;
+    const cli_opt opts[] = {{"--feed", &feed, NULL}, {NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_export, argc, argv, opts, &dir, 1, 1, "name the folder to write");
+    if (rc || (rc = cli_load_net(c)))
         return rc;
     uint32_t n = lx_net_feed_count(c->net), f;
     if (feed)
@@ -247,10 +221,10 @@ static int run_export(lx_cli *c, int argc, char **argv)
                                   "(lanxang feeds lists them)");
     if (f == LX_NONE)
         return cli_fail(LX_NOTFOUND, "no feed named '%s' (lanxang feeds lists them)", feed);
-    lx_err e = lx_gtfs_write(lx_net_feed(c->net, f), argv[optind]);
+    lx_err e = lx_gtfs_write(lx_net_feed(c->net, f), dir);
     if (e)
-        return cli_fail(e, "cannot write %s: %s", argv[optind], lx_strerror(e));
-    printf("wrote %s to %s\n", lx_tt_feed_name(lx_net_feed(c->net, f)), argv[optind]);
+        return cli_fail(e, "cannot write %s: %s", dir, lx_strerror(e));
+    printf("wrote %s to %s\n", lx_tt_feed_name(lx_net_feed(c->net, f)), dir);
     return 0;
 }
 
@@ -263,18 +237,21 @@ const lx_cmd lx_cmd_export = {
 
 static int run_remove(lx_cli *c, int argc, char **argv)
 {
-    if (argc != 2)
-        return cli_usage_error(&lx_cmd_remove, "name one feed");
+    const char *name = NULL;
+    const cli_opt opts[] = {{NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_remove, argc, argv, opts, &name, 1, 1, "name one feed");
+    if (rc)
+        return rc;
     char msg[1024];
     lx_store *s;
     lx_err e = lx_store_open(c->data_dir, 0, &s, msg, sizeof msg);
     if (e)
         return cli_fail(e, "%s", msg);
-    e = lx_store_remove(s, argv[1], msg, sizeof msg);
+    e = lx_store_remove(s, name, msg, sizeof msg);
     lx_store_close(s);
     if (e)
         return cli_fail(e, "%s", msg);
-    printf("removed %s\n", argv[1]);
+    printf("removed %s\n", name);
     return 0;
 }
 

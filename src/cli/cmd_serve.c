@@ -1,41 +1,30 @@
 /* lanxang serve: the HTTP server over every loaded railway. */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lanxang/server.h"
 
 static int run_serve(lx_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"listen", required_argument, 0, 'l'},
-                                         {"web", required_argument, 0, 'w'},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {0, 0, 0, 0}};
+    const char *threads = NULL;
+    int quiet = 0;
     lx_server_opts so = {.listen = "127.0.0.1:8080"};
-    int o;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'l')
-            so.listen = optarg;
-        else if (o == 'w')
-            so.web_dir = optarg;
-        else if (o == 't') {
-            char *end;
-            long t = strtol(optarg, &end, 10);
-            if (*end || t < 0 || t > 256)
-                return cli_usage_error(&lx_cmd_serve, "--threads takes 0 to 256");
-            so.threads = (unsigned)t;
-        } else if (o == 'q')
-            so.quiet = 1;
-        else
-            return cli_usage_error(&lx_cmd_serve, "unknown option");
-    }
-    if (optind < argc)
-        return cli_usage_error(&lx_cmd_serve, "unexpected '%s'", argv[optind]);
-    int rc = cli_load_net(c);
+    const cli_opt opts[] = {{"--listen", &so.listen, NULL}, {"--web", &so.web_dir, NULL},
+                            {"--threads", &threads, NULL}, {"--quiet", NULL, &quiet},
+                            {NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_serve, argc, argv, opts, NULL, 0, 0, NULL);
     if (rc)
+        return rc;
+    so.quiet = quiet;
+    if (threads) {
+        char *end;
+        long t = strtol(threads, &end, 10);
+        if (*end || end == threads || t < 0 || t > 256)
+            return cli_usage_error(&lx_cmd_serve, "--threads takes 0 to 256");
+        so.threads = (unsigned)t;
+    }
+    if ((rc = cli_load_net(c)))
         return rc;
     lx_err e = lx_server_run(c->net, &so);
     return e ? cli_fail(e, "the server stopped: %s", lx_strerror(e)) : 0;

@@ -1,7 +1,6 @@
 /* Timetable commands: stations, trains, timetable, feeds, check. */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "view/view.h"
@@ -11,24 +10,13 @@ static const char *const weekday_names[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "
 /* ---- stations ---- */
 static int run_stations(lx_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"feed", required_argument, 0, 'f'},
-                                         {0, 0, 0, 0}};
-    int json = 0, o;
+    int json = 0;
     const char *feed = NULL;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'j')
-            json = 1;
-        else if (o == 'f')
-            feed = optarg;
-        else
-            return cli_usage_error(&lx_cmd_stations, "unknown option");
-    }
-    if (optind < argc)
-        return cli_usage_error(&lx_cmd_stations, "unexpected '%s'", argv[optind]);
-    int rc = cli_load_net(c);
+    const cli_opt opts[] = {{"--json", NULL, &json}, {"--feed", &feed, NULL}, {NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_stations, argc, argv, opts, NULL, 0, 0, NULL);
     if (rc)
+        return rc;
+    if ((rc = cli_load_net(c)))
         return rc;
     if (feed && lx_net_feed_by_name(c->net, feed) == LX_NONE)
         return cli_fail(LX_NOTFOUND, "no feed named '%s' (lanxang feeds lists them)", feed);
@@ -130,35 +118,19 @@ static int leg_cmp(const void *a, const void *b)
 
 static int run_trains(lx_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"date", required_argument, 0, 'd'},
-                                         {"from", required_argument, 0, 'f'},
-                                         {"to", required_argument, 0, 't'},
-                                         {0, 0, 0, 0}};
-    int json = 0, o;
+    int json = 0;
     const char *date = NULL, *from = NULL, *to = NULL;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'j')
-            json = 1;
-        else if (o == 'd')
-            date = optarg;
-        else if (o == 'f')
-            from = optarg;
-        else if (o == 't')
-            to = optarg;
-        else
-            return cli_usage_error(&lx_cmd_trains, "unknown option");
-    }
-    if (optind < argc)
-        return cli_usage_error(&lx_cmd_trains, "unexpected '%s'", argv[optind]);
+    const cli_opt opts[] = {{"--json", NULL, &json}, {"--date", &date, NULL},
+                            {"--from", &from, NULL}, {"--to", &to, NULL}, {NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_trains, argc, argv, opts, NULL, 0, 0, NULL);
+    if (rc)
+        return rc;
     if (!date)
         return cli_usage_error(&lx_cmd_trains, "--date is required");
     lx_date_t day;
     if (!cli_parse_date(date, &day))
         return 2;
-    int rc = cli_load_net(c);
-    if (rc)
+    if ((rc = cli_load_net(c)))
         return rc;
     lx_place a[32], b[32];
     uint32_t na = 0, nb = 0;
@@ -218,33 +190,22 @@ const lx_cmd lx_cmd_trains = {
 /* ---- timetable ---- */
 static int run_timetable(lx_cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"date", required_argument, 0, 'd'},
-                                         {0, 0, 0, 0}};
-    int json = 0, o;
-    const char *date = NULL;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (o == 'j')
-            json = 1;
-        else if (o == 'd')
-            date = optarg;
-        else
-            return cli_usage_error(&lx_cmd_timetable, "unknown option");
-    }
-    if (optind + 1 != argc)
-        return cli_usage_error(&lx_cmd_timetable, "name one train");
+    int json = 0;
+    const char *date = NULL, *train = NULL;
+    const cli_opt opts[] = {{"--json", NULL, &json}, {"--date", &date, NULL}, {NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_timetable, argc, argv, opts, &train, 1, 1, "name one train");
+    if (rc)
+        return rc;
     if (!date)
         return cli_usage_error(&lx_cmd_timetable, "--date is required");
     lx_date_t day;
     if (!cli_parse_date(date, &day))
         return 2;
-    int rc = cli_load_net(c);
-    if (rc)
+    if ((rc = cli_load_net(c)))
         return rc;
     json_t *runs;
     char msg[512];
-    lx_err e = lx_view_train_timetable(c->net, argv[optind], day, &runs, msg, sizeof msg);
+    lx_err e = lx_view_train_timetable(c->net, train, day, &runs, msg, sizeof msg);
     if (e)
         return cli_fail(e, "%s", msg);
     if (json)
@@ -297,11 +258,10 @@ const lx_cmd lx_cmd_timetable = {
 /* ---- feeds ---- */
 static int run_feeds(lx_cli *c, int argc, char **argv)
 {
-    int json = argc > 1 && !strcmp(argv[1], "--json");
-    if (argc > 1 + json)
-        return cli_usage_error(&lx_cmd_feeds, "unexpected '%s'", argv[1 + json]);
-    int rc = cli_load_net(c);
-    if (rc)
+    int json = 0;
+    const cli_opt opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_feeds, argc, argv, opts, NULL, 0, 0, NULL);
+    if (rc || (rc = cli_load_net(c)))
         return rc;
     json_t *arr = json_array();
     if (!json)
@@ -339,11 +299,9 @@ const lx_cmd lx_cmd_feeds = {"feeds", run_feeds, "list the loaded railways (feed
 /* ---- check ---- */
 static int run_check(lx_cli *c, int argc, char **argv)
 {
-    (void)argv;
-    if (argc > 1)
-        return cli_usage_error(&lx_cmd_check, "unexpected arguments");
-    int rc = cli_load_net(c);
-    if (rc)
+    const cli_opt opts[] = {{NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_check, argc, argv, opts, NULL, 0, 0, NULL);
+    if (rc || (rc = cli_load_net(c)))
         return rc;
     int bad = 0;
     for (uint32_t f = 0; f < lx_net_feed_count(c->net); f++) {

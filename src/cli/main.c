@@ -55,9 +55,51 @@ int cli_usage_error(const lx_cmd *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "lanxang %s: ", cmd->name);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n\n%s", cmd->usage);
+    /* the usage line only; --help has the rest */
+    int line = (int)strcspn(cmd->usage, "\n");
+    fprintf(stderr, "\n%.*s\n(lanxang %s --help tells more)\n", line, cmd->usage, cmd->name);
     va_end(ap);
     return 2;
+}
+
+int cli_args(const lx_cmd *cmd, int argc, char **argv, const cli_opt *opts, const char **pos,
+             int min_pos, int max_pos, const char *what)
+{
+    int n = 0, options_done = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (options_done || a[0] != '-' || !a[1]) {
+            if (n >= max_pos)
+                return cli_usage_error(cmd, "unexpected '%s'", a);
+            pos[n++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            options_done = 1;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const cli_opt *o = opts;
+        while (o->name && !(strlen(o->name) == len && !strncmp(o->name, a, len)))
+            o++;
+        if (!o->name)
+            return cli_usage_error(cmd, "unknown option '%.*s'", (int)len, a);
+        if (o->flag) {
+            if (eq)
+                return cli_usage_error(cmd, "%s takes no value", o->name);
+            *o->flag = 1;
+        } else if (eq) {
+            *o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *o->value = argv[++i];
+        } else {
+            return cli_usage_error(cmd, "%s needs a value", o->name);
+        }
+    }
+    if (n < min_pos)
+        return cli_usage_error(cmd, "%s", what ? what : "missing arguments");
+    return 0;
 }
 
 int cli_wants_help(const lx_cmd *cmd, int argc, char **argv)

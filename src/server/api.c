@@ -440,6 +440,17 @@ static lx_err h_station(const req *r, lx_srv_resp *resp)
     return reply(resp, 200, lx_view_station(r->api->net, p[0]));
 }
 
+/* The answer of a view call: its JSON, or its error with the message and the field. */
+static lx_err answer(lx_srv_resp *resp, lx_err e, json_t *out, const char *msg,
+                     const char *field)
+{
+    if (e == LX_NOMEM)
+        return LX_NOMEM;
+    if (e != LX_OK)
+        return reply_error(resp, e, *msg ? msg : lx_strerror(e), field);
+    return reply(resp, 200, out);
+}
+
 static lx_err h_trains(const req *r, lx_srv_resp *resp)
 {
     const char *from = param(r, "from"), *to = param(r, "to");
@@ -455,11 +466,7 @@ static lx_err h_trains(const req *r, lx_srv_resp *resp)
     char msg[512] = "";
     const char *field = NULL;
     lx_err e = lx_view_trains(r->api->net, from, to, day, &out, msg, sizeof msg, &field);
-    if (e == LX_NOMEM)
-        return LX_NOMEM;
-    if (e != LX_OK)
-        return reply_error(resp, e, *msg ? msg : lx_strerror(e), field);
-    return reply(resp, 200, out);
+    return answer(resp, e, out, msg, field);
 }
 
 static lx_err h_departures(const req *r, lx_srv_resp *resp)
@@ -471,11 +478,7 @@ static lx_err h_departures(const req *r, lx_srv_resp *resp)
     json_t *out = NULL;
     char msg[512] = "";
     lx_err e = lx_view_departures(r->api->net, r->arg[0], day, &out, msg, sizeof msg);
-    if (e == LX_NOMEM)
-        return LX_NOMEM;
-    if (e != LX_OK)
-        return reply_error(resp, e, *msg ? msg : lx_strerror(e), "id");
-    return reply(resp, 200, out);
+    return answer(resp, e, out, msg, "id");
 }
 
 static lx_err h_timetable(const req *r, lx_srv_resp *resp)
@@ -487,11 +490,7 @@ static lx_err h_timetable(const req *r, lx_srv_resp *resp)
     json_t *out = NULL;
     char msg[512] = "";
     lx_err e = lx_view_train_timetable(r->api->net, r->arg[0], day, &out, msg, sizeof msg);
-    if (e == LX_NOMEM)
-        return LX_NOMEM;
-    if (e != LX_OK)
-        return reply_error(resp, e, *msg ? msg : lx_strerror(e), "train");
-    return reply(resp, 200, out);
+    return answer(resp, e, out, msg, "train");
 }
 
 static json_t *date_or_null(lx_date_t d, int have)
