@@ -429,7 +429,10 @@ lx_err lx_tt_finalize(lx_tt *tt)
     lx_time_t latest = 0;
     for (uint32_t t = 0; t < tt->n_trips; t++) {
         const lx_trip *tr = &tt->trips[t];
-        if (!tr->st_count)
+        /* (a trip without times at its ends is refused by the loader, which still
+         * finalizes to report everything; it has no span) */
+        if (!tr->st_count || tt->st_dep[tr->st_first] == LX_TIME_NONE ||
+            tt->st_arr[tr->st_first + tr->st_count - 1] == LX_TIME_NONE)
             continue;
         lx_time_t end = tt->st_arr[tr->st_first + tr->st_count - 1];
         for (uint32_t f = 0; f < tr->freq_count; f++) {

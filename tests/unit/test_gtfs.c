@@ -840,6 +840,9 @@ static const broken_case BROKEN_CASES[] = {
            "stop_times.txt", 10, NULL,
            EDIT("stop_times.txt", "T3,25:10:00,25:10:00,vte_2,1\nT3,27:00:00,27:00:00,lpq,2\n",
                 "T3,,,vte_2,1\n")),
+    BROKEN("test_missing_trip_edge: a frequency trip's last stop", "missing_trip_edge",
+           "stop_times.txt", 13, NULL,
+           EDIT("stop_times.txt", "F1,07:50:00,07:50:00,lpq,2", "F1,,,lpq,2")),
     /* invalid_character: GTFS is UTF-8 (found by fuzz_gtfs: the API could not encode it) */
     BROKEN("test_invalid_character: a Latin-1 byte in a name", "invalid_character", "stops.txt",
            6, "stop_name", EDIT("stops.txt", "bot,BOT,Boten,", "bot,BOT,Bote\xe9,")),
