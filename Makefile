@@ -1,14 +1,21 @@
 # lanxang: the two commands of the README, and a few more.
 #   make run    install what is missing, build, serve the China–Laos Railway on 127.0.0.1:8080
-#   make test   install what is missing, build, run every test (also under ASan + UBSan)
+#   make test   install what is missing, build, run every test (also under ASan + UBSan),
+#               then fuzz each libFuzzer target briefly (fuzz-smoke)
 #   make bench  import benchmarks against peers (docs/PERFORMANCE.md)
+#   make fuzz   fuzz every libFuzzer target for FUZZ_SECONDS each (docs/testing.md)
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 LISTEN     ?= 127.0.0.1:8080
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TARGETS ?= fuzz_csv fuzz_gtfs fuzz_api
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
 
-.PHONY: all deps deps-run build build-asan run test test-release test-asan bench clean
+.PHONY: all deps deps-run build build-asan run test test-release test-asan bench clean \
+        build-fuzz fuzz-smoke fuzz
 
 all: build
 
@@ -36,6 +43,7 @@ run: deps-run
 
 test: deps
 	@$(MAKE) --no-print-directory test-release test-asan
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -44,8 +52,24 @@ test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (clang): tests/fuzz/, run by tests/fuzz/run.sh
+$(FUZZ_BUILD)/Makefile: CMakeLists.txt tests/fuzz/fuzz.cmake
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DLX_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
+
+build-fuzz: $(FUZZ_BUILD)/Makefile
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
+
+# a short run of each target on a copy of its seeds; any crash fails make
+fuzz-smoke: build-fuzz
+	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/fuzz/run.sh smoke $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+# a long run; the corpus grows in $(FUZZ_BUILD)/corpus/ and is kept between runs
+fuzz: deps
+	@$(MAKE) --no-print-directory build-fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh long $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
 bench: deps build
 	bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -7,7 +7,8 @@ set -euo pipefail
 
 RUN_PKGS=(gcc make cmake pkg-config tzdata
           libmicrohttpd-dev libjansson-dev libzip-dev libsqlite3-dev)
-TEST_PKGS=(libcmocka-dev clang curl jq sqlite3 time python3 unzip zip util-linux)
+# libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (clang only recommends them)
+TEST_PKGS=(libcmocka-dev clang libclang-rt-dev curl jq sqlite3 time python3 unzip zip util-linux)
 
 want=("${RUN_PKGS[@]}")
 if [ "${1:-}" != "--run" ]; then
