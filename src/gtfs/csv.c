@@ -120,7 +120,7 @@ int lx_csv_next(lx_csv *c)
             }
             if (!closed)
                 c->bad_quote = 1;
-            /* text after the closing quote up to the delimiter is kept, flagged */
+            /* text after the closing quote up to the delimiter is dropped, and flagged */
             while (p < end && *p != ',' && *p != '\n' && *p != '\r') {
                 if (*p != ' ' && *p != '\t')
                     c->bad_quote = 1;
