@@ -14,10 +14,6 @@ json_t *lx_view_station(const lx_net *net, lx_place p)
 {
     const lx_tt *tt = lx_net_feed(net, p.feed);
     const lx_station *s = &lx_tt_stations(tt, NULL)[p.station];
-    char off[8];
-    /* the offset in force now is what a traveller sees on the station clock; a
-     * station in a DST zone shows its winter offset here and the right one per time */
-    lx_format_offset(lx_tz_offset_at(s->tz, 0), off);
     json_t *names = json_pack("{s:s, s:s, s:s}", "en", lx_tt_station_name(tt, p.station, "en"),
                               "lo", lx_tt_station_name(tt, p.station, "lo"), "zh",
                               lx_tt_station_name(tt, p.station, "zh"));
@@ -42,9 +38,8 @@ static json_t *iso(const lx_tz *tz, lx_instant_t t)
 }
 
 /* the fields every train object starts with */
-static json_t *train_head(const lx_tt *tt, uint32_t feed_unused, const lx_leg *leg)
+static json_t *train_head(const lx_tt *tt, const lx_leg *leg)
 {
-    (void)feed_unused;
     const lx_trip *tr = &lx_tt_trips(tt, NULL)[leg->trip];
     const lx_route *r = &lx_tt_routes(tt, NULL)[tr->route];
     uint32_t na;
@@ -64,7 +59,7 @@ json_t *lx_view_leg(const lx_net *net, const lx_net_leg *nl)
     const lx_leg *leg = &nl->leg;
     const uint32_t *stop = lx_tt_st_stop(tt);
     const lx_station *st = lx_tt_stations(tt, NULL);
-    json_t *o = train_head(tt, nl->feed, leg);
+    json_t *o = train_head(tt, leg);
     if (!o)
         return NULL;
     uint32_t a = stop[leg->from_pos], b = stop[leg->to_pos];
@@ -86,7 +81,7 @@ json_t *lx_view_timetable(const lx_net *net, const lx_net_leg *nl)
     const uint32_t *stop = lx_tt_st_stop(tt), *seq = lx_tt_st_sequence(tt);
     const uint8_t *pick = lx_tt_st_pickup(tt), *drop = lx_tt_st_dropoff(tt);
     const lx_station *st = lx_tt_stations(tt, NULL);
-    json_t *o = train_head(tt, nl->feed, run);
+    json_t *o = train_head(tt, run);
     json_t *stops = json_array();
     if (!o || !stops) {
         json_decref(o);
@@ -208,17 +203,31 @@ lx_err lx_view_train_timetable(const lx_net *net, const char *train, lx_date_t d
     uint32_t found = 0;
     for (uint32_t f = 0; f < lx_net_feed_count(net); f++) {
         const lx_tt *tt = lx_net_feed(net, f);
-        uint32_t ids[64];
-        uint32_t n = lx_tt_trips_by_number(tt, train, ids, 64);
+        uint32_t n = lx_tt_trips_by_number(tt, train, NULL, 0);
+        uint32_t *ids = malloc((n ? n : 1) * sizeof *ids);
+        if (!ids) {
+            json_decref(arr);
+            return LX_NOMEM;
+        }
+        lx_tt_trips_by_number(tt, train, ids, n);
         found += n;
-        for (uint32_t i = 0; i < n && i < 64; i++) {
-            lx_leg runs[64];
-            uint32_t nr = lx_tt_trip_runs(tt, ids[i], day, runs, 64);
-            for (uint32_t k = 0; k < nr && k < 64; k++) {
+        /* every run of the day: a frequency-based train has one per headway */
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t nr = lx_tt_trip_runs(tt, ids[i], day, NULL, 0);
+            lx_leg *runs = malloc((nr ? nr : 1) * sizeof *runs);
+            if (!runs) {
+                free(ids);
+                json_decref(arr);
+                return LX_NOMEM;
+            }
+            lx_tt_trip_runs(tt, ids[i], day, runs, nr);
+            for (uint32_t k = 0; k < nr; k++) {
                 lx_net_leg nl = {f, runs[k]};
                 json_array_append_new(arr, lx_view_timetable(net, &nl));
             }
+            free(runs);
         }
+        free(ids);
     }
     if (!found) {
         snprintf(msg, msg_len, "no train numbered '%s'", train);
