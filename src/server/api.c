@@ -469,7 +469,11 @@ static lx_err h_trains(const req *r, lx_srv_resp *resp)
     return answer(resp, e, out, msg, field);
 }
 
-static lx_err h_departures(const req *r, lx_srv_resp *resp)
+/* A view of one named thing (a station, a train) on a date, e.g. departures. */
+typedef lx_err (*dated_view)(const lx_net *net, const char *name, lx_date_t day, json_t **out,
+                             char *msg, size_t msg_len);
+
+static lx_err answer_dated(const req *r, lx_srv_resp *resp, dated_view view, const char *field)
 {
     lx_date_t day;
     lx_err err;
@@ -477,20 +481,18 @@ static lx_err h_departures(const req *r, lx_srv_resp *resp)
         return err;
     json_t *out = NULL;
     char msg[512] = "";
-    lx_err e = lx_view_departures(r->api->net, r->arg[0], day, &out, msg, sizeof msg);
-    return answer(resp, e, out, msg, "id");
+    lx_err e = view(r->api->net, r->arg[0], day, &out, msg, sizeof msg);
+    return answer(resp, e, out, msg, field);
+}
+
+static lx_err h_departures(const req *r, lx_srv_resp *resp)
+{
+    return answer_dated(r, resp, lx_view_departures, "id");
 }
 
 static lx_err h_timetable(const req *r, lx_srv_resp *resp)
 {
-    lx_date_t day;
-    lx_err err;
-    if (!want_date(r, resp, &day, &err))
-        return err;
-    json_t *out = NULL;
-    char msg[512] = "";
-    lx_err e = lx_view_train_timetable(r->api->net, r->arg[0], day, &out, msg, sizeof msg);
-    return answer(resp, e, out, msg, "train");
+    return answer_dated(r, resp, lx_view_train_timetable, "train");
 }
 
 static json_t *date_or_null(lx_date_t d, int have)
