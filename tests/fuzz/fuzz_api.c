@@ -22,13 +22,8 @@
 #include "lanxang/net.h"
 #include "server/server_int.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_api: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#define FUZZ_NAME "fuzz_api"
+#include "fuzz_check.h"
 
 static const char *const methods[] = {"GET",     "HEAD",   "POST", "PUT", "DELETE",
                                       "OPTIONS", "G\xffT", "get",  ""};

@@ -23,13 +23,8 @@
 
 #include "gtfs/csv.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_csv: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#define FUZZ_NAME "fuzz_csv"
+#include "fuzz_check.h"
 
 /* ---- the model: one record at a time over the original bytes ---- */
 

@@ -49,13 +49,8 @@
 #include "lanxang/timetable.h"
 #include "server/server_int.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_gtfs: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#define FUZZ_NAME "fuzz_gtfs"
+#include "fuzz_check.h"
 
 /* ---- the base feed: small, valid, and touching every feature the loader knows ---- */
 
