@@ -6,8 +6,11 @@
  *
  * Exit codes (documented in docs/cli.md):
  *   0 success, 1 general failure, 2 usage error, 3 not found, 4 ambiguous name,
+ *   5 no seat to be had (sold out, or the named seat is taken),
+ *   6 the order is not in a state that allows the operation (expired, already
+ *     confirmed, sales closed), 7 not the order's owner,
  *   65 bad input data (sysexits EX_DATAERR), 70 internal error (EX_SOFTWARE),
- *   74 input/output error (EX_IOERR).
+ *   74 input/output error (EX_IOERR), 75 busy, try again (EX_TEMPFAIL).
  */
 #ifndef LANXANG_ERROR_H
 #define LANXANG_ERROR_H
@@ -27,6 +30,14 @@
     X(STORE,     "store_error",   "data directory error",            500, 74)  \
     X(TOOBIG,    "too_large",     "too large",                       413, 65)  \
     X(METHOD,    "method_not_allowed", "method not allowed",         405,  2)  \
+    X(SOLDOUT,   "sold_out",      "no seats left",                   409,  5)  \
+    X(TAKEN,     "seat_taken",    "the seat is not free",            409,  5)  \
+    X(CONFLICT,  "conflict",      "not allowed in the order's state", 409, 6)  \
+    X(EXPIRED,   "expired",       "the hold has expired",            409,  6)  \
+    X(CLOSED,    "sales_closed",  "sales are closed for this train", 409,  6)  \
+    X(FORBIDDEN, "forbidden",     "not the owner of this order",     403,  7)  \
+    X(NOSPACE,   "no_space",      "no space left on the device",     507, 74)  \
+    X(BUSY,      "busy",          "busy, try again",                 503, 75)  \
     X(INTERNAL,  "internal",      "internal error",                  500, 70)
 
 typedef enum {

@@ -30,6 +30,7 @@ typedef int64_t lx_instant_t;
 #define LX_TIME_MAX (168 * 3600 - 1)
 #define LX_DATE_MIN (-25567) /* 1900-01-01 */
 #define LX_DATE_MAX 84005    /* 2199-12-31 */
+#define LX_INSTANT_MAX INT64_MAX
 
 /* Civil date <-> days since epoch (proleptic Gregorian). */
 lx_date_t lx_date_from_ymd(int y, int m, int d);

@@ -126,6 +126,24 @@ typedef struct {
         max_passengers;
 } lx_sales_rule;
 
+/* A seat quota of one trip (lx_seat_quotas.txt). Quotas of one trip never share a seat:
+ * the engine (lanxang/inv.h) assigns cross-border coaches first, then the long-distance
+ * share from the seats left. */
+typedef enum {
+    LX_QUOTA_CROSS_BORDER = 1,   /* these coaches sell only journeys across a border */
+    LX_QUOTA_LONG_DISTANCE = 2   /* a share kept for long journeys until a release time */
+} lx_quota_kind;
+
+typedef struct {
+    uint32_t trip;
+    uint8_t kind;                /* lx_quota_kind */
+    const char *coaches;         /* cross_border: coach numbers, space-separated */
+    int32_t share_pct;           /* long_distance: percent of each class's seats, 0-100 */
+    int32_t min_km;              /* long_distance: journeys at least this long qualify */
+    int32_t release_minutes;     /* long_distance: sold to anyone from this long before
+                                    the train leaves its first stop */
+} lx_quota;
+
 /* ---- life cycle ---- */
 void lx_tt_destroy(lx_tt *tt);
 
@@ -149,6 +167,7 @@ const lx_layout *lx_tt_layouts(const lx_tt *tt, uint32_t *n);
 const lx_coach *lx_tt_coaches(const lx_tt *tt, uint32_t *n);
 const lx_fare *lx_tt_fares(const lx_tt *tt, uint32_t *n);
 const lx_sales_rule *lx_tt_sales_rules(const lx_tt *tt, uint32_t *n);
+const lx_quota *lx_tt_quotas(const lx_tt *tt, uint32_t *n);  /* sorted by trip */
 
 /* Stop times, as parallel arrays of lx_tt_stop_time_count() elements. */
 uint32_t lx_tt_stop_time_count(const lx_tt *tt);

@@ -54,6 +54,7 @@ void lx_tt_destroy(lx_tt *tt)
     free(tt->coaches);
     free(tt->fares);
     free(tt->rules);
+    free(tt->quotas);
     free(tt->st_stop);
     free(tt->st_seq);
     free(tt->st_arr);
@@ -103,6 +104,7 @@ TABLE_ACCESSOR(lx_tt_layouts, lx_layout, layouts, n_layouts)
 TABLE_ACCESSOR(lx_tt_coaches, lx_coach, coaches, n_coaches)
 TABLE_ACCESSOR(lx_tt_fares, lx_fare, fares, n_fares)
 TABLE_ACCESSOR(lx_tt_sales_rules, lx_sales_rule, rules, n_rules)
+TABLE_ACCESSOR(lx_tt_quotas, lx_quota, quotas, n_quotas)
 #undef TABLE_ACCESSOR
 
 uint32_t lx_tt_stop_time_count(const lx_tt *tt) { return tt->n_st; }

@@ -1,0 +1,129 @@
+/* lanxang: selling seats durably — the engine (lanxang/inv.h) over the data directory.
+ *
+ * An lx_book holds the inventory of every feed of a network in memory and the orders
+ * in DIR/lanxang.db (table `orders`, one row per order, its latest snapshot; see the
+ * essay at the top of src/store/book.c). An operation is acknowledged — the call
+ * returns LX_OK — only once its change is committed to disk. Concurrent operations of
+ * many threads share one commit (group commit). At open, the inventory is rebuilt
+ * from the rows. Several processes may open one data directory: every write
+ * transaction first applies the rows other processes wrote since (by `seq`), so all
+ * of them sell from the same seats. A failed commit (full disk, I/O error) undoes its
+ * changes in memory and returns the error (LX_NOSPACE, LX_IO or LX_STORE): nothing
+ * was sold.
+ *
+ * Every function is thread-safe. `now` is passed in (Unix seconds); lanxang never reads
+ * the clock below the command and the server.
+ */
+#ifndef LANXANG_BOOK_H
+#define LANXANG_BOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lanxang/inv.h"
+#include "lanxang/net.h"
+#include "lanxang/store.h"
+
+typedef struct lx_book lx_book;
+
+#define LX_BOOK_ID_LEN 16        /* order id text: 13 characters of Crockford base32 + NUL */
+
+typedef struct {
+    char name[128];
+    char document[64];
+} lx_book_pax;
+
+/* An order as the store tells it. */
+typedef struct {
+    char id[LX_BOOK_ID_LEN];
+    lx_order_state state;
+    char feed[64];
+    char trip_id[64];             /* GTFS trip_id */
+    char train[32];               /* public number */
+    lx_date_t service_day;
+    char from_stop[64], to_stop[64]; /* GTFS stop_ids */
+    uint32_t from_pos, to_pos;    /* positions within the trip */
+    lx_instant_t departure, arrival; /* of the journey */
+    char cls[32];
+    uint32_t n;
+    char seats[LX_INV_MAX_PAX][12]; /* labels, "03-05A" */
+    lx_book_pax pax[LX_INV_MAX_PAX];
+    int64_t price;                /* total, in the currency's minor unit; -1 unknown */
+    char currency[4];             /* "" when no fare is known */
+    lx_instant_t created_at, expires_at, updated_at;
+    char payment[64];             /* payment reference given at confirm */
+} lx_book_order;
+
+/* A hold or a sale. */
+typedef struct {
+    uint32_t feed;                /* the journey, as lx_net_legs_between gives it */
+    lx_leg leg;                   /* (from_pos, to_pos absolute stop time indexes) */
+    const char *cls;
+    uint32_t n;                   /* passengers 1 .. LX_INV_MAX_PAX */
+    lx_book_pax pax[LX_INV_MAX_PAX];
+    const char *seats[LX_INV_MAX_PAX]; /* named seats ("03-05A"), NULL-terminated or n */
+    lx_seat_pref pref;
+    const char *owner;            /* NULL or "": anonymous (anyone knowing the id) */
+    int confirm;                  /* 1: sell at once (paid at the counter) */
+    const char *currency;         /* price in this currency; NULL: the selling side's */
+} lx_book_req;
+
+typedef struct {
+    int memory_only;              /* 1: no disk at all (benchmarks, tests) */
+    int sync_normal;              /* 1: SQLite synchronous=NORMAL (survives a crash of the
+                                     process, not of the machine); default FULL */
+} lx_book_opts;
+
+/* Opens the booking store of a data directory over the network's feeds (which must
+ * outlive it) and rebuilds the inventory from disk. opts may be NULL. Errors name the
+ * first order that could not be restored in msg. */
+lx_err lx_book_open(lx_store *s, const lx_net *net, const lx_book_opts *opts, lx_book **out,
+                    char *msg, size_t msg_len);
+void lx_book_close(lx_book *b);
+
+/* Seats free for a journey in a class at `now`. */
+lx_err lx_book_avail(lx_book *b, uint32_t feed, const lx_leg *leg, const char *cls,
+                     lx_instant_t now, uint32_t *free_seats);
+
+/* Holds (or sells, req->confirm) seats. On LX_OK *out is the new order. Holds of the
+ * run whose deadline has passed are expired first. msg explains a refusal. */
+lx_err lx_book_hold(lx_book *b, const lx_book_req *req, lx_instant_t now, lx_book_order *out,
+                    char *msg, size_t msg_len);
+/* Life cycle of an order; owner must match the hold's owner (NULL or "" when the order
+ * has none). On LX_OK *out is the order after the change. */
+lx_err lx_book_confirm(lx_book *b, const char *id, const char *owner, const char *payment,
+                       lx_instant_t now, lx_book_order *out, char *msg, size_t msg_len);
+lx_err lx_book_cancel(lx_book *b, const char *id, const char *owner, lx_instant_t now,
+                      lx_book_order *out, char *msg, size_t msg_len);
+lx_err lx_book_refund(lx_book *b, const char *id, const char *owner, lx_instant_t now,
+                      lx_book_order *out, char *msg, size_t msg_len);
+lx_err lx_book_get(lx_book *b, const char *id, lx_book_order *out);
+/* Expires every hold whose deadline is <= now; *count how many (may be NULL). */
+lx_err lx_book_expire(lx_book *b, lx_instant_t now, uint32_t *count);
+/* Applies what other processes committed since (reads are otherwise as fresh as this
+ * process's last write). */
+lx_err lx_book_refresh(lx_book *b);
+
+/* Many operations at once, for throughput: every op is applied in order and they
+ * share commits; results[i] is the outcome of ops[i]. (Benchmarks and the server.) */
+typedef struct {
+    uint8_t code;                 /* lx_inv_opcode: HOLD, SELL, CONFIRM, CANCEL, REFUND */
+    const lx_book_req *req;       /* HOLD, SELL */
+    const char *id;               /* the others */
+    const char *owner;
+    lx_book_order *out;           /* may be NULL */
+} lx_book_op;
+lx_err lx_book_exec(lx_book *b, const lx_book_op *ops, size_t n, lx_instant_t now,
+                    lx_err *results);
+
+/* The invariant check of everything: each run's lx_inv_check, and the rows on disk
+ * against memory (every row's order present with the same state and seats). Writes a
+ * report, one line per finding, to msg. LX_OK when consistent, LX_INTERNAL otherwise. */
+lx_err lx_book_check(lx_book *b, char *msg, size_t msg_len, uint32_t *runs, uint32_t *orders);
+
+/* Statistics since open (for /metrics and benchmarks). */
+typedef struct {
+    uint64_t commits, changes, holds, sales, confirms, cancels, refunds, expiries, refusals;
+} lx_book_stats;
+void lx_book_stats_get(lx_book *b, lx_book_stats *out);
+
+#endif
