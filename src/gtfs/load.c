@@ -856,7 +856,7 @@ static const char *const known_files[] = {
     "agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt",
     "calendar_dates.txt", "frequencies.txt", "transfers.txt", "translations.txt", "feed_info.txt",
     "lx_stations.txt", "lx_seat_layouts.txt", "lx_train_layouts.txt", "lx_fares.txt",
-    "lx_sales_rules.txt", NULL};
+    "lx_sales_rules.txt", "lx_seat_quotas.txt", NULL};
 static const char *const ignored_files[] = {
     "shapes.txt", "fare_attributes.txt", "fare_rules.txt", "fare_media.txt", "fare_products.txt",
     "fare_leg_rules.txt", "fare_transfer_rules.txt", "rider_categories.txt", "areas.txt",
@@ -962,6 +962,7 @@ static lx_err load_all(loader *l)
     MOVE(coaches, n_coaches, coaches);
     MOVE(fares, n_fares, fares);
     MOVE(rules, n_rules, rules);
+    MOVE(quotas, n_quotas, quotas);
     if ((e = lx_tt_finalize(tt)))
         return e;
     check_services(l);
@@ -1000,12 +1001,13 @@ static lx_err load_source(lx_source *src, const lx_gtfs_opts *opts, lx_report *r
     lx_vec_init(&l.coaches, sizeof(lx_coach));
     lx_vec_init(&l.fares, sizeof(lx_fare));
     lx_vec_init(&l.rules, sizeof(lx_sales_rule));
+    lx_vec_init(&l.quotas, sizeof(lx_quota));
     lx_vec_init(&l.parent_ids, sizeof(const char *));
     if (!e)
         e = load_all(&l);
     lx_vec *vecs[] = {&l.agencies, &l.stations,  &l.routes,    &l.trips,  &l.services,
                       &l.exceptions, &l.freqs,   &l.transfers, &l.translations, &l.layouts,
-                      &l.coaches,  &l.fares,     &l.rules,     &l.parent_ids};
+                      &l.coaches,  &l.fares,     &l.rules,     &l.quotas,  &l.parent_ids};
     for (size_t i = 0; i < sizeof vecs / sizeof *vecs; i++)
         lx_vec_free(vecs[i]);
     for (size_t i = 0; i < sizeof maps / sizeof *maps; i++)

@@ -6,6 +6,7 @@
  *   lx_fares.txt         agency_id,from_stop_id,to_stop_id,class,currency,price
  *   lx_sales_rules.txt   agency_id,scope,open_days,close_minutes,hold_minutes,
  *                        hold_minutes_near,near_minutes,max_passengers
+ *   lx_seat_quotas.txt   trip_id,kind,coaches,share_pct,min_km,release_minutes
  * They are all optional: a plain GTFS feed simply has no seats or fares yet. */
 #include "load_int.h"
 
@@ -259,11 +260,123 @@ static lx_err load_rules(loader *l)
     return LX_OK;
 }
 
+/* Whether every number of a space-separated coach list is a coach of the layout;
+ * names the first that is not in *bad. An empty list is refused (-1). */
+static int coaches_in_layout(const loader *l, uint32_t layout, const char *list, long *bad)
+{
+    const lx_layout *lay = (const lx_layout *)l->layouts.data + layout;
+    const lx_coach *co = (const lx_coach *)l->coaches.data + lay->coach_first;
+    int any = 0;
+    for (const char *p = list; *p;) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        char *end;
+        long c = strtol(p, &end, 10);
+        if (end == p || (*end && *end != ' ')) {
+            *bad = -1;
+            return 0;
+        }
+        uint32_t k = 0;
+        while (k < lay->coach_count && co[k].coach != c)
+            k++;
+        if (k == lay->coach_count) {
+            *bad = c;
+            return 0;
+        }
+        any = 1;
+        p = end;
+    }
+    *bad = -1;
+    return any;
+}
+
+static int quota_cmp(const void *a, const void *b)
+{
+    const lx_quota *x = a, *y = b;
+    if (x->trip != y->trip)
+        return x->trip < y->trip ? -1 : 1;
+    return (int)x->kind - (int)y->kind;
+}
+
+static lx_err load_quotas(loader *l)
+{
+    lx_col cols[] = {{"trip_id", 1, -1}, {"kind", 1, -1},   {"coaches", 0, -1},
+                     {"share_pct", 0, -1}, {"min_km", 0, -1}, {"release_minutes", 0, -1}};
+    lx_table t;
+    if (lx_table_open(l, &t, "lx_seat_quotas.txt", cols, 6, 0) <= 0)
+        return LX_OK;
+    while (lx_table_next(&t) > 0) {
+        if (!(lx_need(&t, 0) & lx_need(&t, 1)))
+            continue;
+        lx_quota q = {0};
+        q.trip = lx_ref(&t, 0, &l->trip_ids, "trips.txt", l->broken_trips);
+        const char *kind = lx_field(&t, 1);
+        if (strcmp(kind, "cross_border") == 0)
+            q.kind = LX_QUOTA_CROSS_BORDER;
+        else if (strcmp(kind, "long_distance") == 0)
+            q.kind = LX_QUOTA_LONG_DISTANCE;
+        else {
+            lx_notice_row(&t, LX_SEV_ERROR, "unexpected_enum_value", 1,
+                          "kind must be cross_border or long_distance, not '%s'", kind);
+            continue;
+        }
+        long v[3];
+        int ok = lx_int(&t, 3, 0, 100, 0, LX_SEV_ERROR, &v[0]) &
+                 lx_int(&t, 4, 0, 100000, 0, LX_SEV_ERROR, &v[1]) &
+                 lx_int(&t, 5, 0, 527040, 0, LX_SEV_ERROR, &v[2]);
+        if (!ok || q.trip == LX_NONE)
+            continue;
+        const lx_trip *tr = (const lx_trip *)l->trips.data + q.trip;
+        if (tr->layout == LX_NONE) {
+            lx_notice_row(&t, LX_SEV_ERROR, "foreign_key_violation", 0,
+                          "trip %s has a quota but no seat layout (lx_train_layouts.txt)", tr->id);
+            continue;
+        }
+        if (!(q.coaches = lx_str(&t, 2)))
+            return LX_NOMEM;
+        long bad;
+        if (q.kind == LX_QUOTA_CROSS_BORDER && !coaches_in_layout(l, tr->layout, q.coaches, &bad)) {
+            if (bad >= 0)
+                lx_notice_row(&t, LX_SEV_ERROR, "foreign_key_violation", 2,
+                              "coach %ld is not in the seat layout of trip %s", bad, tr->id);
+            else
+                lx_notice_row(&t, LX_SEV_ERROR, "invalid_value", 2,
+                              "coaches must list coach numbers separated by spaces, not '%s'",
+                              q.coaches);
+            continue;
+        }
+        if (q.kind == LX_QUOTA_LONG_DISTANCE && !lx_need(&t, 3))
+            continue;
+        q.share_pct = (int32_t)v[0];
+        q.min_km = (int32_t)v[1];
+        q.release_minutes = (int32_t)v[2];
+        const lx_quota *have = l->quotas.data;
+        int dup = 0;
+        for (size_t i = 0; i < l->quotas.len && !dup; i++)
+            dup = have[i].trip == q.trip && have[i].kind == q.kind;
+        if (dup) {
+            lx_notice_row(&t, LX_SEV_ERROR, "duplicate_key", 1, "trip %s has two %s quotas",
+                          tr->id, kind);
+            continue;
+        }
+        lx_quota *p = lx_vec_push(&l->quotas);
+        if (!p)
+            return LX_NOMEM;
+        *p = q;
+    }
+    lx_table_close(&t);
+    if (l->quotas.len > 1)
+        qsort(l->quotas.data, l->quotas.len, sizeof(lx_quota), quota_cmp);
+    return LX_OK;
+}
+
 lx_err lx_load_extensions(loader *l)
 {
     lx_err e;
     if ((e = load_stations_ext(l)) || (e = load_layouts(l)) || (e = load_train_layouts(l)) ||
-        (e = load_fares(l)) || (e = load_rules(l)))
+        (e = load_fares(l)) || (e = load_rules(l)) || (e = load_quotas(l)))
         return e;
     return LX_OK;
 }

@@ -35,7 +35,7 @@ typedef struct loader {
     const lx_gtfs_opts *opts;
     lx_map agency_ids, route_ids, service_ids, layout_ids, station_ids, trip_ids;
     lx_vec agencies, stations, routes, trips, services, exceptions, freqs, transfers,
-        translations, layouts, coaches, fares, rules;
+        translations, layouts, coaches, fares, rules, quotas;
     lx_vec ex_service;          /* service index of each exception, parallel */
     lx_vec parent_ids;          /* raw parent_station of each station */
     lx_map zone_names;          /* zone name -> index in tt->zones */

@@ -727,6 +727,29 @@ static void rows_lx_sales_rules(csv *w, const lx_tt *tt)
     }
 }
 
+static int has_quotas(const lx_tt *tt)
+{
+    uint32_t n;
+    lx_tt_quotas(tt, &n);
+    return n > 0;
+}
+
+static void rows_lx_seat_quotas(csv *w, const lx_tt *tt)
+{
+    uint32_t n, nt;
+    const lx_quota *q = lx_tt_quotas(tt, &n);
+    const lx_trip *t = lx_tt_trips(tt, &nt);
+    for (uint32_t i = 0; i < n; i++) {
+        CSV_REF(w, t, nt, q[i].trip);
+        csv_str(w, q[i].kind == LX_QUOTA_CROSS_BORDER ? "cross_border" : "long_distance");
+        csv_str(w, q[i].coaches);
+        csv_i64(w, q[i].share_pct);
+        csv_i64(w, q[i].min_km);
+        csv_i64(w, q[i].release_minutes);
+        csv_end_row(w);
+    }
+}
+
 typedef struct {
     const char *name;
     const char *header;
@@ -785,6 +808,8 @@ static const table TABLES[] = {
      "agency_id,scope,open_days,close_minutes,hold_minutes,hold_minutes_near,"
      "near_minutes,max_passengers",
      has_sales_rules, rows_lx_sales_rules},
+    {"lx_seat_quotas.txt", "trip_id,kind,coaches,share_pct,min_km,release_minutes", has_quotas,
+     rows_lx_seat_quotas},
 };
 
 lx_err lx_gtfs_write(const lx_tt *tt, const char *dir)

@@ -921,6 +921,15 @@ static const broken_case BROKEN_CASES[] = {
            "price",
            SET("lx_fares.txt", "agency_id,from_stop_id,to_stop_id,class,currency,price\n"
                                "lcr,vte_1,kmn,second,CNY,99999999999999999\n")),
+    /* seat quotas: a kind nobody knows, and a quota on a trip without seats */
+    BROKEN("test_extensions: a quota of an unknown kind", "unexpected_enum_value",
+           "lx_seat_quotas.txt", 2, "kind",
+           SET("lx_seat_quotas.txt", "trip_id,kind,coaches,share_pct,min_km,release_minutes\n"
+                                     "T1,premium,1,,,\n")),
+    BROKEN("test_extensions: a quota on a trip without a seat layout", "foreign_key_violation",
+           "lx_seat_quotas.txt", 2, "trip_id",
+           SET("lx_seat_quotas.txt", "trip_id,kind,coaches,share_pct,min_km,release_minutes\n"
+                                     "T1,cross_border,1,,,\n")),
 };
 
 static void test_broken(void **state)
@@ -1063,6 +1072,63 @@ static void test_extensions(void **state)
     assert_int_equal(sr[0].hold_minutes_near, 25);
     assert_int_equal(sr[0].near_minutes, 0);
     assert_int_equal(sr[0].max_passengers, 5);
+    lx_tt_quotas(tt, &n);
+    assert_int_equal(n, 0);
+}
+
+static const char QUOTA_HEAD[] = "trip_id,kind,coaches,share_pct,min_km,release_minutes\n";
+
+static void test_extensions_quotas(void **state)
+{
+    world *w = *state;
+    add_extensions(&w->fd);
+    char text[256];
+    snprintf(text, sizeof text, "%s%s", QUOTA_HEAD,
+             "T1,long_distance,,20,400,1440\nT1,cross_border,2,,,\n");
+    feed_set(&w->fd, "lx_seat_quotas.txt", text);
+    lx_tt *tt = world_load(w);
+    uint32_t n;
+    const lx_quota *q = lx_tt_quotas(tt, &n);
+    assert_int_equal(n, 2);
+    /* sorted by trip, then kind */
+    assert_int_equal(q[0].kind, LX_QUOTA_CROSS_BORDER);
+    assert_string_equal(q[0].coaches, "2");
+    assert_int_equal(q[0].trip, trip(tt, "T1"));
+    assert_int_equal(q[1].kind, LX_QUOTA_LONG_DISTANCE);
+    assert_int_equal(q[1].share_pct, 20);
+    assert_int_equal(q[1].min_km, 400);
+    assert_int_equal(q[1].release_minutes, 1440);
+}
+
+/* Quota rows that need the layout to be judged: each must be refused with its code. */
+static void test_extensions_broken_quotas(void **state)
+{
+    world *w = *state;
+    static const struct {
+        const char *rows, *code, *field;
+    } cases[] = {
+        {"T1,cross_border,7,,,\n", "foreign_key_violation", "coaches"},   /* no coach 7 */
+        {"T1,cross_border,one,,,\n", "invalid_value", "coaches"},
+        {"T1,cross_border,,,,\n", "invalid_value", "coaches"},             /* no coach */
+        {"T1,long_distance,,,400,60\n", "missing_required_field", "share_pct"},
+        {"T1,long_distance,,101,400,60\n", "number_out_of_range", "share_pct"},
+        {"T1,cross_border,1,,,\nT1,cross_border,2,,,\n", "duplicate_key", "kind"},
+    };
+    for (size_t i = 0; i < FX_COUNT(cases); i++) {
+        feed_free(&w->fd);
+        feed_init(&w->fd);
+        lx_report_destroy(w->r);
+        w->r = NULL;
+        add_extensions(&w->fd);
+        char text[256];
+        snprintf(text, sizeof text, "%s%s", QUOTA_HEAD, cases[i].rows);
+        feed_set(&w->fd, "lx_seat_quotas.txt", text);
+        expect_broken(w, cases[i].code);
+        const lx_notice *nt = fx_find_notice(w->r, cases[i].code);
+        assert_string_equal(nt->file, "lx_seat_quotas.txt");
+        if (cases[i].field)
+            assert_string_equal(nt->field, cases[i].field);
+    }
 }
 
 /* ---- the report ---- */
@@ -1360,6 +1426,8 @@ static const struct CMUnitTest TAIL[] = {
     WORLD(test_unusable_trip),
     WORLD(test_unknown_column_and_file),
     WORLD(test_extensions),
+    WORLD(test_extensions_quotas),
+    WORLD(test_extensions_broken_quotas),
     cmocka_unit_test(test_report_keeps_bounded_notices),
     WORLD(test_report_print),
     WORLD(test_progress_and_paths),
