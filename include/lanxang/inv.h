@@ -113,10 +113,12 @@ lx_err lx_inv_create(const lx_tt *tt, lx_inv **out);
 void lx_inv_destroy(lx_inv *inv);
 const lx_tt *lx_inv_tt(const lx_inv *inv);
 
-/* The run of trip on service day `day` (as in lx_leg.service_day), or NULL. */
+/* The run of trip on service day `day` (as in lx_leg.service_day), or NULL. A
+ * frequency-based trip has one run a day, its template (offset 0). */
 lx_inv_run *lx_inv_run_find(const lx_inv *inv, uint32_t trip, lx_date_t day);
 /* Finds or creates that run. LX_NOTFOUND: the trip does not run that day, or has no
- * seat layout; LX_RANGE: more than LX_INV_MAX_SEGMENTS segments. msg says which. */
+ * seat layout; LX_RANGE: more than LX_INV_MAX_SEGMENTS segments. msg says which, and
+ * *out is NULL on an error. */
 lx_err lx_inv_run_add(lx_inv *inv, uint32_t trip, lx_date_t day, lx_inv_run **out,
                       char *msg, size_t msg_len);
 /* Every run, in creation order (for checks and reports). */
@@ -177,16 +179,19 @@ const lx_inv_order *lx_inv_order_at(const lx_inv_run *r, uint32_t i);
 /* Applies one operation. On LX_OK, *chg holds the change record (chg->after is the
  * order now) and the run has changed; on error the run is unchanged and *chg is
  * untouched. Errors: LX_INVAL (bad request: from >= to, n out of range, unknown class,
- * duplicate id), LX_NOTFOUND (no such order), LX_FORBIDDEN (owner differs), LX_SOLDOUT,
- * LX_TAKEN (a named seat is not free), LX_CLOSED (the train has left `from`),
+ * duplicate id, a named seat of another class or not in the run), LX_NOTFOUND (no such
+ * order), LX_FORBIDDEN (owner differs), LX_SOLDOUT, LX_TAKEN (a named seat is not free,
+ * or not open to this journey under the quotas), LX_CLOSED (the train has left `from`),
  * LX_EXPIRED (confirming a hold whose deadline has passed: the order is NOT expired by
- * this call; expire it with LX_INV_EXPIRE), LX_CONFLICT (wrong state, e.g. refunding a
- * hold or cancelling a sold order). */
+ * this call; expire it with LX_INV_EXPIRE; or confirming an order already expired),
+ * LX_CONFLICT (wrong state, e.g. refunding a hold or cancelling a sold order).
+ * The owner is checked before the state: a stranger learns nothing of its state. */
 lx_err lx_inv_apply(lx_inv_run *r, const lx_inv_op *op, lx_inv_change *chg);
 /* The earliest deadline of a hold in the run (LX_INSTANT_MAX when none): holds with
- * expires_at <= now are expired by LX_INV_EXPIRE ops. */
+ * expires_at <= now are expired by LX_INV_EXPIRE ops. O(1). */
 lx_instant_t lx_inv_next_expiry(const lx_inv_run *r);
-/* Writes up to cap orders held with expires_at <= now; returns how many there are. */
+/* Writes up to cap orders held with expires_at <= now, in no particular order;
+ * returns how many there are. O(that many), not O(orders). */
 uint32_t lx_inv_expired(const lx_inv_run *r, lx_instant_t now, lx_order_id *out, uint32_t cap);
 
 /* Sets an order to a snapshot (replay and undo): inserts, replaces or (state
