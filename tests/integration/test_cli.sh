@@ -13,8 +13,11 @@ trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"   # lanxang must work from any directory, with no files around it
 
 pass=0 fail=0
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { fail=$((fail + 1)); echo "FAIL $1"; }
+# results go to fd 3 (the real stdout), so that `check NAME cmd >/dev/null` silences
+# only cmd, never the ok/FAIL line
+exec 3>&1
+ok()   { pass=$((pass + 1)); echo "ok   $1" >&3; }
+bad()  { fail=$((fail + 1)); echo "FAIL $1" >&3; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 same() { [ -n "$1" ] && [ "$1" = "$2" ]; }   # equal and not both empty
 
