@@ -9,7 +9,9 @@
  * transaction first applies the rows other processes wrote since (by `seq`), so all
  * of them sell from the same seats. A failed commit (full disk, I/O error) undoes its
  * changes in memory and returns the error (LX_NOSPACE, LX_IO or LX_STORE): nothing
- * was sold.
+ * was sold. The one exception is a sync of the disk that fails after the commit: then
+ * the outcome is unknown, the operations return LX_IO, and the store refuses every
+ * further change with LX_IO until it is opened again (which reads what the disk holds).
  *
  * Every function is thread-safe. `now` is passed in (Unix seconds); lanxang never reads
  * the clock below the command and the server.
@@ -39,7 +41,8 @@ typedef struct {
     char feed[64];
     char trip_id[64];             /* GTFS trip_id */
     char train[32];               /* public number */
-    lx_date_t service_day;
+    lx_date_t service_day;        /* a run is (trip, day): a frequency-based trip's runs of
+                                     one day share one inventory, times are the first's */
     char from_stop[64], to_stop[64]; /* GTFS stop_ids */
     uint32_t from_pos, to_pos;    /* positions within the trip */
     lx_instant_t departure, arrival; /* of the journey */
@@ -57,7 +60,7 @@ typedef struct {
 typedef struct {
     uint32_t feed;                /* the journey, as lx_net_legs_between gives it */
     lx_leg leg;                   /* (from_pos, to_pos absolute stop time indexes) */
-    const char *cls;
+    const char *cls;              /* NULL or "": the train's only class */
     uint32_t n;                   /* passengers 1 .. LX_INV_MAX_PAX */
     lx_book_pax pax[LX_INV_MAX_PAX];
     const char *seats[LX_INV_MAX_PAX]; /* named seats ("03-05A"), NULL-terminated or n */
@@ -74,8 +77,11 @@ typedef struct {
 } lx_book_opts;
 
 /* Opens the booking store of a data directory over the network's feeds (which must
- * outlive it) and rebuilds the inventory from disk. opts may be NULL. Errors name the
- * first order that could not be restored in msg. */
+ * outlive it) and rebuilds the inventory from disk. opts may be NULL; s may be NULL
+ * with opts->memory_only. An order on disk that no longer fits the network (its feed,
+ * trip, stops or seats changed, or its seats collide with another's) does not fail the
+ * open: it stays on disk, out of the inventory, lx_book_check lists it, and msg says
+ * how many there are and names the first (msg is "" when there are none). */
 lx_err lx_book_open(lx_store *s, const lx_net *net, const lx_book_opts *opts, lx_book **out,
                     char *msg, size_t msg_len);
 void lx_book_close(lx_book *b);
@@ -89,7 +95,8 @@ lx_err lx_book_avail(lx_book *b, uint32_t feed, const lx_leg *leg, const char *c
 lx_err lx_book_hold(lx_book *b, const lx_book_req *req, lx_instant_t now, lx_book_order *out,
                     char *msg, size_t msg_len);
 /* Life cycle of an order; owner must match the hold's owner (NULL or "" when the order
- * has none). On LX_OK *out is the order after the change. */
+ * has none). On LX_OK *out (may be NULL) is the order after the change. Confirming a
+ * hold whose deadline has passed returns LX_EXPIRED and expires it (durably). */
 lx_err lx_book_confirm(lx_book *b, const char *id, const char *owner, const char *payment,
                        lx_instant_t now, lx_book_order *out, char *msg, size_t msg_len);
 lx_err lx_book_cancel(lx_book *b, const char *id, const char *owner, lx_instant_t now,
@@ -106,18 +113,25 @@ lx_err lx_book_refresh(lx_book *b);
 /* Many operations at once, for throughput: every op is applied in order and they
  * share commits; results[i] is the outcome of ops[i]. (Benchmarks and the server.) */
 typedef struct {
-    uint8_t code;                 /* lx_inv_opcode: HOLD, SELL, CONFIRM, CANCEL, REFUND */
+    uint8_t code;                 /* lx_inv_opcode: HOLD, SELL, CONFIRM, CANCEL, REFUND,
+                                     EXPIRE (id NULL: every due hold, as lx_book_expire) */
     const lx_book_req *req;       /* HOLD, SELL */
     const char *id;               /* the others */
     const char *owner;
     lx_book_order *out;           /* may be NULL */
+    const char *payment;          /* CONFIRM: the payment reference, may be NULL */
 } lx_book_op;
+/* Returns LX_OK, or the error of a commit that failed (LX_NOSPACE, LX_IO, LX_STORE,
+ * LX_BUSY), which every results[i] then holds too: none of the ops happened. */
 lx_err lx_book_exec(lx_book *b, const lx_book_op *ops, size_t n, lx_instant_t now,
                     lx_err *results);
 
 /* The invariant check of everything: each run's lx_inv_check, and the rows on disk
- * against memory (every row's order present with the same state and seats). Writes a
- * report, one line per finding, to msg. LX_OK when consistent, LX_INTERNAL otherwise. */
+ * against memory (every row's order present with the same state and seats, as many
+ * orders as rows). Writes a report, one line per finding, to msg. LX_OK when
+ * consistent, LX_INTERNAL otherwise. The orders that did not fit the network at open
+ * are listed in msg too, one line each ("order ID stays on disk only: why"), without
+ * making the result LX_INTERNAL: whether they matter is the caller's to say. */
 lx_err lx_book_check(lx_book *b, char *msg, size_t msg_len, uint32_t *runs, uint32_t *orders);
 
 /* Statistics since open (for /metrics and benchmarks). */

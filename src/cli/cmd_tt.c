@@ -297,6 +297,54 @@ const lx_cmd lx_cmd_feeds = {"feeds", run_feeds, "list the loaded railways (feed
                              "directory, with their size and the days they cover.\n"};
 
 /* ---- check ---- */
+/* The bookings of the data directory: every run's inventory invariants, and the
+ * orders on disk against the inventory rebuilt from them. 0 when consistent. */
+static int check_bookings(lx_cli *c)
+{
+    lx_store *store;
+    lx_book *book;
+    int rc = cli_open_book(c, 0, 0, &store, &book);
+    if (rc) {
+        printf("bookings: FAILED: the orders of %s do not load (above)\n", c->data_dir);
+        return 1;
+    }
+    if (!book) {
+        printf("bookings: no data directory at %s: nothing sold\n", c->data_dir);
+        return 0;
+    }
+    size_t cap = 64 * 1024;
+    char *msg = malloc(cap);
+    if (!msg) {
+        cli_close_book(store, book);
+        cli_fail(LX_NOMEM, "out of memory");
+        return 1;
+    }
+    msg[0] = 0;
+    uint32_t runs = 0, orders = 0;
+    lx_err e = lx_book_check(book, msg, cap, &runs, &orders);
+    cli_close_book(store, book);
+    /* the store reports orders that no longer fit the network (seats colliding with
+     * another's, a trip or feed gone) without failing: they are on disk yet cannot be
+     * honoured, so the data directory is not consistent */
+    if (e == LX_OK && msg[0])
+        e = LX_INTERNAL;
+    if (e == LX_OK)
+        printf("bookings: ok (%u train run%s, %u order%s)\n", runs, runs == 1 ? "" : "s", orders,
+               orders == 1 ? "" : "s");
+    else {
+        printf("bookings: FAILED (%u train run%s, %u order%s):\n", runs, runs == 1 ? "" : "s",
+               orders, orders == 1 ? "" : "s");
+        /* one finding per line, indented */
+        for (char *line = msg; *line;) {
+            size_t n = strcspn(line, "\n");
+            printf("  %.*s\n", (int)n, line);
+            line += n + (line[n] == '\n');
+        }
+    }
+    free(msg);
+    return e != LX_OK;
+}
+
 static int run_check(lx_cli *c, int argc, char **argv)
 {
     const cli_opt opts[] = {{NULL, NULL, NULL}};
@@ -313,10 +361,16 @@ static int run_check(lx_cli *c, int argc, char **argv)
         } else
             printf("%s: ok\n", lx_tt_feed_name(tt));
     }
+    bad |= check_bookings(c);
     return bad ? lx_err_exit_code(LX_INTERNAL) : 0;
 }
 
-const lx_cmd lx_cmd_check = {"check", run_check, "check the invariants of every loaded timetable",
+const lx_cmd lx_cmd_check = {"check", run_check,
+                             "check the invariants of every loaded timetable and of the bookings",
                              "usage: lanxang check\n\n"
                              "Checks every loaded timetable's internal consistency (stop times\n"
-                             "in order, indexes, seat layouts). Exit 70 when one fails.\n"};
+                             "in order, indexes, seat layouts), then the bookings of the data\n"
+                             "directory: every train run's seats (no seat sold twice on a\n"
+                             "stretch, every count right) and every order on disk against\n"
+                             "them. Prints what it found; exit 0 exactly when all is\n"
+                             "consistent, 70 when something is not.\n"};

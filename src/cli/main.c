@@ -2,6 +2,7 @@
  * word names the subcommand, listed once in the table below. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 static const lx_cmd *const commands[] = {
     &lx_cmd_stations, &lx_cmd_trains, &lx_cmd_timetable, &lx_cmd_import, &lx_cmd_validate,
     &lx_cmd_export,   &lx_cmd_feeds,  &lx_cmd_remove,    &lx_cmd_serve,  &lx_cmd_check,
+    &lx_cmd_avail,    &lx_cmd_hold,   &lx_cmd_confirm,   &lx_cmd_cancel, &lx_cmd_refund,
+    &lx_cmd_order,
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
@@ -31,10 +34,13 @@ static void usage(FILE *f)
             "  --no-builtin   leave out the built-in China–Laos Railway\n"
             "  --lang LANG    language of station names: en, lo or zh (default en)\n"
             "  --version      print the version\n\n"
+            "The selling commands read the clock, or LANXANG_NOW when it is set (Unix seconds\n"
+            "or ISO 8601 such as 2026-12-19T10:00:00+07:00).\n\n"
             "Stations can be named by id, code or name in any language, e.g. Vientiane,\n"
             "万象 or ວຽງຈັນ. 'lanxang COMMAND --help' tells more. Exit codes: 0 success,\n"
-            "1 failure, 2 usage, 3 not found, 4 ambiguous name, 65 bad data, 70 internal\n"
-            "error, 74 input/output error (docs/cli.md).\n");
+            "1 failure, 2 usage, 3 not found, 4 ambiguous name, 5 no seat (sold out, seat\n"
+            "taken), 6 not in the order's state (expired, sales closed), 7 not the owner,\n"
+            "65 bad data, 70 internal error, 74 input/output error, 75 busy (docs/cli.md).\n");
 }
 
 int cli_fail(lx_err e, const char *fmt, ...)
@@ -62,8 +68,104 @@ int cli_usage_error(const lx_cmd *cmd, const char *fmt, ...)
     return 2;
 }
 
+int cli_refuse(int json, lx_err e, const char *field, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (json) {
+        json_t *v = lx_view_error(e, msg, field);
+        if (v) {
+            json_dumpf(v, stdout, JSON_INDENT(2) | LX_VIEW_JSON_FLAGS);
+            fputc('\n', stdout);
+            json_decref(v);
+        }
+        fflush(stdout);
+    }
+    return cli_fail(e, "%s", msg);
+}
+
+/* "2026-12-19T10:00:00+07:00", "2026-12-19 10:00Z", "...+0700", "...+07" */
+static int parse_iso_instant(const char *s, lx_instant_t *out)
+{
+    lx_date_t day;
+    size_t len = strlen(s);
+    if (len < 16 || lx_date_parse(s, 10, 1, &day) != LX_OK || (s[10] != 'T' && s[10] != ' '))
+        return 0;
+    const char *p = s + 11;
+    int h, m, sec = 0, k = 0;
+    if (sscanf(p, "%2d:%2d%n", &h, &m, &k) != 2 || k != 5)
+        return 0;
+    p += 5;
+    if (*p == ':') {
+        if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+            return 0;
+        sec = (p[1] - '0') * 10 + (p[2] - '0');
+        p += 3;
+    }
+    if (h > 23 || m > 59 || sec > 60)
+        return 0;
+    int32_t off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, oh = 0, om = 0;
+        p++;
+        if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+            return 0;
+        oh = (p[0] - '0') * 10 + (p[1] - '0');
+        p += 2;
+        if (*p == ':')
+            p++;
+        if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1])) {
+            om = (p[0] - '0') * 10 + (p[1] - '0');
+            p += 2;
+        }
+        if (oh > 14 || om > 59)
+            return 0;
+        off = sign * (oh * 3600 + om * 60);
+    } else {
+        return 0; /* a time without its offset is no instant */
+    }
+    if (*p)
+        return 0;
+    *out = (lx_instant_t)day * 86400 + h * 3600 + m * 60 + sec - off;
+    return 1;
+}
+
+int cli_now(lx_instant_t *now)
+{
+    const char *env = getenv("LANXANG_NOW");
+    if (!env || !*env) {
+        *now = (lx_instant_t)time(NULL);
+        return 0;
+    }
+    char *end;
+    long long v = strtoll(env, &end, 10);
+    if (*end == 0 && end != env && v >= 0) {
+        *now = (lx_instant_t)v;
+        return 0;
+    }
+    if (parse_iso_instant(env, now))
+        return 0;
+    fprintf(stderr,
+            "lanxang: LANXANG_NOW='%s' is not a time: give Unix seconds or ISO 8601 with an "
+            "offset, e.g. 2026-12-19T10:00:00+07:00\n",
+            env);
+    return 2;
+}
+
 int cli_args(const lx_cmd *cmd, int argc, char **argv, const cli_opt *opts, const char **pos,
              int min_pos, int max_pos, const char *what)
+{
+    return cli_args_multi(cmd, argc, argv, opts, NULL, pos, min_pos, max_pos, what);
+}
+
+int cli_args_multi(const lx_cmd *cmd, int argc, char **argv, const cli_opt *opts,
+                   const cli_multi *multi, const char **pos, int min_pos, int max_pos,
+                   const char *what)
 {
     int n = 0, options_done = 0;
     for (int i = 1; i < argc; i++) {
@@ -80,6 +182,18 @@ int cli_args(const lx_cmd *cmd, int argc, char **argv, const cli_opt *opts, cons
         }
         const char *eq = strchr(a, '=');
         size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const cli_multi *m = multi;
+        while (m && m->name && !(strlen(m->name) == len && !strncmp(m->name, a, len)))
+            m++;
+        if (m && m->name) {
+            const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            if (!v)
+                return cli_usage_error(cmd, "%s needs a value", m->name);
+            if (*m->n >= m->cap)
+                return cli_usage_error(cmd, "%s may be given at most %d times", m->name, m->cap);
+            m->vals[(*m->n)++] = v;
+            continue;
+        }
         const cli_opt *o = opts;
         while (o->name && !(strlen(o->name) == len && !strncmp(o->name, a, len)))
             o++;

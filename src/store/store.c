@@ -2,6 +2,7 @@
  * layout and the all-or-nothing import. */
 #define _GNU_SOURCE
 #include "lanxang/store.h"
+#include "store_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,10 +37,41 @@ static const char *const migrations[] = {
      * that the catalog row is the one commit point of an import */
     "ALTER TABLE feeds ADD COLUMN dir TEXT NOT NULL DEFAULT '';"
     "UPDATE feeds SET dir = name;",
+    /* 3: orders, one row per order holding its latest snapshot (src/store/book.c).
+     * The row's key is the change that wrote it (`seq`, common to every process): a
+     * change moves the order's row to the end of the table, so a commit writes a few
+     * pages at the end instead of one page per order all over the file, and "what
+     * changed since seq N" is a range of the key. `oid` is the engine's 64-bit id, `id`
+     * the same number as shown to people. */
+    "CREATE TABLE IF NOT EXISTS orders ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  oid INTEGER NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  feed TEXT NOT NULL,"
+    "  trip_id TEXT NOT NULL,"
+    "  service_day INTEGER NOT NULL,"
+    "  from_stop TEXT NOT NULL,"
+    "  to_stop TEXT NOT NULL,"
+    "  from_pos INTEGER NOT NULL,"
+    "  to_pos INTEGER NOT NULL,"
+    "  class TEXT NOT NULL,"
+    "  seats TEXT NOT NULL,"
+    "  passengers TEXT NOT NULL,"
+    "  owner TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  price INTEGER NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  payment TEXT NOT NULL"
+    ");",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
 int lx_store_schema_version(void) { return N_MIGRATIONS; }
+
+const char *lx_store_dir(const lx_store *s) { return s->dir; }
 
 int lx_store_name_valid(const char *name)
 {
@@ -59,25 +91,44 @@ static lx_err db_fail(lx_store *s, char *msg, size_t msg_len, const char *what)
     return LX_STORE;
 }
 
-static lx_err migrate(lx_store *s, char *msg, size_t msg_len)
+static int catalog_version(lx_store *s)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, msg, msg_len, "reading the catalog version");
-    int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        return -1;
+    int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
     sqlite3_finalize(st);
-    if (version > N_MIGRATIONS) {
-        snprintf(msg, msg_len,
-                 "the data directory was written by a newer lanxang (catalog version %d, this "
-                 "one knows %d); upgrade lanxang",
-                 version, N_MIGRATIONS);
-        return LX_STORE;
-    }
-    for (int v = version; v < N_MIGRATIONS; v++) {
+    return version;
+}
+
+/* One migration per transaction. The version is read inside the write transaction, so
+ * processes opening a new data directory at once migrate it once, one after another. */
+static lx_err migrate(lx_store *s, char *msg, size_t msg_len)
+{
+    if (catalog_version(s) == N_MIGRATIONS)
+        return LX_OK; /* the usual case, without taking the write lock */
+    for (;;) {
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            return db_fail(s, msg, msg_len, "migrating the catalog");
+        int version = catalog_version(s);
+        if (version < 0) {
+            lx_err e = db_fail(s, msg, msg_len, "reading the catalog version");
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return e;
+        }
+        if (version >= N_MIGRATIONS) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            if (version == N_MIGRATIONS)
+                return LX_OK;
+            snprintf(msg, msg_len,
+                     "the data directory was written by a newer lanxang (catalog version %d, "
+                     "this one knows %d); upgrade lanxang",
+                     version, N_MIGRATIONS);
+            return LX_STORE;
+        }
         char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-            sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version + 1);
+        if (sqlite3_exec(s->db, migrations[version], NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(s->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
             lx_err e = db_fail(s, msg, msg_len, "migrating the catalog");
@@ -85,7 +136,6 @@ static lx_err migrate(lx_store *s, char *msg, size_t msg_len)
             return e;
         }
     }
-    return LX_OK;
 }
 
 /* snprintf into a path buffer; a path that does not fit is refused rather than cut */

@@ -106,6 +106,107 @@ json_t *lx_view_timetable(const lx_net *net, const lx_net_leg *nl)
     return o;
 }
 
+json_t *lx_view_price(int64_t amount, const char *currency)
+{
+    if (amount < 0)
+        return json_null();
+    int digits = lx_currency_digits(currency ? currency : "");
+    if (digits == 0)
+        return json_integer((json_int_t)amount);
+    double unit = 1;
+    for (int i = 0; i < digits; i++)
+        unit *= 10;
+    return json_real((double)amount / unit);
+}
+
+void lx_view_mask_document(const char *doc, char *buf, size_t n)
+{
+    /* count characters, not bytes, so that a document in another script masks right */
+    size_t len = strlen(doc), chars = 0;
+    for (size_t i = 0; i < len; i++)
+        chars += ((unsigned char)doc[i] & 0xC0) != 0x80;
+    size_t keep = chars > 4 ? 4 : 0, k = 0, c = 0;
+    for (size_t i = 0; i < len && k + 1 < n; i++) {
+        int start = ((unsigned char)doc[i] & 0xC0) != 0x80;
+        c += start;
+        if (c + keep > chars)
+            buf[k++] = doc[i];
+        else if (start)
+            buf[k++] = '*';
+    }
+    if (n)
+        buf[k < n ? k : n - 1] = 0;
+}
+
+/* ISO 8601 in the zone of a station, or UTC when the station is unknown */
+static json_t *iso_or_utc(const lx_tz *tz, lx_instant_t t)
+{
+    if (tz)
+        return iso(tz, t);
+    char buf[32];
+    lx_date_t day = (lx_date_t)((t >= 0 ? t : t - 86399) / 86400);
+    int64_t secs = t - (int64_t)day * 86400;
+    char d[11];
+    lx_date_format(day, 1, d);
+    snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d+00:00", d, (int)(secs / 3600),
+             (int)(secs / 60 % 60), (int)(secs % 60));
+    return json_string(buf);
+}
+
+/* a station of an order: the full station object, or its id when no longer loaded */
+static json_t *order_station(const lx_net *net, uint32_t feed, const char *stop_id,
+                             const lx_tz **tz)
+{
+    const lx_tt *tt = feed != LX_NONE ? lx_net_feed(net, feed) : NULL;
+    uint32_t s = tt ? lx_tt_station_by_id(tt, stop_id) : LX_NONE;
+    if (s == LX_NONE) {
+        *tz = NULL;
+        return json_pack("{s:s}", "id", stop_id);
+    }
+    *tz = lx_tt_stations(tt, NULL)[s].tz;
+    return lx_view_station(net, (lx_place){feed, s});
+}
+
+json_t *lx_view_order(const lx_net *net, const lx_book_order *o)
+{
+    uint32_t feed = net ? lx_net_feed_by_name(net, o->feed) : LX_NONE;
+    const lx_tz *tz_from = NULL, *tz_to = NULL;
+    json_t *from = order_station(net, feed, o->from_stop, &tz_from);
+    json_t *to = order_station(net, feed, o->to_stop, &tz_to);
+    char sd[11], ld[11];
+    lx_date_format(o->service_day, 1, sd);
+    if (tz_from) {
+        lx_date_t day;
+        int32_t secs;
+        lx_tz_to_local(tz_from, o->departure, &day, &secs);
+        lx_date_format(day, 1, ld);
+    } else {
+        lx_date_format((lx_date_t)(o->departure / 86400), 1, ld);
+    }
+    json_t *seats = json_array(), *pax = json_array();
+    for (uint32_t i = 0; i < o->n && i < LX_INV_MAX_PAX; i++) {
+        char doc[sizeof o->pax[i].document];
+        lx_view_mask_document(o->pax[i].document, doc, sizeof doc);
+        json_array_append_new(seats, json_string(o->seats[i]));
+        json_array_append_new(pax, json_pack("{s:s, s:s, s:s}", "name", o->pax[i].name, "document",
+                                             doc, "seat", o->seats[i]));
+    }
+    /* the deadline of a hold, kept once it has passed */
+    int deadline = o->state == LX_ORDER_HELD || o->state == LX_ORDER_EXPIRED;
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o,"
+                     " s:o, s:o, s:o, s:o, s:o}",
+                     "order", o->id, "state", lx_order_state_name(o->state), "train", o->train,
+                     "trip_id", o->trip_id, "feed", o->feed, "service_date", sd, "date", ld,
+                     "from", from, "to", to, "departure", iso_or_utc(tz_from, o->departure),
+                     "arrival", iso_or_utc(tz_to, o->arrival), "class", o->cls, "seats", seats,
+                     "passengers", pax, "price", lx_view_price(o->price, o->currency),
+                     "currency", str_or_null(o->currency), "created_at",
+                     iso_or_utc(tz_from, o->created_at), "expires_at",
+                     deadline && o->expires_at ? iso_or_utc(tz_from, o->expires_at) : json_null(),
+                     "updated_at", iso_or_utc(tz_from, o->updated_at), "payment",
+                     str_or_null(o->payment));
+}
+
 json_t *lx_view_error(lx_err e, const char *message, const char *field)
 {
     return json_pack("{s:{s:s, s:s, s:o}}", "error", "code", lx_errcode(e), "message",

@@ -15,11 +15,22 @@
  *             "stops":[{"station":station,"arrival","departure","sequence",
  *             "pickup","drop_off"}]}   (arrival null at the first stop, departure
  *             null at the last)
+ *  order:    {"order","state","train","trip_id","feed","service_date","date",
+ *             "from":station,"to":station,"departure","arrival","class","seats":[label],
+ *             "passengers":[{"name","document","seat"}],"price","currency",
+ *             "created_at","expires_at","updated_at","payment"}
+ *            date is the local date of departure at `from`; documents are masked to
+ *            their last 4 characters; price is in the currency's main unit (null when
+ *            unknown); expires_at is the deadline of a held or expired hold, else
+ *            null; every
+ *            time is ISO 8601 in the zone of the departure station (arrival: of the
+ *            arrival station).
  */
 #ifndef LX_VIEW_H
 #define LX_VIEW_H
 
 #include <jansson.h>
+#include "lanxang/book.h"
 #include "lanxang/net.h"
 
 /* Flags for json_dumps of every view, so the command and the API print the same text:
@@ -29,6 +40,15 @@
 json_t *lx_view_station(const lx_net *net, lx_place p);
 json_t *lx_view_leg(const lx_net *net, const lx_net_leg *leg);
 json_t *lx_view_timetable(const lx_net *net, const lx_net_leg *run);
+/* An order of the booking store (lanxang/book.h); stations and zones come from net
+ * (a station no longer loaded is shown by id, its times in UTC). */
+json_t *lx_view_order(const lx_net *net, const lx_book_order *o);
+/* An amount in a currency's minor unit as a JSON number in its main unit (11150 CNY ->
+ * 111.5, 120000 LAK -> 120000); null when amount < 0. */
+json_t *lx_view_price(int64_t amount, const char *currency);
+/* Writes a document number masked to its last 4 characters ("*****6789"). */
+void lx_view_mask_document(const char *doc, char *buf, size_t n);
+
 /* {"error":{"code","message","field"}} ; field may be NULL */
 json_t *lx_view_error(lx_err e, const char *message, const char *field);
 

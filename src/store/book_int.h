@@ -1,0 +1,245 @@
+/* Internal interface of the booking store (src/store/book*.c). See the essay at the top
+ * of book.c for the design; this header only names the pieces.
+ *
+ *   book.c      the public API, open and close, the group commit (leader and followers)
+ *   book_ops.c  operations: prepared by the caller, applied to the engine by the leader,
+ *               finished by the caller (holds, sales, the life cycle, expiry); undo;
+ *               prices; an order as lx_book_order tells it
+ *   book_mem.c  what the engine does not keep: the map of orders (id -> run and the
+ *               order's extra data), runs and their locks, order ids
+ *   book_sql.c  rows: writing a change, reading rows back into memory (open, catch-up),
+ *               comparing the disk with memory (lx_book_check)
+ *
+ * Locks, always taken in this order, never two of one kind at once:
+ *   commit_mu (the connection: the leader's for a batch, refresh's, check's)
+ *   -> a feed's runs lock (read: any engine call on one of its runs; write:
+ *      lx_inv_run_add) -> a run stripe -> a shard of the order map -> stats_mu.
+ *   q_mu (the queue): no other lock is taken under it.
+ */
+#ifndef LX_BOOK_INT_H
+#define LX_BOOK_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "lanxang/book.h"
+
+#define BK_STRIPES 256 /* run locks: a run uses stripe hash(feed, trip, day) % BK_STRIPES */
+#define BK_SHARDS 64   /* order map shards: an order lives in shard id % BK_SHARDS */
+#define BK_CHUNK 1024  /* order records allocated this many at a time */
+
+/* What the store keeps of an order beside the engine: where it is and the data the
+ * engine has no use for. Allocated in chunks, never moved nor freed before close, so a
+ * pointer stays valid; fields other than oid, feed, run and stripe change only under
+ * the run's stripe lock. */
+typedef struct {
+    lx_order_id oid;          /* 0 once removed (a new order whose commit failed) */
+    uint32_t feed;
+    uint16_t stripe;
+    char currency[4];         /* "" when no fare is known */
+    lx_inv_run *run;
+    int64_t row;              /* seq of its row on disk, 0 none yet */
+    int64_t price;            /* -1 unknown */
+    lx_instant_t updated_at;
+    char *text;               /* NULL (all empty) or malloc'ed "owner\0payment\0pax\0",
+                                 pax being one "name\tdocument\n" per passenger */
+} bk_order;
+
+typedef struct bk_chunk {
+    struct bk_chunk *next;
+    uint32_t used;
+    bk_order recs[BK_CHUNK];
+} bk_chunk;
+
+/* One shard of the order map: open addressing (linear probing) over oid; a slot holds
+ * the id beside the pointer, so a probe reads no record. */
+typedef struct {
+    lx_order_id oid;          /* 0: empty */
+    bk_order *rec;
+} bk_slot;
+
+typedef struct {
+    pthread_mutex_t mu;
+    bk_slot *slots;
+    uint32_t cap, count;      /* cap a power of two, count <= cap / 2 */
+    bk_chunk *chunks;
+} bk_shard;
+
+typedef struct {
+    const lx_tt *tt;
+    lx_inv *inv;
+    pthread_rwlock_t runs;    /* read: engine calls; write: lx_inv_run_add */
+} bk_feed;
+
+/* One change of a batch, kept until its commit: enough to write its row and to undo it. */
+typedef struct {
+    bk_order *rec;
+    lx_inv_change chg;
+    lx_instant_t old_updated;
+    int64_t old_row;          /* rec->row before this change's row was written */
+    char *old_text;           /* the text before, when this change replaced it */
+    uint8_t was_new, text_replaced;
+} bk_undo;
+
+typedef struct {
+    char id[LX_BOOK_ID_LEN];
+    char why[112];
+} bk_orphan;
+
+struct bk_prep_s;
+
+/* A caller's request waiting in the queue (on the caller's stack). */
+typedef struct bk_job {
+    const lx_book_op *ops;
+    struct bk_prep_s *preps;  /* one per op */
+    size_t n;
+    lx_err *results;
+    lx_instant_t now;
+    char *msg;                /* single-op calls: why the op was refused */
+    size_t msg_len;
+    uint32_t *expired;        /* lx_book_expire: how many */
+    lx_err err;               /* the batch's, when its commit failed */
+    int taken;                /* a leader took it into a batch */
+    int done;
+    pthread_cond_t cond;
+    struct bk_job *next;
+} bk_job;
+
+struct lx_book {
+    const lx_net *net;
+    uint32_t n_feeds;
+    bk_feed *feeds;
+    int memory_only;
+    pthread_mutex_t stripes[BK_STRIPES];
+    bk_shard shards[BK_SHARDS];
+
+    pthread_mutex_t q_mu;     /* the queue of group commit */
+    bk_job *q_head, *q_tail;
+    int leading;              /* a leader is working through the queue */
+
+    pthread_mutex_t commit_mu; /* everything below: the leader's, or refresh's and check's */
+    sqlite3 *db;
+    sqlite3_stmt *st_put, *st_move, *st_since, *st_begin, *st_begin_read, *st_commit, *st_rollback;
+    int64_t seq;              /* the highest seq applied to memory (seen or written) */
+    int wal_fd;               /* DIR/lanxang.db-wal, synced by us after each COMMIT; -1:
+                                 SQLite syncs in COMMIT itself (synchronous=FULL) */
+    int sync;                 /* sync before acknowledging (not opts->sync_normal) */
+    lx_err broken;            /* LX_IO once a sync failed: nothing more is written */
+    bk_undo *undo;            /* the changes of the batch being committed */
+    size_t n_undo, cap_undo, flushed;
+    bk_orphan *orphans;
+    size_t n_orphans, cap_orphans;
+
+    pthread_mutex_t stats_mu;
+    lx_book_stats stats;
+};
+
+/* The state of one batch (or, in memory_only, of one lx_book_exec). */
+typedef struct {
+    lx_book *b;
+    lx_instant_t now;
+    int durable;              /* log changes for undo and write their rows */
+    int db_rc;                /* first SQLite error of the batch, SQLITE_OK */
+    lx_book_stats st;         /* counted here, added to the book's once */
+} bk_ctx;
+
+/* ---- book_mem.c ---- */
+uint64_t bk_owner_token(const char *owner);
+void bk_id_format(lx_order_id oid, char out[LX_BOOK_ID_LEN]);
+/* 0 when text is not an order id. */
+lx_order_id bk_id_parse(const char *text);
+/* A fresh random id no order of the map has; 0 when the kernel gives no random bits. */
+lx_order_id bk_id_new(lx_book *b);
+uint16_t bk_stripe_of(uint32_t feed, uint32_t trip, lx_date_t day);
+uint16_t bk_stripe_of_run(uint32_t feed, const lx_inv_run *run);
+/* The run of (trip, day) of a feed, created when create is set. Takes and releases the
+ * feed's runs lock: call it holding no lock. */
+lx_err bk_run_get(lx_book *b, uint32_t feed, uint32_t trip, lx_date_t day, int create,
+                  lx_inv_run **out, char *msg, size_t msg_len);
+bk_order *bk_map_find(lx_book *b, lx_order_id oid);
+/* A new record for oid in the map; NULL when out of memory, or (*dup set) when the map
+ * has that id already. */
+bk_order *bk_map_add(lx_book *b, lx_order_id oid, int *dup);
+/* Takes rec out of the map; the record stays allocated (oid 0) until close. */
+void bk_map_remove(lx_book *b, bk_order *rec);
+void bk_map_free(lx_book *b);
+/* A text blob of (owner, payment, pax) or NULL when all are empty; *err set on no memory. */
+char *bk_text_make(const char *owner, const char *payment, const char *pax, int *err);
+const char *bk_text_owner(const char *text);
+const char *bk_text_payment(const char *text);
+const char *bk_text_pax(const char *text);
+/* Appends a printf-formatted line (and a line break) to msg at *at, as far as it fits. */
+void bk_report(char *msg, size_t msg_len, size_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Writes a printf-formatted message to msg (NULL or 0 bytes: nothing); returns e. */
+lx_err bk_say(lx_err e, char *msg, size_t msg_len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Copies a string into a fixed array, cut to fit. */
+void bk_copy(char *dst, size_t cap, const char *src);
+/* Passengers as text lines "name\tdocument\n" (tabs and line breaks in them become
+ * spaces) into buf. */
+void bk_pax_format(const lx_book_pax *pax, uint32_t n, char *buf, size_t len);
+
+/* ---- book_ops.c ---- */
+/* What the caller's thread works out about an op before the op is queued, and what the
+ * leader leaves for it after (see "operations" in book_ops.c). */
+typedef struct bk_prep_s {
+    lx_err err;               /* refused already while preparing */
+    uint32_t feed;
+    uint16_t stripe;
+    lx_inv_run *run;          /* HOLD, SELL */
+    bk_order *rec;            /* the order acted on (CONFIRM, CANCEL, REFUND, EXPIRE) */
+    lx_inv_op iop;            /* the engine's op, but for `now` */
+    bk_order price;           /* HOLD, SELL: only its price and currency */
+    char *text;               /* HOLD, SELL: the new order's text until it takes it */
+    bk_order *done;           /* the order to tell in op->out, NULL none */
+    lx_inv_order after;       /* ... as the op left it */
+} bk_prep;
+
+void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len);
+/* Applies one prepared op; why it was refused goes to msg. Durable: changes are logged
+ * (b->undo) and their rows written. */
+lx_err bk_apply(bk_ctx *c, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len,
+                uint32_t *expired);
+/* After the op's outcome is final: fills op->out (result LX_OK) and frees what is left. */
+void bk_finish(lx_book *b, const lx_book_op *op, bk_prep *p, lx_err result);
+/* Undoes the logged changes from the last to the first, and forgets them. */
+void bk_undo_all(lx_book *b);
+/* The log is committed: frees what its changes replaced, and forgets them. */
+void bk_undo_forget(lx_book *b);
+/* Fills out from an order's snapshot and its record; call under the run's stripe lock. */
+void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_book_order *out);
+void bk_stats_add(lx_book *b, const lx_book_stats *st);
+
+/* ---- book_sql.c ---- */
+lx_err bk_sql_open(lx_book *b, const char *dir, int sync_normal, char *msg, size_t msg_len);
+void bk_sql_close(lx_book *b);
+/* Writes the rows of the logged changes not written yet; SQLite's code. */
+int bk_sql_flush(lx_book *b);
+/* Applies every row with seq > b->seq to memory (in a transaction the caller opened);
+ * rows that do not fit the network become orphans. SQLite's code. */
+int bk_sql_catch_up(lx_book *b);
+/* Compares every row with memory, appending findings to msg at *at; returns how many. */
+uint32_t bk_sql_compare(lx_book *b, char *msg, size_t msg_len, size_t *at, uint32_t *rows);
+/* BEGIN IMMEDIATE (write) or BEGIN, COMMIT, ROLLBACK (when a transaction is open). */
+int bk_sql_begin(lx_book *b, int write);
+int bk_sql_commit(lx_book *b);
+/* Makes the committed transactions durable (fdatasync of the WAL), without any lock;
+ * 0, or -1 with errno. */
+int bk_sql_sync(lx_book *b);
+void bk_sql_rollback(lx_book *b);
+const char *bk_sql_errmsg(lx_book *b);
+/* SQLite's result code as an lx_err. */
+lx_err bk_sql_err(int rc);
+void bk_orphan_add(lx_book *b, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- test hook ---- */
+/* Runs SQL on the booking store's own connection between two commits, e.g.
+ * "PRAGMA max_page_count = 1" to make the next commit fail as on a full disk. */
+lx_err lx_book_test_sql(lx_book *b, const char *sql);
+/* Makes every later sync of the WAL fail, as a dying disk would. LX_INVAL when the
+ * store does not sync the WAL itself (memory_only, sync_normal). */
+lx_err lx_book_test_fail_sync(lx_book *b);
+
+#endif

@@ -1,0 +1,915 @@
+/* Unit tests for the booking store (src/store/book*.c): selling over the engine with
+ * every change committed to DIR/lanxang.db. Each test works in its own data directory
+ * (mkdtemp) over a small Lao feed whose trains have a first-class coach of 4 seats and
+ * a second-class coach of 10, and removes it at the end. Threads never call cmocka:
+ * they count what went wrong and the main thread asserts. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "lanxang/book.h"
+#include "lanxang/net.h"
+#include "lanxang/store.h"
+#include "store/book_int.h"
+
+/* ---- the feed ---- */
+
+static const lx_gtfs_file feed_files[] = {
+/* clang-format off */
+#define F(name, text) {name, text, sizeof(text) - 1}
+    /* clang-format on */
+    F("agency.txt", "agency_id,agency_name,agency_url,agency_timezone\n"
+                    "lcr,Lao-China Railway,https://lcr.example.la,Asia/Vientiane\n"),
+    F("stops.txt", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+                   "vte,Vientiane,18.055,102.689,1,\n"
+                   "vte_1,Vientiane platform 1,18.055,102.689,0,vte\n"
+                   "vv,Vang Vieng,18.923,102.448,0,\n"
+                   "lpq,Luang Prabang,19.888,102.203,0,\n"
+                   "bot,Boten,21.145,101.650,0,\n"),
+    F("routes.txt", "route_id,agency_id,route_short_name,route_type\nr1,lcr,C,2\n"),
+    F("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                      "start_date,end_date\n"
+                      "daily,1,1,1,1,1,1,1,20260101,20271231\n"),
+    F("trips.txt", "route_id,service_id,trip_id,trip_short_name\n"
+                   "r1,daily,C81,C81\n"
+                   "r1,daily,C82,C82\n"),
+    F("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                        "C81,08:00:00,08:00:00,vte_1,1\n"
+                        "C81,09:00:00,09:02:00,vv,2\n"
+                        "C81,09:50:00,09:55:00,lpq,3\n"
+                        "C81,11:30:00,11:30:00,bot,4\n"
+                        "C82,14:00:00,14:00:00,bot,1\n"
+                        "C82,15:35:00,15:40:00,lpq,2\n"
+                        "C82,16:30:00,16:32:00,vv,3\n"
+                        "C82,17:30:00,17:30:00,vte_1,4\n"),
+    F("lx_stations.txt", "stop_id,country,km\n"
+                         "vte,LA,0\nvv,LA,150\nlpq,LA,300\nbot,LA,420\n"),
+    F("lx_seat_layouts.txt", "layout_id,coach,class,seats,letters,window_letters\n"
+                             "small,1,first,4,AC,AC\n"
+                             "small,2,second,10,ABCDF,AF\n"),
+    F("lx_train_layouts.txt", "trip_id,layout_id\nC81,small\nC82,small\n"),
+    F("lx_fares.txt", "agency_id,from_stop_id,to_stop_id,class,currency,price\n"
+                      "lcr,vte,lpq,second,LAK,200000\n"
+                      "lcr,vte,lpq,second,CNY,100.00\n"
+                      "lcr,vte,lpq,first,LAK,300000\n"),
+#undef F
+};
+
+#define FIRST_SEATS 4
+#define SECOND_SEATS 10
+
+typedef struct {
+    char *base;
+    char data[4200];
+    lx_net *net;
+    const lx_tt *tt;
+    lx_date_t day;    /* 2026-12-20 */
+    lx_instant_t now; /* a day before C81 leaves Vientiane that day */
+    char msg[4096];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    if (!fx)
+        return -1;
+    *state = fx;
+    fx->base = fx_tmpdir("book");
+    FX_JOIN(fx->data, fx->base, "data");
+    assert_int_equal(lx_net_create(&fx->net), LX_OK);
+    lx_tt *tt = fx_load_ok(feed_files, FX_COUNT(feed_files), "lao", NULL);
+    assert_int_equal(lx_net_add(fx->net, tt), LX_OK);
+    fx->tt = tt;
+    fx->day = lx_date_from_ymd(2026, 12, 20);
+    /* 08:00 in Vientiane (UTC+7) is 01:00 UTC */
+    fx->now = (lx_instant_t)fx->day * 86400 + 3600 - 86400;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    lx_net_destroy(fx->net);
+    fx_rm_tree(fx->base);
+    free(fx->base);
+    free(fx);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+typedef struct {
+    lx_store *s;
+    lx_book *b;
+} handle;
+
+static handle open_book(fixture *fx)
+{
+    handle h = {NULL, NULL};
+    lx_err e = lx_store_open(fx->data, 1, &h.s, fx->msg, sizeof fx->msg);
+    if (e)
+        fail_msg("lx_store_open: %s: %s", lx_strerror(e), fx->msg);
+    e = lx_book_open(h.s, fx->net, NULL, &h.b, fx->msg, sizeof fx->msg);
+    if (e)
+        fail_msg("lx_book_open: %s: %s", lx_strerror(e), fx->msg);
+    return h;
+}
+
+static void close_book(handle *h)
+{
+    lx_book_close(h->b);
+    lx_store_close(h->s);
+    h->b = NULL;
+    h->s = NULL;
+}
+
+/* lx_book_check finds nothing; returns the number of orders. */
+static uint32_t check_ok(fixture *fx, lx_book *b)
+{
+    uint32_t runs = 0, orders = 0;
+    lx_err e = lx_book_check(b, fx->msg, sizeof fx->msg, &runs, &orders);
+    if (e)
+        fail_msg("lx_book_check: %s:\n%s", lx_strerror(e), fx->msg);
+    return orders;
+}
+
+/* A journey on trip `trip_id` on day + day_offset from stop position from to to. */
+static lx_leg leg_of(fixture *fx, const char *trip_id, int day_offset, uint32_t from, uint32_t to)
+{
+    uint32_t trip = lx_tt_trip_by_id(fx->tt, trip_id), n;
+    assert_int_not_equal(trip, LX_NONE);
+    const lx_trip *t = &lx_tt_trips(fx->tt, &n)[trip];
+    lx_leg leg = {.trip = trip, .service_day = fx->day + day_offset};
+    leg.from_pos = t->st_first + from;
+    leg.to_pos = t->st_first + to;
+    return leg;
+}
+
+static lx_book_req req_of(fixture *fx, const char *trip_id, int day_offset, const char *cls,
+                          uint32_t n)
+{
+    lx_book_req q;
+    memset(&q, 0, sizeof q);
+    q.feed = 0;
+    q.leg = leg_of(fx, trip_id, day_offset, 0, 3);
+    q.cls = cls;
+    q.n = n;
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(q.pax[i].name, sizeof q.pax[i].name, "Passenger %u", i + 1);
+        snprintf(q.pax[i].document, sizeof q.pax[i].document, "P%07u", i + 1);
+    }
+    return q;
+}
+
+static lx_err hold(fixture *fx, lx_book *b, lx_book_req *q, int confirm, const char *owner,
+                   lx_instant_t now, lx_book_order *out)
+{
+    q->confirm = confirm;
+    q->owner = owner;
+    fx->msg[0] = 0;
+    return lx_book_hold(b, q, now, out, fx->msg, sizeof fx->msg);
+}
+
+static uint32_t avail(fixture *fx, lx_book *b, const char *trip, int day_offset, const char *cls,
+                      lx_instant_t now)
+{
+    lx_leg leg = leg_of(fx, trip, day_offset, 0, 3);
+    uint32_t n = 0;
+    assert_int_equal(lx_book_avail(b, 0, &leg, cls, now, &n), LX_OK);
+    return n;
+}
+
+static lx_order_state state_of(lx_book *b, const char *id)
+{
+    lx_book_order o;
+    lx_err e = lx_book_get(b, id, &o);
+    if (e)
+        fail_msg("lx_book_get %s: %s", id, lx_strerror(e));
+    return o.state;
+}
+
+/* Runs SQL on DATA/lanxang.db behind the store's back. */
+static void db_exec(fixture *fx, const char *sql)
+{
+    char path[4400];
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(FX_JOIN(path, fx->data, "lanxang.db"), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err);
+    sqlite3_close(db);
+}
+
+static int64_t db_int(fixture *fx, const char *sql)
+{
+    char path[4400];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(FX_JOIN(path, fx->data, "lanxang.db"), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* ---- tests ---- */
+
+static void test_hold_confirm_reopen(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    assert_int_equal(avail(fx, h.b, "C81", 0, "second", fx->now), SECOND_SEATS);
+
+    lx_book_req q = req_of(fx, "C81", 0, "second", 2);
+    q.seats[0] = "2-01a"; /* a named seat, written loosely */
+    lx_book_order o, got;
+    assert_int_equal(hold(fx, h.b, &q, 0, "alice", fx->now, &o), LX_OK);
+    assert_int_equal(strlen(o.id), 13);
+    assert_int_equal(o.state, LX_ORDER_HELD);
+    assert_int_equal(o.n, 2);
+    assert_string_equal(o.seats[0], "02-01A");
+    assert_string_equal(o.feed, "lao");
+    assert_string_equal(o.trip_id, "C81");
+    assert_string_equal(o.train, "C81");
+    assert_string_equal(o.from_stop, "vte_1");
+    assert_string_equal(o.to_stop, "bot");
+    assert_int_equal(o.from_pos, 0);
+    assert_int_equal(o.to_pos, 3);
+    assert_int_equal(o.service_day, fx->day);
+    assert_int_equal(o.departure, fx->now + 86400);
+    assert_int_equal(o.arrival, fx->now + 86400 + 3 * 3600 + 1800);
+    assert_true(o.expires_at > fx->now);
+    assert_string_equal(o.pax[1].name, "Passenger 2");
+    assert_string_equal(o.pax[1].document, "P0000002");
+    assert_int_equal(avail(fx, h.b, "C81", 0, "second", fx->now), SECOND_SEATS - 2);
+
+    /* someone else's order */
+    assert_int_equal(
+        lx_book_confirm(h.b, o.id, "mallory", "x", fx->now + 60, &got, fx->msg, sizeof fx->msg),
+        LX_FORBIDDEN);
+    assert_int_equal(
+        lx_book_confirm(h.b, o.id, "alice", "PAY-123", fx->now + 60, &got, fx->msg, sizeof fx->msg),
+        LX_OK);
+    assert_int_equal(got.state, LX_ORDER_CONFIRMED);
+    assert_string_equal(got.payment, "PAY-123");
+    assert_int_equal(got.updated_at, fx->now + 60);
+    assert_int_equal(check_ok(fx, h.b), 1);
+    close_book(&h);
+
+    h = open_book(fx);
+    assert_int_equal(lx_book_get(h.b, o.id, &got), LX_OK);
+    assert_int_equal(got.state, LX_ORDER_CONFIRMED);
+    assert_string_equal(got.seats[0], o.seats[0]);
+    assert_string_equal(got.seats[1], o.seats[1]);
+    assert_string_equal(got.payment, "PAY-123");
+    assert_string_equal(got.pax[0].name, "Passenger 1");
+    assert_string_equal(got.pax[1].document, "P0000002");
+    assert_int_equal(got.created_at, o.created_at);
+    assert_int_equal(got.departure, o.departure);
+    assert_int_equal(got.price, o.price);
+    assert_int_equal(avail(fx, h.b, "C81", 0, "second", fx->now), SECOND_SEATS - 2);
+    /* the named seat is taken for good */
+    lx_book_req q2 = req_of(fx, "C81", 0, "second", 1);
+    q2.seats[0] = "02-01A";
+    assert_int_equal(hold(fx, h.b, &q2, 1, NULL, fx->now, NULL), LX_TAKEN);
+    /* ids: unknown, malformed, and case and Crockford's look-alikes accepted */
+    assert_int_equal(lx_book_get(h.b, "0000000000000", &got), LX_NOTFOUND);
+    assert_int_equal(lx_book_get(h.b, "not an id", &got), LX_NOTFOUND);
+    char lower[LX_BOOK_ID_LEN];
+    for (int i = 0; i < 14; i++)
+        lower[i] = (char)(o.id[i] >= 'A' && o.id[i] <= 'Z' ? o.id[i] - 'A' + 'a' : o.id[i]);
+    assert_int_equal(lx_book_get(h.b, lower, &got), LX_OK);
+    assert_int_equal(check_ok(fx, h.b), 1);
+    lx_book_stats st;
+    lx_book_stats_get(h.b, &st);
+    assert_int_equal(st.refusals, 1);
+    assert_int_equal(st.changes, 0);
+    close_book(&h);
+    assert_int_equal(db_int(fx, "SELECT count(*) FROM orders"), 1);
+}
+
+static void test_prices(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_order o;
+    lx_book_req q = req_of(fx, "C81", 0, "second", 2);
+    q.leg = leg_of(fx, "C81", 0, 0, 2); /* vte_1 (its parent vte is in Laos) -> lpq */
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &o), LX_OK);
+    assert_int_equal(o.price, 400000);
+    assert_string_equal(o.currency, "LAK");
+    q.currency = "CNY";
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &o), LX_OK);
+    assert_int_equal(o.price, 20000);
+    assert_string_equal(o.currency, "CNY");
+    q.currency = "USD";
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &o), LX_OK);
+    assert_int_equal(o.price, -1);
+    assert_string_equal(o.currency, "");
+    /* the fare applies both ways */
+    q = req_of(fx, "C82", 0, "first", 1);
+    q.leg = leg_of(fx, "C82", 0, 1, 3);
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &o), LX_OK);
+    assert_int_equal(o.price, 300000);
+    assert_string_equal(o.currency, "LAK");
+    assert_string_equal(o.from_stop, "lpq");
+    assert_string_equal(o.to_stop, "vte_1");
+    close_book(&h);
+    h = open_book(fx);
+    lx_book_order again;
+    assert_int_equal(lx_book_get(h.b, o.id, &again), LX_OK);
+    assert_int_equal(again.price, 300000);
+    assert_string_equal(again.currency, "LAK");
+    /* refusals of bad requests */
+    q = req_of(fx, "C81", 0, "sleeper", 1);
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, NULL), LX_INVAL);
+    q = req_of(fx, "C81", 0, NULL, 1); /* two classes: which one? */
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, NULL), LX_INVAL);
+    q = req_of(fx, "C81", 0, "first", 0);
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, NULL), LX_INVAL);
+    q = req_of(fx, "C81", 0, "first", 1);
+    q.leg.to_pos = q.leg.from_pos;
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, NULL), LX_INVAL);
+    q = req_of(fx, "C81", 0, "first", 1);
+    q.seats[0] = "09-01A";
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, NULL), LX_NOTFOUND);
+    q = req_of(fx, "C81", 900, "first", 1); /* 2029: the service has ended */
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, NULL), LX_NOTFOUND);
+    assert_int_equal(check_ok(fx, h.b), 4);
+    close_book(&h);
+}
+
+static void test_refund_then_resale(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_order sold[FIRST_SEATS], o;
+    lx_book_req q = req_of(fx, "C81", 0, "first", 1);
+    for (int i = 0; i < FIRST_SEATS; i++)
+        assert_int_equal(hold(fx, h.b, &q, 1, "bob", fx->now, &sold[i]), LX_OK);
+    assert_int_equal(sold[0].state, LX_ORDER_CONFIRMED);
+    assert_int_equal(hold(fx, h.b, &q, 1, "carol", fx->now, NULL), LX_SOLDOUT);
+    assert_int_equal(avail(fx, h.b, "C81", 0, "first", fx->now), 0);
+    /* a sale is refunded, not cancelled, and only by its owner */
+    assert_int_equal(lx_book_cancel(h.b, sold[2].id, "bob", fx->now, &o, fx->msg, sizeof fx->msg),
+                     LX_CONFLICT);
+    assert_int_equal(lx_book_refund(h.b, sold[2].id, "carol", fx->now, &o, fx->msg, sizeof fx->msg),
+                     LX_FORBIDDEN);
+    assert_int_equal(
+        lx_book_refund(h.b, sold[2].id, "bob", fx->now + 10, &o, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(o.state, LX_ORDER_REFUNDED);
+    assert_int_equal(
+        lx_book_refund(h.b, sold[2].id, "bob", fx->now + 20, &o, fx->msg, sizeof fx->msg),
+        LX_CONFLICT);
+    assert_int_equal(avail(fx, h.b, "C81", 0, "first", fx->now), 1);
+    /* the seat is sold again, to someone else */
+    assert_int_equal(hold(fx, h.b, &q, 1, "carol", fx->now + 30, &o), LX_OK);
+    assert_string_equal(o.seats[0], sold[2].seats[0]);
+    assert_int_equal(hold(fx, h.b, &q, 1, "carol", fx->now + 30, NULL), LX_SOLDOUT);
+    assert_int_equal(check_ok(fx, h.b), FIRST_SEATS + 1);
+    close_book(&h);
+    h = open_book(fx);
+    assert_int_equal(state_of(h.b, sold[2].id), LX_ORDER_REFUNDED);
+    assert_int_equal(state_of(h.b, o.id), LX_ORDER_CONFIRMED);
+    assert_int_equal(avail(fx, h.b, "C81", 0, "first", fx->now), 0);
+    assert_int_equal(check_ok(fx, h.b), FIRST_SEATS + 1);
+    lx_book_stats st;
+    lx_book_stats_get(h.b, &st);
+    assert_int_equal(st.commits, 0); /* since open */
+    close_book(&h);
+}
+
+static void test_expiry_and_late_payment(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = req_of(fx, "C81", 0, "first", 1);
+    lx_book_order h1, h2, h3, h4, o;
+    assert_int_equal(hold(fx, h.b, &q, 0, "dan", fx->now, &h1), LX_OK);
+    lx_instant_t late = h1.expires_at + 1;
+    assert_true(h1.expires_at > fx->now);
+    /* paid in time works ... */
+    assert_int_equal(hold(fx, h.b, &q, 0, "dan", fx->now, &h2), LX_OK);
+    assert_int_equal(
+        lx_book_confirm(h.b, h2.id, "dan", NULL, h2.expires_at - 1, &o, fx->msg, sizeof fx->msg),
+        LX_OK);
+    /* ... too late does not, and the hold is expired on the spot, durably */
+    assert_int_equal(lx_book_confirm(h.b, h1.id, "dan", "PAY", late, &o, fx->msg, sizeof fx->msg),
+                     LX_EXPIRED);
+    assert_int_equal(state_of(h.b, h1.id), LX_ORDER_EXPIRED);
+    assert_int_equal(
+        lx_book_confirm(h.b, h1.id, "dan", "PAY", late + 5, &o, fx->msg, sizeof fx->msg),
+        LX_EXPIRED);
+    assert_int_equal(avail(fx, h.b, "C81", 0, "first", late), FIRST_SEATS - 1);
+
+    /* a new hold on the run expires the run's due holds first */
+    assert_int_equal(hold(fx, h.b, &q, 0, "erin", fx->now, &h3), LX_OK);
+    assert_int_equal(hold(fx, h.b, &q, 0, "erin", h3.expires_at + 1, &o), LX_OK);
+    assert_int_equal(state_of(h.b, h3.id), LX_ORDER_EXPIRED);
+    assert_int_equal(state_of(h.b, o.id), LX_ORDER_HELD);
+
+    /* and lx_book_expire sweeps every run */
+    lx_book_req q2 = req_of(fx, "C82", 3, "second", 2);
+    assert_int_equal(hold(fx, h.b, &q2, 0, NULL, fx->now, &h4), LX_OK);
+    uint32_t n = 99;
+    assert_int_equal(lx_book_expire(h.b, fx->now + 1, &n), LX_OK);
+    assert_int_equal(n, 0);
+    lx_instant_t sweep = o.expires_at > h4.expires_at ? o.expires_at : h4.expires_at;
+    assert_int_equal(lx_book_expire(h.b, sweep, &n), LX_OK);
+    assert_int_equal(n, 2); /* h4 and the last hold of C81 */
+    assert_int_equal(state_of(h.b, h4.id), LX_ORDER_EXPIRED);
+    assert_int_equal(state_of(h.b, o.id), LX_ORDER_EXPIRED);
+    assert_int_equal(lx_book_expire(h.b, sweep + 100, &n), LX_OK);
+    assert_int_equal(n, 0);
+    lx_book_stats st;
+    lx_book_stats_get(h.b, &st);
+    assert_int_equal(st.expiries, 4);
+    assert_int_equal(st.holds, 5);
+    assert_int_equal(st.confirms, 1);
+    assert_int_equal(check_ok(fx, h.b), 5);
+    close_book(&h);
+
+    h = open_book(fx);
+    assert_int_equal(state_of(h.b, h1.id), LX_ORDER_EXPIRED);
+    assert_int_equal(state_of(h.b, h2.id), LX_ORDER_CONFIRMED);
+    assert_int_equal(state_of(h.b, h3.id), LX_ORDER_EXPIRED);
+    assert_int_equal(state_of(h.b, h4.id), LX_ORDER_EXPIRED);
+    assert_int_equal(avail(fx, h.b, "C81", 0, "first", late), FIRST_SEATS - 1);
+    assert_int_equal(avail(fx, h.b, "C82", 3, "second", late), SECOND_SEATS);
+    assert_int_equal(check_ok(fx, h.b), 5);
+    close_book(&h);
+}
+
+/* ---- two handles on one directory, as two processes ---- */
+
+static void test_two_handles_last_seats(void **state)
+{
+    fixture *fx = *state;
+    handle a = open_book(fx), b = open_book(fx);
+    lx_book_req q = req_of(fx, "C81", 0, "first", 1);
+    lx_book_order sa[3], sb, o;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(hold(fx, a.b, &q, 1, NULL, fx->now, &sa[i]), LX_OK);
+    /* b has not looked since it opened: its first write catches up */
+    assert_int_equal(lx_book_get(b.b, sa[0].id, &o), LX_NOTFOUND);
+    assert_int_equal(hold(fx, b.b, &q, 1, NULL, fx->now, &sb), LX_OK);
+    for (int i = 0; i < 3; i++)
+        assert_string_not_equal(sb.seats[0], sa[i].seats[0]);
+    assert_int_equal(hold(fx, b.b, &q, 1, NULL, fx->now, NULL), LX_SOLDOUT);
+    assert_int_equal(state_of(b.b, sa[2].id), LX_ORDER_CONFIRMED);
+    assert_int_equal(hold(fx, a.b, &q, 1, NULL, fx->now, NULL), LX_SOLDOUT);
+    assert_int_equal(state_of(a.b, sb.id), LX_ORDER_CONFIRMED);
+    /* a refund in one is seen by the other after a refresh */
+    assert_int_equal(lx_book_refund(a.b, sb.id, NULL, fx->now, &o, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(state_of(b.b, sb.id), LX_ORDER_CONFIRMED);
+    assert_int_equal(lx_book_refresh(b.b), LX_OK);
+    assert_int_equal(state_of(b.b, sb.id), LX_ORDER_REFUNDED);
+    assert_int_equal(avail(fx, b.b, "C81", 0, "first", fx->now), 1);
+    assert_int_equal(check_ok(fx, a.b), 4);
+    assert_int_equal(check_ok(fx, b.b), 4);
+    close_book(&a);
+    close_book(&b);
+}
+
+#define RACE_RUNS 6
+#define RACE_THREADS 4
+
+typedef struct {
+    fixture *fx;
+    lx_book *b;
+    char seats[RACE_RUNS * FIRST_SEATS][40]; /* "day seat" of each sale */
+    int sold, errors;
+} racer;
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    for (int day = 0; day < RACE_RUNS; day++) {
+        lx_book_req q = req_of(r->fx, "C81", day, "first", 1);
+        q.confirm = 1;
+        for (;;) {
+            lx_book_order o;
+            lx_err e = lx_book_hold(r->b, &q, r->fx->now, &o, NULL, 0);
+            if (e == LX_SOLDOUT)
+                break;
+            if (e != LX_OK || r->sold == RACE_RUNS * FIRST_SEATS) {
+                r->errors++;
+                break;
+            }
+            snprintf(r->seats[r->sold++], sizeof r->seats[0], "%d %s", day, o.seats[0]);
+        }
+    }
+    return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Threads of two handles sell the same runs to the last seat: every seat is sold once. */
+static void test_two_handles_race(void **state)
+{
+    fixture *fx = *state;
+    handle h[2] = {open_book(fx), open_book(fx)};
+    static racer r[2 * RACE_THREADS];
+    pthread_t th[2 * RACE_THREADS];
+    for (int i = 0; i < 2 * RACE_THREADS; i++) {
+        memset(&r[i], 0, sizeof r[i]);
+        r[i].fx = fx;
+        r[i].b = h[i % 2].b;
+        assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+    }
+    static char all[2 * RACE_THREADS * RACE_RUNS * FIRST_SEATS][40];
+    int n = 0;
+    for (int i = 0; i < 2 * RACE_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(r[i].errors, 0);
+        for (int k = 0; k < r[i].sold; k++)
+            memcpy(all[n++], r[i].seats[k], sizeof all[0]);
+    }
+    assert_int_equal(n, RACE_RUNS * FIRST_SEATS);
+    qsort(all, (size_t)n, sizeof all[0], cmp_str);
+    for (int i = 1; i < n; i++)
+        assert_string_not_equal(all[i - 1], all[i]);
+    assert_int_equal(check_ok(fx, h[0].b), RACE_RUNS * FIRST_SEATS);
+    assert_int_equal(check_ok(fx, h[1].b), RACE_RUNS * FIRST_SEATS);
+    close_book(&h[0]);
+    close_book(&h[1]);
+}
+
+/* ---- group commit ---- */
+
+#define GC_THREADS 8
+#define GC_OPS 60
+#define GC_DAYS 30
+
+typedef struct {
+    fixture *fx;
+    lx_book *b;
+    int t;
+    char ids[GC_OPS][LX_BOOK_ID_LEN];
+    int errors;
+} seller;
+
+static void *sell_many(void *arg)
+{
+    seller *s = arg;
+    for (int k = 0; k < GC_OPS; k++) {
+        int run = (s->t * 7 + k) % (2 * GC_DAYS);
+        lx_book_req q = req_of(s->fx, run % 2 ? "C82" : "C81", run / 2, "second", 1);
+        q.confirm = k % 3 != 0; /* some holds, confirmed below */
+        q.owner = "gc";
+        lx_book_order o;
+        if (lx_book_hold(s->b, &q, s->fx->now, &o, NULL, 0) != LX_OK) {
+            s->errors++;
+            continue;
+        }
+        memcpy(s->ids[k], o.id, sizeof o.id);
+        if (!q.confirm && lx_book_confirm(s->b, o.id, "gc", NULL, s->fx->now + 1, &o, NULL, 0))
+            s->errors++;
+    }
+    return NULL;
+}
+
+static void test_group_commit(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    static seller s[GC_THREADS];
+    pthread_t th[GC_THREADS];
+    for (int i = 0; i < GC_THREADS; i++) {
+        memset(&s[i], 0, sizeof s[i]);
+        s[i].fx = fx;
+        s[i].b = h.b;
+        s[i].t = i;
+        assert_int_equal(pthread_create(&th[i], NULL, sell_many, &s[i]), 0);
+    }
+    for (int i = 0; i < GC_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(s[i].errors, 0);
+    }
+    lx_book_stats st;
+    lx_book_stats_get(h.b, &st);
+    uint64_t holds = GC_THREADS * ((GC_OPS + 2) / 3);
+    assert_int_equal(st.holds, holds);
+    assert_int_equal(st.confirms, holds);
+    assert_int_equal(st.sales, GC_THREADS * GC_OPS - holds);
+    assert_int_equal(st.changes, GC_THREADS * GC_OPS + holds);
+    assert_int_equal(st.refusals, 0);
+    assert_true(st.commits > 0);
+    assert_true(st.commits < st.changes); /* commits were shared */
+    assert_int_equal(check_ok(fx, h.b), GC_THREADS * GC_OPS);
+    close_book(&h);
+
+    h = open_book(fx);
+    for (int i = 0; i < GC_THREADS; i++)
+        for (int k = 0; k < GC_OPS; k++)
+            assert_int_equal(state_of(h.b, s[i].ids[k]), LX_ORDER_CONFIRMED);
+    assert_int_equal(check_ok(fx, h.b), GC_THREADS * GC_OPS);
+    close_book(&h);
+}
+
+/* lx_book_exec: ops of one call share a commit; a refusal is that op's alone. */
+static void test_exec_batch(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req ok = req_of(fx, "C81", 0, "first", 1), bad = req_of(fx, "C81", 0, "nope", 1);
+    ok.confirm = 1;
+    lx_book_order out[5];
+    lx_book_op ops[5] = {
+        {.code = LX_INV_SELL, .req = &ok, .out = &out[0]},
+        {.code = LX_INV_HOLD, .req = &bad},
+        {.code = LX_INV_CONFIRM, .id = "ZZZZZZZZZZZZZ"},
+        {.code = LX_INV_HOLD, .req = &ok, .out = &out[3]}, /* confirm: a sale */
+        {.code = 77},
+    };
+    lx_err res[5];
+    assert_int_equal(lx_book_exec(h.b, ops, 5, fx->now, res), LX_OK);
+    assert_int_equal(res[0], LX_OK);
+    assert_int_equal(res[1], LX_INVAL);
+    assert_int_equal(res[2], LX_NOTFOUND);
+    assert_int_equal(res[3], LX_OK);
+    assert_int_equal(res[4], LX_INVAL);
+    assert_int_equal(out[3].state, LX_ORDER_CONFIRMED);
+    lx_book_stats st;
+    lx_book_stats_get(h.b, &st);
+    assert_int_equal(st.commits, 1);
+    assert_int_equal(st.changes, 2);
+    assert_int_equal(st.refusals, 3);
+    /* ops of one batch see each other: refund what was sold just before */
+    lx_book_op two[2] = {
+        {.code = LX_INV_REFUND, .id = out[0].id, .out = &out[1]},
+        {.code = LX_INV_SELL, .req = &ok, .out = &out[2]},
+    };
+    assert_int_equal(lx_book_exec(h.b, two, 2, fx->now, res), LX_OK);
+    assert_int_equal(res[0], LX_OK);
+    assert_int_equal(res[1], LX_OK);
+    assert_int_equal(check_ok(fx, h.b), 3);
+    close_book(&h);
+    assert_int_equal(db_int(fx, "SELECT count(*) FROM orders WHERE state = 'confirmed'"), 2);
+    assert_int_equal(db_int(fx, "SELECT count(DISTINCT seq) FROM orders"), 3);
+}
+
+/* ---- failures ---- */
+
+static void test_full_disk(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_order o;
+    lx_book_req q = req_of(fx, "C81", 0, "second", 1);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &o), LX_OK);
+    /* the database may not grow by a single page from now on */
+    assert_int_equal(lx_book_test_sql(h.b, "PRAGMA max_page_count = 1"), LX_OK);
+    int sold = 1, day = 0;
+    lx_err e = LX_OK;
+    lx_book_stats before, after;
+    for (int k = 0; k < 2000 && e == LX_OK; k++) {
+        if (avail(fx, h.b, "C81", day, "second", fx->now) == 0)
+            day++;
+        uint32_t free_before = avail(fx, h.b, "C81", day, "second", fx->now);
+        lx_book_stats_get(h.b, &before);
+        q = req_of(fx, "C81", day, "second", 1);
+        e = hold(fx, h.b, &q, 1, NULL, fx->now, &o);
+        if (e == LX_OK) {
+            sold++;
+            continue;
+        }
+        /* nothing was sold, memory agrees with the disk */
+        assert_int_equal(e, LX_NOSPACE);
+        assert_non_null(strstr(fx->msg, "nothing was changed"));
+        assert_int_equal(avail(fx, h.b, "C81", day, "second", fx->now), free_before);
+        lx_book_stats_get(h.b, &after);
+        assert_int_equal(after.changes, before.changes);
+        assert_int_equal(after.commits, before.commits);
+    }
+    assert_int_equal(e, LX_NOSPACE);
+    assert_int_equal(check_ok(fx, h.b), sold);
+    /* a batch fails whole */
+    lx_book_req q2 = req_of(fx, "C82", 5, "second", 1);
+    lx_book_op ops[3] = {{.code = LX_INV_SELL, .req = &q2},
+                         {.code = LX_INV_SELL, .req = &q2},
+                         {.code = LX_INV_SELL, .req = &q2}};
+    lx_err res[3];
+    assert_int_equal(lx_book_exec(h.b, ops, 3, fx->now, res), LX_NOSPACE);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(res[i], LX_NOSPACE);
+    assert_int_equal(avail(fx, h.b, "C82", 5, "second", fx->now), SECOND_SEATS);
+    assert_int_equal(check_ok(fx, h.b), sold);
+    /* room again: selling goes on */
+    assert_int_equal(lx_book_test_sql(h.b, "PRAGMA max_page_count = 1000000"), LX_OK);
+    assert_int_equal(lx_book_exec(h.b, ops, 3, fx->now, res), LX_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(res[i], LX_OK);
+    sold += 3;
+    assert_int_equal(check_ok(fx, h.b), sold);
+    close_book(&h);
+    h = open_book(fx);
+    assert_int_equal(check_ok(fx, h.b), sold);
+    assert_int_equal(avail(fx, h.b, "C82", 5, "second", fx->now), SECOND_SEATS - 3);
+    close_book(&h);
+}
+
+/* A sync that fails after COMMIT cannot be undone: the batch says LX_IO, nothing more
+ * is written, and opening again tells what is on disk. */
+static void test_failed_sync(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_order o;
+    lx_book_req q = req_of(fx, "C81", 0, "first", 1);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &o), LX_OK);
+    assert_int_equal(lx_book_test_fail_sync(h.b), LX_OK);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, NULL), LX_IO);
+    assert_non_null(strstr(fx->msg, "unknown"));
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, NULL), LX_IO);
+    assert_non_null(strstr(fx->msg, "earlier"));
+    assert_int_equal(lx_book_refund(h.b, o.id, NULL, fx->now, NULL, fx->msg, sizeof fx->msg),
+                     LX_IO);
+    assert_int_equal(state_of(h.b, o.id), LX_ORDER_CONFIRMED);
+    check_ok(fx, h.b);
+    close_book(&h);
+    h = open_book(fx);
+    /* the second sale was committed, only its sync failed; the machine did not crash,
+     * so the file has it */
+    assert_int_equal(check_ok(fx, h.b), 2);
+    assert_int_equal(state_of(h.b, o.id), LX_ORDER_CONFIRMED);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, NULL), LX_OK);
+    close_book(&h);
+    /* without syncs of its own there is nothing to break */
+    lx_book_opts normal = {.sync_normal = 1};
+    assert_int_equal(lx_store_open(fx->data, 0, &h.s, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(lx_book_open(h.s, fx->net, &normal, &h.b, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(lx_book_test_fail_sync(h.b), LX_INVAL);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, NULL), LX_OK);
+    close_book(&h);
+}
+
+static void test_check_finds_edits(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_order o, p;
+    lx_book_req q = req_of(fx, "C81", 0, "first", 1);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &o), LX_OK);
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &p), LX_OK);
+    assert_int_equal(check_ok(fx, h.b), 2);
+    char sql[256];
+    uint32_t runs, orders;
+
+    snprintf(sql, sizeof sql, "UPDATE orders SET state = 'refunded' WHERE id = '%s'", o.id);
+    db_exec(fx, sql);
+    assert_int_equal(lx_book_check(h.b, fx->msg, sizeof fx->msg, &runs, &orders), LX_INTERNAL);
+    assert_non_null(strstr(fx->msg, o.id));
+    assert_non_null(strstr(fx->msg, "refunded"));
+    snprintf(sql, sizeof sql, "UPDATE orders SET state = 'confirmed' WHERE id = '%s'", o.id);
+    db_exec(fx, sql);
+    check_ok(fx, h.b);
+
+    static const char *const labels[] = {"01-01A", "01-01C", "01-02A", "01-02C"};
+    const char *other = NULL;
+    for (int i = 0; i < 4 && !other; i++)
+        if (strcmp(labels[i], o.seats[0]) != 0 && strcmp(labels[i], p.seats[0]) != 0)
+            other = labels[i];
+    snprintf(sql, sizeof sql, "UPDATE orders SET seats = '%s' WHERE id = '%s'", other, p.id);
+    db_exec(fx, sql);
+    assert_int_equal(lx_book_check(h.b, fx->msg, sizeof fx->msg, &runs, &orders), LX_INTERNAL);
+    assert_non_null(strstr(fx->msg, p.id));
+    snprintf(sql, sizeof sql, "UPDATE orders SET seats = '%s' WHERE id = '%s'", p.seats[0], p.id);
+    db_exec(fx, sql);
+    check_ok(fx, h.b);
+
+    db_exec(fx, "CREATE TABLE saved AS SELECT * FROM orders; DELETE FROM orders");
+    assert_int_equal(lx_book_check(h.b, fx->msg, sizeof fx->msg, &runs, &orders), LX_INTERNAL);
+    assert_non_null(strstr(fx->msg, "2 orders in memory, 0 rows on disk"));
+    assert_int_equal(runs, 1);
+    assert_int_equal(orders, 2);
+    db_exec(fx, "INSERT INTO orders SELECT * FROM saved; DROP TABLE saved");
+    assert_int_equal(check_ok(fx, h.b), 2);
+    close_book(&h);
+}
+
+/* Rows that no longer fit the network stay on disk, are reported, and the rest opens. */
+static void test_orphans(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_order o;
+    lx_book_req q = req_of(fx, "C81", 0, "first", 1);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &o), LX_OK);
+    close_book(&h);
+#define COPY(set)                                                                                  \
+    "INSERT INTO orders (seq, oid, id, feed, trip_id, service_day, from_stop, "                    \
+    "to_stop, from_pos, to_pos, class, seats, passengers, owner, state, "                          \
+    "created_at, expires_at, updated_at, price, currency, payment) "                               \
+    "SELECT " set ", service_day, from_stop, to_stop, from_pos, to_pos, "                          \
+    "class, seats, passengers, owner, state, created_at, expires_at, "                             \
+    "updated_at, price, currency, payment FROM orders WHERE seq = 1;"
+    db_exec(fx,
+            COPY("seq + 1, oid + 1, id, 'gone', trip_id") COPY("seq + 2, oid + 2, id, feed, 'C99'")
+                COPY("seq + 3, oid + 3, id, feed, trip_id"));
+#undef COPY
+    /* the third copy takes the same seat: it collides */
+    h = open_book(fx);
+    assert_non_null(strstr(fx->msg, "3 order(s)"));
+    assert_int_equal(state_of(h.b, o.id), LX_ORDER_CONFIRMED);
+    uint32_t runs, orders;
+    assert_int_equal(lx_book_check(h.b, fx->msg, sizeof fx->msg, &runs, &orders), LX_OK);
+    assert_int_equal(orders, 1);
+    assert_non_null(strstr(fx->msg, "feed 'gone' is not loaded"));
+    assert_non_null(strstr(fx->msg, "no trip 'C99'"));
+    assert_non_null(strstr(fx->msg, "taken"));
+    close_book(&h);
+    assert_int_equal(db_int(fx, "SELECT count(*) FROM orders"), 4);
+}
+
+/* A data directory of catalog version 2 (before orders) migrates and keeps its feeds. */
+static void test_migrates_version_2(void **state)
+{
+    fixture *fx = *state;
+    lx_store *s;
+    assert_int_equal(lx_store_open(fx->data, 1, &s, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(lx_store_import(s, fx->tt, "lao", "test", 100, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    lx_store_close(s);
+    db_exec(fx, "DROP TABLE orders; PRAGMA user_version = 2");
+    assert_int_equal(db_int(fx, "PRAGMA user_version"), 2);
+    /* opening the store migrates it */
+    assert_int_equal(lx_store_open(fx->data, 0, &s, fx->msg, sizeof fx->msg), LX_OK);
+    lx_store_close(s);
+    assert_int_equal(db_int(fx, "PRAGMA user_version"), lx_store_schema_version());
+    assert_true(lx_store_schema_version() >= 3);
+    assert_int_equal(db_int(fx, "SELECT count(*) FROM orders"), 0);
+
+    handle h = open_book(fx);
+    lx_feed_rec *feeds;
+    size_t n;
+    assert_int_equal(lx_store_feeds(h.s, &feeds, &n), LX_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(feeds[0].name, "lao");
+    assert_string_equal(feeds[0].source, "test");
+    free(feeds);
+    lx_book_order o;
+    lx_book_req q = req_of(fx, "C81", 0, "first", 1);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &o), LX_OK);
+    close_book(&h);
+    h = open_book(fx);
+    assert_int_equal(state_of(h.b, o.id), LX_ORDER_CONFIRMED);
+    close_book(&h);
+}
+
+static void test_memory_only(void **state)
+{
+    fixture *fx = *state;
+    lx_book *b;
+    lx_book_opts opts = {.memory_only = 1};
+    assert_int_equal(lx_book_open(NULL, fx->net, NULL, &b, fx->msg, sizeof fx->msg), LX_INVAL);
+    assert_int_equal(lx_book_open(NULL, fx->net, &opts, &b, fx->msg, sizeof fx->msg), LX_OK);
+    lx_book_order o;
+    lx_book_req q = req_of(fx, "C81", 0, "first", 2);
+    assert_int_equal(hold(fx, b, &q, 0, "zed", fx->now, &o), LX_OK);
+    assert_int_equal(lx_book_confirm(b, o.id, "zed", "cash", fx->now, &o, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    assert_string_equal(o.payment, "cash");
+    assert_int_equal(state_of(b, o.id), LX_ORDER_CONFIRMED);
+    assert_int_equal(lx_book_refresh(b), LX_OK);
+    assert_int_equal(check_ok(fx, b), 1);
+    lx_book_stats st;
+    lx_book_stats_get(b, &st);
+    assert_int_equal(st.commits, 0);
+    assert_int_equal(st.changes, 2);
+    lx_book_close(b);
+    lx_book_close(NULL);
+    assert_false(fx_exists(fx->data, NULL));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_hold_confirm_reopen),
+        T(test_prices),
+        T(test_refund_then_resale),
+        T(test_expiry_and_late_payment),
+        T(test_two_handles_last_seats),
+        T(test_two_handles_race),
+        T(test_group_commit),
+        T(test_exec_batch),
+        T(test_full_disk),
+        T(test_failed_sync),
+        T(test_check_finds_edits),
+        T(test_orphans),
+        T(test_migrates_version_2),
+        T(test_memory_only),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
