@@ -2,7 +2,8 @@
 #   make run    install what is missing, build, serve the China–Laos Railway on 127.0.0.1:8080
 #   make test   install what is missing, build, run every test (also under ASan + UBSan),
 #               then fuzz each libFuzzer target briefly (fuzz-smoke)
-#   make bench  import benchmarks against peers (docs/PERFORMANCE.md)
+#   make bench  import and seat inventory benchmarks against peers (docs/PERFORMANCE.md)
+#   make bench-inventory  the seat inventory benchmark alone (bench/inventory/run.sh)
 #   make fuzz   fuzz every libFuzzer target for FUZZ_SECONDS each (docs/testing.md)
 
 BUILD      ?= build
@@ -14,7 +15,7 @@ FUZZ_TARGETS ?= fuzz_csv fuzz_gtfs fuzz_api
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 
-.PHONY: all deps deps-run build build-asan run test test-release test-asan bench clean \
+.PHONY: all deps deps-run build build-asan run test test-release test-asan bench bench-inventory clean \
         build-fuzz fuzz-smoke fuzz
 
 all: build
@@ -70,6 +71,12 @@ fuzz: deps
 
 bench: deps build
 	bench/run.sh $(BUILD)
+	bench/inventory/run.sh $(BUILD)
+
+# issue 3's benchmarks only: lanxang's inventory designs against Redis and PostgreSQL
+# (installed and started by the script), and the seat-utilisation study; about 5 minutes
+bench-inventory: deps build
+	bench/inventory/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
