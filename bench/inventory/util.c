@@ -34,9 +34,24 @@
  *                            a random ticket held is refunded (workload a's 30 sales to
  *                            10 refunds): holes open where tickets were; seat-km counts
  *                            the tickets held at the end
- * Policies, each on a fresh run: lanxang's LX_ALLOC_BEST_FIT; LX_ALLOC_FIRST_FIT; and
- * "random", a uniformly drawn seat among those free for the journey (sold as a named
- * seat), the choice of a design that keeps free seats in a set and pops any one.
+ *   churn-4.0                the same with demand 4.0: a longer life under refunds
+ * Policies, each on a fresh run: lanxang's LX_ALLOC_BEST_FIT (the tightest free stretch
+ * around the journey: the essay in src/core/inv.c); LX_ALLOC_FIRST_FIT; "random", a uniformly
+ * drawn seat among those free for the journey, the choice of a design that keeps free
+ * seats in a set and pops any one; and the rules lanxang compared before choosing its
+ * own, chosen here and sold as named seats (the quota rank first, as in the engine, then
+ * the rule's cost, then the lowest index):
+ *   whole_first   first fit, except that a seat free end to end is broken only when no
+ *                 seat already in use fits (keeps whole seats whole)
+ *   fewest_pairs  the fewest stop pairs that stop being sellable on the seat: a journey
+ *                 x-y in free stretch lo-hi kills P(hi-lo) - P(x-lo) - P(hi-y) pairs,
+ *                 P(n) = n(n+1)/2
+ *   scarce_pairs  the same pairs, each weighted by (1 + its requests so far) / (seats
+ *                 free for it now, lx_inv_avail): keep what is scarce and asked for
+ *   exact_first   a stretch that is exactly the journey first, else the lowest seat
+ * "refused, seats on every section" counts the refusals of journeys each of whose
+ * sections still had a free seat (fragmentation); the rest were refused because a
+ * section was full, which no seat choice can help at that moment.
  *
  * The bound: the exact offline optimum, the most seat-km any assignment of the offered
  * requests to seats can sell (for sellout, over the longest prefix any policy was
@@ -78,6 +93,11 @@ typedef struct {
 typedef struct {
     uint8_t from, to;
 } journey;
+
+static uint64_t seg_mask(uint32_t from, uint32_t to)
+{
+    return (to >= 64 ? ~0ull : (1ull << to) - 1) & ~((1ull << from) - 1);
+}
 
 /* ---- random numbers (splitmix64, as workload.h) ---- */
 static uint64_t rnd(uint64_t *s)
@@ -184,10 +204,42 @@ static int64_t optimum(const train *t, uint32_t C, uint32_t count[MAX_ST][MAX_ST
 /* ---- one policy over one stream ---- */
 typedef struct {
     uint64_t offered, sold, refused, first_refusal, refunds;
-    double seat_km; /* of the tickets held at the end */
+    uint64_t refused_frag; /* refused although every section had a free seat */
+    double seat_km;        /* of the tickets held at the end */
 } outcome;
 
-enum { POL_RANDOM = 255 }; /* not an engine policy: a random free seat, sold by name */
+/* Not engine policies: a seat chosen here and sold by name. */
+enum { POL_RANDOM = 255, POL_WHOLE_FIRST = 200, POL_FEWEST_PAIRS, POL_SCARCE_PAIRS, POL_EXACT_FIRST };
+
+static uint64_t pairs_in(uint64_t n)
+{
+    return n * (n + 1) / 2;
+}
+
+/* The cost of journey x-y in the free stretch lo-hi of a seat under a simulated rule;
+ * smaller is better. asked[a][b]: requests offered so far. */
+static double sim_cost(uint8_t policy, const lx_inv_run *run, uint32_t cls, lx_instant_t now,
+                       uint32_t asked[MAX_ST][MAX_ST], uint32_t x, uint32_t y, uint32_t lo,
+                       uint32_t hi)
+{
+    uint32_t l = x - lo, r = hi - y;
+    switch (policy) {
+    case POL_WHOLE_FIRST: /* breaking a seat free end to end only when nothing else fits */
+        return lo == 0 && hi + 1 == lx_inv_stop_count(run) && (l || r);
+    case POL_FEWEST_PAIRS:
+        return (double)(pairs_in(hi - lo) - pairs_in(l) - pairs_in(r));
+    case POL_SCARCE_PAIRS: {
+        double c = 0;
+        for (uint32_t a = lo; a < y; a++)
+            for (uint32_t b = a + 1 > x + 1 ? a + 1 : x + 1; b <= hi; b++)
+                c += (1.0 + asked[a][b]) / lx_inv_avail(run, a, b, cls, now);
+        return c;
+    }
+    case POL_EXACT_FIRST:
+        return l + r ? 1 : 0;
+    }
+    return 0;
+}
 
 static int offer(const train *t, uint8_t policy, const journey *js, uint64_t n, uint32_t k_stop,
                  int churn, uint64_t seed, uint32_t *capacity, outcome *out)
@@ -214,10 +266,14 @@ static int offer(const train *t, uint8_t policy, const journey *js, uint64_t n, 
     op.now = now;
     op.req.cls = (uint8_t)cls;
     op.req.n = 1;
-    op.req.policy = policy == POL_RANDOM ? LX_ALLOC_BEST_FIT : policy;
+    int sim = policy >= POL_WHOLE_FIRST; /* chosen here, sold by name */
+    op.req.policy = sim ? LX_ALLOC_BEST_FIT : policy;
     lx_inv_change chg;
     memset(out, 0, sizeof *out);
     uint32_t in_a_row = 0, n_seats = lx_inv_seat_count(run), *cand = NULL, *mine = NULL, n_mine = 0;
+    uint64_t *occ = NULL; /* the simulated rules' copy of the seats' words */
+    static uint32_t asked[MAX_ST][MAX_ST];
+    memset(asked, 0, sizeof asked);
     uint64_t g = seed * 0x9E3779B97F4A7C15ull + 11, gr = seed * 0xD1B54A32D192ED03ull + 5;
     /* churn: the tickets held (order id, km), refunded at random */
     lx_order_id *held = churn ? malloc(n * sizeof *held) : NULL;
@@ -229,12 +285,16 @@ static int offer(const train *t, uint8_t policy, const journey *js, uint64_t n, 
         lx_inv_destroy(inv);
         return -1;
     }
-    if (policy == POL_RANDOM) {
+    if (sim) {
         cand = malloc(n_seats * sizeof *cand);
         mine = malloc(n_seats * sizeof *mine);
-        if (!cand || !mine) {
+        occ = calloc(n_seats, sizeof *occ);
+        if (!cand || !mine || !occ) {
             free(cand);
             free(mine);
+            free(occ);
+            free(held);
+            free(held_km);
             lx_inv_destroy(inv);
             return -1;
         }
@@ -272,6 +332,9 @@ static int offer(const train *t, uint8_t policy, const journey *js, uint64_t n, 
                 fprintf(stderr, "bench_inv_util: %s: refund: %s\n", t->name, lx_strerror(e));
                 break;
             }
+            if (occ)
+                for (uint32_t k = 0; k < chg.before.n; k++)
+                    occ[chg.before.seats[k]] &= ~seg_mask(chg.before.from, chg.before.to);
             out->seat_km -= held_km[pick];
             out->refunds++;
             held[pick] = held[--n_held];
@@ -281,7 +344,45 @@ static int offer(const train *t, uint8_t policy, const journey *js, uint64_t n, 
         op.req.from = js[i].from;
         op.req.to = js[i].to;
         out->offered++;
-        if (policy == POL_RANDOM) {
+        asked[js[i].from][js[i].to]++;
+        if (sim && policy != POL_RANDOM) {
+            uint32_t x = js[i].from, y = js[i].to, best = UINT32_MAX, best_rank = 0;
+            double best_cost = 0;
+            uint64_t m = seg_mask(x, y);
+            int cb = lx_inv_is_cross_border(run, x, y), ld = lx_inv_is_long_distance(run, x, y);
+            for (uint32_t k = 0; k < n_mine; k++) {
+                uint32_t seat = mine[k] & 0xFFFFFF, quota = mine[k] >> 24, rank;
+                /* the engine's quota rank, before any release (now is two days ahead) */
+                if (quota == LX_QUOTA_CROSS_BORDER) {
+                    if (!cb)
+                        continue;
+                    rank = 0;
+                } else if (quota == LX_QUOTA_LONG_DISTANCE) {
+                    if (!ld)
+                        continue;
+                    rank = cb ? 1 : 0;
+                } else {
+                    rank = (uint32_t)cb + (uint32_t)ld;
+                }
+                if (occ[seat] & m)
+                    continue;
+                uint32_t lo = x, hi = y;
+                while (lo > 0 && !(occ[seat] >> (lo - 1) & 1))
+                    lo--;
+                while (hi < S && !(occ[seat] >> hi & 1))
+                    hi++;
+                double c = sim_cost(policy, run, cls, now, asked, x, y, lo, hi);
+                if (best == UINT32_MAX || rank < best_rank ||
+                    (rank == best_rank && c < best_cost)) {
+                    best = seat;
+                    best_rank = rank;
+                    best_cost = c;
+                }
+            }
+            op.req.n_want = best != UINT32_MAX;
+            op.req.want[0] = best != UINT32_MAX ? best : 0;
+            e = best != UINT32_MAX ? lx_inv_apply(run, &op, &chg) : LX_SOLDOUT;
+        } else if (policy == POL_RANDOM) {
             uint32_t nc = 0;
             int cb = lx_inv_is_cross_border(run, js[i].from, js[i].to),
                 ld = lx_inv_is_long_distance(run, js[i].from, js[i].to);
@@ -300,6 +401,8 @@ static int offer(const train *t, uint8_t policy, const journey *js, uint64_t n, 
             e = lx_inv_apply(run, &op, &chg);
         }
         if (e == LX_OK) {
+            if (occ)
+                occ[chg.after.seats[0]] |= seg_mask(chg.after.from, chg.after.to);
             out->sold++;
             out->seat_km += t->km[js[i].to] - t->km[js[i].from];
             in_a_row = 0;
@@ -312,6 +415,10 @@ static int offer(const train *t, uint8_t policy, const journey *js, uint64_t n, 
                 out->first_refusal = i + 1;
             out->refused++;
             in_a_row++;
+            int every = 1;
+            for (uint32_t s = js[i].from; s < js[i].to && every; s++)
+                every = lx_inv_avail(run, s, s + 1, cls, now) > 0;
+            out->refused_frag += (uint64_t)every;
         } else {
             fprintf(stderr, "bench_inv_util: %s: sale: %s\n", t->name, lx_strerror(e));
             break;
@@ -319,6 +426,7 @@ static int offer(const train *t, uint8_t policy, const journey *js, uint64_t n, 
     }
     free(held);
     free(held_km);
+    free(occ);
     if (e != LX_OK && e != LX_SOLDOUT) {
         free(cand);
         free(mine);
@@ -403,15 +511,19 @@ static int load_synthetic(train *t)
 }
 
 /* ---- the study ---- */
-enum { N_MODES = 4, N_POL = 3, P_FIRST = 1 };
-static const char *const mode_name[N_MODES] = {"demand-1.0", "demand-1.5", "sellout", "churn-2.0"};
-static const double mode_demand[N_MODES] = {1.0, 1.5, 0, 2.0};
-static const int mode_churn[N_MODES] = {0, 0, 0, 1};
-static const char *const pol_name[N_POL] = {"best_fit", "first_fit", "random"};
-static const uint8_t pol_code[N_POL] = {LX_ALLOC_BEST_FIT, LX_ALLOC_FIRST_FIT, POL_RANDOM};
+enum { N_MODES = 5, N_POL = 7, P_FIRST = 1 };
+static const char *const mode_name[N_MODES] = {"demand-1.0", "demand-1.5", "sellout", "churn-2.0",
+                                               "churn-4.0"};
+static const double mode_demand[N_MODES] = {1.0, 1.5, 0, 2.0, 4.0};
+static const int mode_churn[N_MODES] = {0, 0, 0, 1, 1};
+static const char *const pol_name[N_POL] = {
+    "best_fit", "first_fit", "random", "whole_first", "fewest_pairs", "scarce_pairs", "exact_first"};
+static const uint8_t pol_code[N_POL] = {LX_ALLOC_BEST_FIT, LX_ALLOC_FIRST_FIT, POL_RANDOM,
+                                        POL_WHOLE_FIRST,   POL_FEWEST_PAIRS,   POL_SCARCE_PAIRS,
+                                        POL_EXACT_FIRST};
 
 typedef struct {
-    double share, seat_km, sold, refused, bound_share, first_refusal;
+    double share, seat_km, sold, refused, refused_frag, bound_share, first_refusal;
     double d_km, d_km2, d_ref, d_ref2; /* paired differences to first fit, and squares */
 } sums;
 
@@ -486,21 +598,24 @@ static int study(train *t, uint64_t seed0, uint32_t seeds, uint32_t k_stop, FILE
                 printf("{\"study\":\"utilisation\",\"kind\":\"run\",\"train\":\"%s\","
                        "\"stations\":%u,\"line_km\":%.1f,\"seats\":%u,\"quotas\":%s,\"seed\":%llu,"
                        "\"mode\":\"%s\",\"policy\":\"%s\",\"offered\":%llu,\"sold\":%llu,"
-                       "\"refused\":%llu,\"refunds\":%llu,\"first_refusal\":%llu,\"seat_km\":%.1f,"
+                       "\"refused\":%llu,\"refused_fragmented\":%llu,\"refunds\":%llu,"
+                       "\"first_refusal\":%llu,\"seat_km\":%.1f,"
                        "\"capacity_seat_km\":%.1f,\"share\":%.4f,\"bound_seat_km\":%.1f,"
                        "\"bound_share\":%.4f,\"simple_bound_seat_km\":%.1f,"
                        "\"of_bound\":%.4f}\n",
                        t->name, t->stops, line_km, C, t->quotas ? "true" : "false",
                        (unsigned long long)seed, mode_name[m], pol_name[p],
                        (unsigned long long)r->offered, (unsigned long long)r->sold,
-                       (unsigned long long)r->refused, (unsigned long long)r->refunds,
-                       (unsigned long long)r->first_refusal, r->seat_km, capkm, r->seat_km / capkm,
-                       bound, bound / capkm, simple, bound > 0 ? r->seat_km / bound : 0);
+                       (unsigned long long)r->refused, (unsigned long long)r->refused_frag,
+                       (unsigned long long)r->refunds, (unsigned long long)r->first_refusal,
+                       r->seat_km, capkm, r->seat_km / capkm, bound, bound / capkm, simple,
+                       bound > 0 ? r->seat_km / bound : 0);
                 sums *u = &sum[m][p];
                 u->share += r->seat_km / capkm / seeds;
                 u->seat_km += r->seat_km / seeds;
                 u->sold += (double)r->sold / seeds;
                 u->refused += (double)r->refused / seeds;
+                u->refused_frag += (double)r->refused_frag / seeds;
                 u->bound_share += bound / capkm / seeds;
                 u->first_refusal += (double)r->first_refusal / seeds;
                 double dk = r->seat_km - res[P_FIRST].seat_km;
@@ -519,14 +634,15 @@ static int study(train *t, uint64_t seed0, uint32_t seeds, uint32_t k_stop, FILE
                    "\"stations\":%u,\"line_km\":%.1f,\"seats\":%u,\"seeds\":%u,"
                    "\"mode\":\"%s\",\"policy\":\"%s\",\"mean_journey_km\":%.1f,"
                    "\"mean_journey_sections\":%.2f,\"sold\":%.1f,\"refused\":%.1f,"
+                   "\"refused_fragmented\":%.1f,"
                    "\"first_refusal\":%.1f,\"seat_km\":%.1f,\"share\":%.4f,"
                    "\"bound_share\":%.4f,\"seat_km_vs_first_fit\":%.1f,"
                    "\"seat_km_vs_first_fit_se\":%.1f,\"refused_vs_first_fit\":%.2f,"
                    "\"refused_vs_first_fit_se\":%.2f}\n",
                    t->name, t->stops, line_km, C, seeds, mode_name[m], pol_name[p], mean_km,
-                   mean_seg, u->sold, u->refused, u->first_refusal, u->seat_km, u->share,
-                   u->bound_share, u->d_km / seeds, se(u->d_km, u->d_km2, seeds), u->d_ref / seeds,
-                   se(u->d_ref, u->d_ref2, seeds));
+                   mean_seg, u->sold, u->refused, u->refused_frag, u->first_refusal, u->seat_km,
+                   u->share, u->bound_share, u->d_km / seeds, se(u->d_km, u->d_km2, seeds),
+                   u->d_ref / seeds, se(u->d_ref, u->d_ref2, seeds));
         }
     fprintf(md,
             "\n%s: %u stations, %.1f km, %u seats of class second%s; mean journey %.0f km "
@@ -534,9 +650,10 @@ static int study(train *t, uint64_t seed0, uint32_t seeds, uint32_t k_stop, FILE
             t->name, t->stops, line_km, C,
             t->quotas ? " (with its seat quota; the optimum ignores the quota)" : "", mean_km,
             mean_seg, seeds);
-    fprintf(md, "| mode | policy | sold | refused | first refusal at | seat-km | share of "
-                "capacity | offline optimum | of optimum | seat-km vs first fit | refusals vs "
-                "first fit |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    fprintf(md, "| mode | policy | sold | refused | refused, seats on every section | first "
+                "refusal at | seat-km | share of capacity | offline optimum | of optimum | seat-km "
+                "vs first fit | refusals vs first fit |\n"
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int m = 0; m < N_MODES; m++)
         for (int p = 0; p < N_POL; p++) {
             const sums *u = &sum[m][p];
@@ -549,9 +666,10 @@ static int study(train *t, uint64_t seed0, uint32_t seeds, uint32_t k_stop, FILE
             }
             fprintf(
                 md,
-                "| %s | %s | %.1f | %.1f | %.0f | %.0f | %.2f%% | %.2f%% | %.2f%% | %s | %s |\n",
-                mode_name[m], pol_name[p], u->sold, u->refused, u->first_refusal, u->seat_km,
-                100 * u->share, 100 * u->bound_share,
+                "| %s | %s | %.1f | %.1f | %.1f | %.0f | %.0f | %.2f%% | %.2f%% | %.2f%% | %s | %s "
+                "|\n",
+                mode_name[m], pol_name[p], u->sold, u->refused, u->refused_frag, u->first_refusal,
+                u->seat_km, 100 * u->share, 100 * u->bound_share,
                 u->bound_share > 0 ? 100 * u->share / u->bound_share : 0, dk, dr);
         }
     fprintf(md, "(± one standard error of the mean paired difference over the seeds)\n");

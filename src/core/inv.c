@@ -78,6 +78,17 @@
  * the group is chosen as above among the other seats. LX_ALLOC_FIRST_FIT takes the
  * lowest eligible indexes and exists to measure the policy against.
  *
+ * WHY TIGHTEST FIT (bench/inventory/util.c, docs/PERFORMANCE.md). Offering the same
+ * random journeys to each policy until the train is full: without refunds every greedy
+ * rule sells within a seat or two of first fit — first fit fills the low seats first, so
+ * the low seats are the fragmented ones and it mostly picks a tight stretch anyway. Once
+ * refunds open holes, tightest fit sells the most seat-kilometres of the rules we tried
+ * (first fit, a random seat, "keep whole seats whole", fewest stop pairs destroyed,
+ * scarce pairs weighted by demand, exact fit first) and refuses about a third fewer
+ * journeys for want of a fitting seat while every section still has one. It refuses
+ * slightly more journeys in all: the long journeys it keeps room for fill sections that
+ * short ones would have used — a trade the operator wins on seat-kilometres.
+ *
  * ORDERS are kept per run, terminal ones too (a late payment is told "expired", not
  * "not found"), in a growable array with an open-addressing hash (linear probing,
  * backward-shift deletion) from id to index. The held ones are also in a binary
