@@ -1,7 +1,7 @@
 /* bench_inv: lanxang's side of the seat inventory benchmark (docs/PERFORMANCE.md,
  * "Seat inventory"; the peers are bench/inventory/peer_*.c, driven the same way).
  *
- *   bench_inv --design D --workload a|b --threads N --trains T --ops-per-thread M
+ *   bench_inv --design D --workload a|b|s --threads N --trains T --ops-per-thread M
  *             [--seed S] [--batch P] [--shards K] [--lat-every E] [--dir DIR]
  *   bench_inv --micro [--trains T] [--seed S]
  *
@@ -615,7 +615,7 @@ static void usage(FILE *f)
 {
     fputs("usage: bench_inv --design "
           "mem-runlock|mem-global|mem-shard|durable|durable-normal|book-mem\n"
-          "                 --workload a|b --threads N --trains T --ops-per-thread M\n"
+          "                 --workload a|b|s --threads N --trains T --ops-per-thread M\n"
           "                 [--seed S] [--batch P (durable, book-mem: 64)] [--shards K (mem-shard, "
           "CPUs)]\n"
           "                 [--lat-every E (in memory, 4)] [--dir DIR (durable, $TMPDIR or "
@@ -656,9 +656,10 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--design")) {
             o.design = val;
         } else if (!strcmp(a, "--workload")) {
-            o.workload = val && (!strcmp(val, "a") || !strcmp(val, "b")) ? val[0] : 0;
+            o.workload =
+                val && (!strcmp(val, "a") || !strcmp(val, "b") || !strcmp(val, "s")) ? val[0] : 0;
             if (!o.workload) {
-                bi_fail("--workload is a or b");
+                bi_fail("--workload is a, b or s");
                 return 2;
             }
         } else if (!strcmp(a, "--threads")) {

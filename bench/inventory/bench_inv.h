@@ -10,7 +10,7 @@
 typedef struct {
     const char *design; /* mem-runlock, mem-global, mem-shard, durable, durable-normal,
                            book-mem */
-    int workload;       /* 'a' or 'b' */
+    int workload;       /* 'a', 'b' or 's' (workload.h) */
     uint32_t threads, trains;
     uint64_t ops_per_thread;
     uint64_t seed;

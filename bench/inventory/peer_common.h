@@ -51,7 +51,7 @@
 #define PC_ERR 512
 
 typedef struct {
-    int workload;               /* 'a' or 'b' */
+    int workload;               /* 'a', 'b' or 's' (workload.h) */
     int threads;
     uint32_t trains;
     uint64_t ops_per_thread;
@@ -237,7 +237,7 @@ static void *pc_thread_main(void *arg)
 static void pc_usage(FILE *f, const char *prog, const pc_peer *p)
 {
     fprintf(f,
-            "usage: %s --workload a|b --threads N [--trains T] [--ops-per-thread M] [--seed S]\n"
+            "usage: %s --workload a|b|s --threads N [--trains T] [--ops-per-thread M] [--seed S]\n"
             "          [--pipeline P] [--host H --port PORT] [--conninfo STRING]\n"
             "  the %s design of the inventory benchmark (bench/inventory/peers.md)\n"
             "  --trains T          trains loaded, 0..T-1 (default 100); workload b uses train 0\n"
@@ -278,7 +278,7 @@ static int pc_parse(int argc, char **argv, const pc_peer *p, pc_opts *o)
         }
         int bad = 0;
         if (!strcmp(a, "--workload")) {
-            bad = strcmp(val, "a") && strcmp(val, "b");
+            bad = strcmp(val, "a") && strcmp(val, "b") && strcmp(val, "s");
             o->workload = val[0];
         } else if (!strcmp(a, "--threads")) {
             bad = pc_num(val, 1, PC_MAX_THREADS, &v);

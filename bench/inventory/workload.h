@@ -6,7 +6,11 @@
  * each with BW_STATIONS stations and BW_COACHES coaches of BW_SEATS_PER_COACH seats,
  * one class. Each client thread draws its own deterministic stream from (seed, thread):
  *   workload a: 60% availability queries, 30% purchases, 10% refunds, over all trains;
- *   workload b: departure-day rush on train 0 only: 20% queries, 75% purchases, 5% refunds.
+ *   workload b: departure-day rush on train 0 only: 20% queries, 75% purchases, 5% refunds;
+ *   workload s: 100% purchases over all trains (the direct measure of "durable bookings
+ *               per second"; give it enough trains that they do not fill up: with T
+ *               trains of BW_SEATS seats, a few times 1,000 one-seat sales per train are
+ *               all sold, so count refusals and use e.g. T = 1000).
  * A journey is a uniform random pair of stations from < to. A refund returns one of the
  * tickets this thread bought earlier (a random one); with none to return, the thread
  * makes a query instead. A purchase is one seat, bought and paid at once (a sale).
@@ -54,10 +58,18 @@ typedef struct {
     uint32_t pick;      /* REFUND: index of the ticket to return, 0 .. held-1 */
 } bw_req;
 
-/* The next request of a thread. workload 'a' or 'b'; held: tickets the thread holds. */
+/* The next request of a thread. workload 'a', 'b' or 's'; held: tickets the thread
+ * holds. */
 static inline bw_req bw_next(bw_rng *g, int workload, uint32_t trains, uint32_t held)
 {
     bw_req q = {0, 0, 0, 0, 0};
+    if (workload == 's') {
+        q.kind = BW_BUY;
+        q.train = bw_below(g, trains);
+        q.from = bw_below(g, BW_STATIONS - 1);
+        q.to = q.from + 1 + bw_below(g, BW_STATIONS - 1 - q.from);
+        return q;
+    }
     uint32_t r = bw_below(g, 100);
     uint32_t q_pct = workload == 'b' ? 20 : 60, buy_pct = workload == 'b' ? 75 : 30;
     q.kind = r < q_pct ? BW_QUERY : r < q_pct + buy_pct ? BW_BUY : BW_REFUND;

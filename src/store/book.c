@@ -1,14 +1,14 @@
 /* Selling seats durably: the engine (lanxang/inv.h) over the data directory.
  *
  * WHAT IS ON DISK. One table, `orders` (migration 3 of the catalog, src/store/store.c),
- * one row per order: its latest snapshot, written whole at every change. Everything in
- * it names things the way the feed does — feed name, GTFS trip_id and stop_ids,
- * positions within the trip, the class and the seat labels ("03-05A 03-05B"), the
- * service day as YYYYMMDD — so a row reads well in the sqlite3 shell and survives a
- * re-import that renumbers the timetable's indexes. Beside them: the engine's 64-bit
- * order id (`oid`) and the same as people see it (`id`, 13 characters of Crockford's
- * base32), the passengers ("name\tdocument" lines), the owner's name, price and
- * currency, the payment reference, the times.
+ * one row per order: its latest snapshot. Everything in it names things the way the
+ * feed does — feed name, GTFS trip_id and stop_ids, positions within the trip, the
+ * class and the seat labels ("03-05A 03-05B"), the service day as YYYYMMDD — so a row
+ * reads well in the sqlite3 shell and survives a re-import that renumbers the
+ * timetable's indexes. Beside them: the engine's 64-bit order id (`oid`) and the same
+ * as people see it (`id`, 13 characters of Crockford's base32), the passengers
+ * ("name\tdocument" lines), the owner's name, price and currency, the payment
+ * reference, the times.
  *
  * The key of a row is `seq`, the number of the change that wrote it, counted over every
  * process: max(seq) + 1 inside the write transaction. A change moves its order's row to
@@ -23,6 +23,17 @@
  * idempotent (lx_inv_restore), a row is all one needs to rebuild an order, and the table
  * stays the size of the orders; there is no history of changes on disk.
  *
+ * How a row is written (book_sql.c). A new order's row is inserted whole, and the new
+ * orders of a batch go in 16 rows to one INSERT statement (SQLite's cost per statement
+ * is paid once for 16 rows). A later change of an order's life (confirm, cancel,
+ * refund, expire) changes only its state, its deadline, the time of the change and the
+ * payment: its row moves to the new key with just those columns set (UPDATE orders SET
+ * seq, state, expires_at, updated_at, payment WHERE seq = old) — the rest of the row is
+ * the same snapshot already, so the row is still the order's whole latest snapshot and
+ * nothing about catching up or crash safety changes. A change that would alter more
+ * (none does today) rewrites the whole row; a row that has gone behind the store's back
+ * is inserted whole again. All statements are prepared once, with bound parameters.
+ *
  * WHAT IS IN MEMORY. One lx_inv per feed of the network; a map from order id to the
  * order's record (its feed and run, which the engine cannot tell from an id; the seq of
  * its row; and what the engine does not keep: owner name, passengers, payment, price,
@@ -36,59 +47,92 @@
  * stream of sales cannot starve the creation of a run). Availability takes these two
  * locks and nothing else: no SQL on the read path. book_int.h lists the lock order.
  *
- * GROUP COMMIT. A caller first prepares its operations in its own thread (book_ops.c:
- * checks, run, class, named seats, price, passengers' text, a fresh id: everything that
- * does not depend on the seats' state), puts them in a queue as one job (on its stack)
- * and waits. If nobody is leading, it becomes the leader: it takes the whole queue as one
- * batch and
- *   1. BEGIN IMMEDIATE (SQLite's write lock; busy timeout 5 s, then LX_BUSY);
- *   2. catches up: applies every row with seq > the last it saw, i.e. what other
- *      processes committed since, creating runs as needed — so this process sells from
- *      the same seats as every other;
- *   3. applies each operation to the engine under its run's locks, logging every change
- *      (before, after) and writing its row with a prepared statement kept for the life
- *      of the store; a hold first expires the run's holds whose deadline has passed,
- *      written like any change; an operation the engine refuses changes nothing, and
- *      only its own result says so;
- *   4. COMMIT, which writes the WAL but does not sync it (synchronous=NORMAL);
- *   5. hands the lead to the first caller still queued, and only then fdatasync()s the
- *      WAL itself, outside every lock — so the next batch is applied and written while
- *      this one travels to the disk, and syncs of several batches overlap;
- *   6. marks every job of the batch done and wakes its caller, who fills in the orders
+ * GROUP COMMIT, IN TWO STAGES. A caller first prepares its operations in its own thread
+ * (book_ops.c: checks, run, class, named seats, price, passengers' text, a fresh id:
+ * everything that does not depend on the seats' state), puts them in a queue as one job
+ * (on its stack) and waits. If nobody is leading, it becomes the leader: it takes the
+ * whole queue as one batch and
+ *   A. applies each operation to the engine, in queue order, under its run's locks,
+ *      logging every change (before, after, and what its row will say); a hold first
+ *      expires the run's holds whose deadline has passed, logged like any change; an
+ *      operation the engine refuses changes nothing, and only its own result says so.
+ *      This is stage A, under apply_mu: one batch at a time.
+ *   B. waits for the batch before to be committed (commit_mu), hands the lead to the
+ *      first caller still queued — whose stage A now runs while this batch is written
+ *      — and then: BEGIN IMMEDIATE (SQLite's write lock; busy timeout 5 s, then
+ *      LX_BUSY); checks whether other processes committed rows since (seq > the last
+ *      it saw; one look at the end of the key); writes the rows of the logged changes,
+ *      in the order they were made, with seq counting on; COMMIT, which writes the WAL
+ *      but does not sync it (synchronous=NORMAL). This is stage B, under commit_mu.
+ *   C. fdatasync()s the WAL itself, outside every lock — so the next batch is written
+ *      while this one travels to the disk, and syncs of several batches overlap — then
+ *      marks every job of the batch done and wakes its caller, who fills in the orders
  *      it asked for. Nothing is acknowledged before its sync.
- * Operations that arrive while a batch is being written pile up and become the next
- * batch, so the commits per second stay about constant while the batches grow with the
- * load: that is the whole trick of group commit. A sync covers every byte written to the
- * WAL before it, and batches commit in order, so an acknowledged batch never depends on
- * one that could still be lost. (With opts->sync_normal there is no sync at all: a
- * crash of the machine may lose the last commits, a crash of the process loses nothing.)
+ * So the engine's work on one batch and SQLite's on the batch before run in two threads
+ * at once (on two cores), and the rows are written in exactly the order the engine made
+ * the changes: one thread applies a batch, in queue order, and batches are applied and
+ * committed in the same order. A row's seq order is therefore each run's order of
+ * changes, which is what replaying rows needs (a seat freed by a refund and sold again
+ * must be freed first). Operations that arrive while batches are applied and written
+ * pile up and become the next batch, so the commits per second stay about constant
+ * while the batches grow with the load: that is the whole trick of group commit. A sync
+ * covers every byte written to the WAL before it, and batches commit in order, so an
+ * acknowledged batch never depends on one that could still be lost. (With
+ * opts->sync_normal there is no sync at all: a crash of the machine may lose the last
+ * commits, a crash of the process loses nothing.)
+ *
+ * Between its stage A and its COMMIT a batch's changes are in memory but not on disk,
+ * and so are those of the batch applied behind it ("staged"). Everything that needs
+ * memory to equal the disk first takes them back (bk_undo_all: restoring each `before`
+ * snapshot, newest first, and the records' text, times and row keys; new orders leave
+ * the map) and applies them again afterwards (apply_batch, the same preparations, so
+ * the same ids; an operation may now come out differently, e.g. sold out): stage B when
+ * other processes wrote (take back this batch and the staged one, catch up on their
+ * rows — so this process sells from the same seats as every other — apply both again),
+ * lx_book_refresh (the same, for the staged batch), lx_book_check (compares with the
+ * staged batch taken back). Readers may see changes of batches not committed yet
+ * (availability one seat lower); they cannot see new orders, whose ids nobody has been
+ * told yet.
  *
  * FAILURES. If anything fails between BEGIN and COMMIT (a full disk, an I/O error):
- * ROLLBACK, undo every change of the batch in memory in reverse order by restoring each
- * `before` snapshot (and the records' text, times and row keys; new orders leave the
- * map), and every operation of the batch gets the error: SQLITE_FULL -> LX_NOSPACE,
- * SQLITE_IOERR -> LX_IO, SQLITE_BUSY -> LX_BUSY, anything else LX_STORE. Nothing was
- * sold. The rows caught up in step 2 stay applied: others committed them. A sync that
- * fails after COMMIT is another matter: the transaction is committed and may or may not
- * be on the disk, and nothing can take it back. The batch gets LX_IO ("outcome
- * unknown") and the store stops writing — every later operation fails with LX_IO —
- * until the data directory is opened again, which reads what the disk really holds
- * (the lesson PostgreSQL learned about retrying fsync). While a batch is between its
- * step 3 and its COMMIT, readers may see its changes (availability one seat lower);
- * they cannot see its new orders, whose ids nobody has been told yet.
+ * ROLLBACK, take back the staged batch and this one, give every operation of this batch
+ * the error — SQLITE_FULL -> LX_NOSPACE, SQLITE_IOERR -> LX_IO, SQLITE_BUSY -> LX_BUSY,
+ * anything else LX_STORE: nothing was sold — and apply the staged batch again without
+ * it. The rows caught up stay applied: others committed them. A sync that fails after
+ * COMMIT is another matter: the transaction is committed and may or may not be on the
+ * disk, and nothing can take it back. The batch gets LX_IO ("outcome unknown") and the
+ * store stops writing — every later batch is taken back and fails with LX_IO — until the
+ * data directory is opened again, which reads what the disk really holds (the lesson
+ * PostgreSQL learned about retrying fsync).
  *
  * OPENING. lx_book_open rebuilds memory from every row, oldest seq first, the same way
- * step 2 catches up. A row that no longer fits the network (its feed is gone, its trip or
- * stops changed, a seat label the layout no longer has, seats that collide) is an orphan:
- * never deleted, listed by lx_book_check, and the other orders open normally.
+ * stage B catches up. A row that no longer fits the network (its feed is gone, its trip
+ * or stops changed, a seat label the layout no longer has, seats that collide) is an
+ * orphan: never deleted, listed by lx_book_check, and the other orders open normally.
  *
  * WITHOUT A DISK (opts->memory_only): no SQLite, no queue; each caller applies its own
  * operations under the same run locks, so the engine's throughput can be measured with
  * the locking and the bookkeeping of the store but without its commits.
  *
- * Ids are 64 random bits from getrandom (drawn 128 at a time per thread), never 0, never
- * one already in the map: an anonymous order is reached by whoever knows its id, so ids must not be
- * guessable. The owner token the engine compares is FNV-1a 64 of the owner's name.
+ * Ids are 64 random bits from getrandom (drawn 128 at a time per thread), never 0: an
+ * anonymous order is reached by whoever knows its id, so ids must not be guessable. One
+ * already in use (about never) is refused by the engine or the map when the order is
+ * filed, and another is drawn. The owner token the engine compares is FNV-1a 64 of the
+ * owner's name.
+ *
+ * WHAT RUNS WHERE, and why. The one stage that all changes go through must do as little
+ * as it can, and two are better than one. The caller's thread prepares (prices, text,
+ * ids, runs) and afterwards tells the order (labels, times: lx_book_order); stage A
+ * only calls the engine and logs; stage B only binds numbers and strings that already
+ * exist (seat labels are written without printf, bk_seat_label) and steps prepared
+ * statements; the sync runs after the lead has passed on. (SQLite's own checkpoint,
+ * every 1,000 pages of WAL, still runs in COMMIT: doing it on a connection of its own
+ * after the acknowledgements shortened stage B but cost as much CPU as it saved, and
+ * only the size of the WAL changed the figures, one way for sales, the other for
+ * refunds.) On 2 vCPUs,
+ * 16 threads selling one seat at a time in batches of 64 over 1,000 runs spend per
+ * sale about 3-4 µs of CPU in stage A (three quarters of it the engine's best fit) and
+ * 2 µs in stage B; see docs/design.md for what each step gained.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -120,6 +164,7 @@ lx_err lx_book_open(lx_store *s, const lx_net *net, const lx_book_opts *opts, lx
     for (int i = 0; i < BK_SHARDS; i++)
         pthread_mutex_init(&b->shards[i].mu, NULL);
     pthread_mutex_init(&b->q_mu, NULL);
+    pthread_mutex_init(&b->apply_mu, NULL);
     pthread_mutex_init(&b->commit_mu, NULL);
     pthread_mutex_init(&b->stats_mu, NULL);
 
@@ -183,13 +228,15 @@ void lx_book_close(lx_book *b)
         pthread_rwlock_destroy(&b->feeds[i].runs);
     }
     free(b->feeds);
-    free(b->undo);
+    free(b->batches[0].log);
+    free(b->batches[1].log);
     free(b->orphans);
     for (int i = 0; i < BK_STRIPES; i++)
         pthread_mutex_destroy(&b->stripes[i]);
     for (int i = 0; i < BK_SHARDS; i++)
         pthread_mutex_destroy(&b->shards[i].mu);
     pthread_mutex_destroy(&b->q_mu);
+    pthread_mutex_destroy(&b->apply_mu);
     pthread_mutex_destroy(&b->commit_mu);
     pthread_mutex_destroy(&b->stats_mu);
     free(b);
@@ -197,92 +244,145 @@ void lx_book_close(lx_book *b)
 
 /* ---- group commit ---- */
 
-/* Every result of every job of the batch becomes e; single ops say why. */
-static void fail_batch(bk_job *batch, lx_err e, const char *what, const char *why)
+/* Every result of every job of the list becomes e; single ops say why. */
+static void fail_jobs(bk_job *jobs, lx_err e, const char *what, const char *why)
 {
-    for (bk_job *j = batch; j; j = j->next) {
+    for (bk_job *j = jobs; j; j = j->next) {
         j->err = e;
         for (size_t i = 0; i < j->n; i++)
             j->results[i] = e;
+        if (j->expired)
+            *j->expired = 0;
         bk_say(e, j->msg, j->msg_len, "%s: %s (%s)", what, lx_strerror(e), why);
     }
 }
 
-/* One batch, from BEGIN to COMMIT (see the essay); whether it committed. */
-static int commit_batch(lx_book *b, bk_job *batch)
+/* Applies every op of the batch's jobs to the engine, in queue order, logging the
+ * changes (stage A; or again after an undo). apply_mu held. */
+static void apply_batch(lx_book *b, bk_batch *bt)
 {
-    pthread_mutex_lock(&b->commit_mu);
-    bk_ctx c = {.b = b, .durable = 1, .db_rc = SQLITE_OK};
+    memset(&bt->st, 0, sizeof bt->st);
+    for (bk_job *j = bt->jobs; j; j = j->next) {
+        bk_ctx c = {.b = b, .now = j->now, .bt = bt};
+        if (j->expired)
+            *j->expired = 0;
+        if (j->msg && j->msg_len && j->n == 1 && j->preps[0].err == LX_OK)
+            j->msg[0] = 0; /* a refusal of an earlier try */
+        for (size_t i = 0; i < j->n; i++)
+            j->results[i] = bk_apply(&c, &j->ops[i], &j->preps[i], j->msg, j->msg_len, j->expired);
+        bk_stats_sum(&bt->st, &c.st);
+    }
+}
+
+/* Takes back every change not committed: the staged batch's, then bt's (NULL: none),
+ * the reverse of the order they were made in. apply_mu held. */
+static void rewind_batches(lx_book *b, bk_batch *bt)
+{
+    if (b->staged)
+        bk_undo_all(b, b->staged);
+    if (bt)
+        bk_undo_all(b, bt);
+}
+
+/* Stage B of a batch (commit_mu held): BEGIN IMMEDIATE; if other processes wrote since,
+ * take back this batch and the staged one, catch up, and apply both again; write the
+ * rows; COMMIT. Whether it committed; if not, nothing of the batch is left in memory,
+ * its jobs have the error, and the staged batch is applied again over what is left. */
+static int commit_batch(lx_book *b, bk_batch *bt)
+{
     if (b->broken) {
-        fail_batch(batch, b->broken, "nothing was changed",
-                   "the disk failed to sync an earlier commit; open the data directory again");
-        pthread_mutex_unlock(&b->commit_mu);
+        pthread_mutex_lock(&b->apply_mu);
+        rewind_batches(b, bt);
+        fail_jobs(bt->jobs, b->broken, "nothing was changed",
+                  "the disk failed to sync an earlier commit; open the data directory again");
+        if (b->staged)
+            apply_batch(b, b->staged);
+        pthread_mutex_unlock(&b->apply_mu);
         return 0;
     }
     int rc = bk_sql_begin(b, 1);
-    if (rc == SQLITE_OK && (rc = bk_sql_catch_up(b)) != SQLITE_OK)
-        bk_sql_rollback(b);
-    if (rc != SQLITE_OK) {
-        fail_batch(batch, bk_sql_err(rc), "nothing was changed", bk_sql_errmsg(b));
-        pthread_mutex_unlock(&b->commit_mu);
-        return 0;
+    if (rc == SQLITE_OK && bk_sql_others(b, &rc) == 1) {
+        /* sell from the same seats as every other process: what they committed first */
+        pthread_mutex_lock(&b->apply_mu);
+        rewind_batches(b, bt);
+        rc = bk_sql_catch_up(b);
+        if (rc == SQLITE_OK)
+            apply_batch(b, bt);
+        if (b->staged)
+            apply_batch(b, b->staged);
+        pthread_mutex_unlock(&b->apply_mu);
     }
     int64_t seq = b->seq;
-    for (bk_job *j = batch; j && c.db_rc == SQLITE_OK; j = j->next) {
-        c.now = j->now;
-        for (size_t i = 0; i < j->n && c.db_rc == SQLITE_OK; i++)
-            j->results[i] = bk_apply(&c, &j->ops[i], &j->preps[i], j->msg, j->msg_len, j->expired);
-    }
-    if (c.db_rc == SQLITE_OK)
-        c.db_rc = bk_sql_commit(b);
-    if (c.db_rc != SQLITE_OK) {
-        lx_err e = bk_sql_err(c.db_rc);
+    if (rc == SQLITE_OK)
+        rc = bk_sql_flush(b, bt);
+    if (rc == SQLITE_OK)
+        rc = bk_sql_commit(b);
+    if (rc != SQLITE_OK) {
+        lx_err e = bk_sql_err(rc);
         char why[160];
         bk_copy(why, sizeof why, bk_sql_errmsg(b));
         bk_sql_rollback(b);
-        bk_undo_all(b);
-        b->seq = seq;
-        for (bk_job *j = batch; j; j = j->next)
-            if (j->expired)
-                *j->expired = 0;
-        fail_batch(batch, e, "nothing was changed", why);
-    } else {
-        bk_undo_forget(b);
-        c.st.commits++;
-        bk_stats_add(b, &c.st);
+        pthread_mutex_lock(&b->apply_mu);
+        rewind_batches(b, bt);
+        b->seq = seq; /* rows caught up stay applied: others committed them */
+        fail_jobs(bt->jobs, e, "nothing was changed", why);
+        if (b->staged)
+            apply_batch(b, b->staged);
+        pthread_mutex_unlock(&b->apply_mu);
+        return 0;
     }
-    pthread_mutex_unlock(&b->commit_mu);
-    return c.db_rc == SQLITE_OK;
+    bk_undo_forget(b, bt);
+    bt->st.commits++;
+    bk_stats_add(b, &bt->st);
+    return 1;
 }
 
-/* Leads one batch (q_mu held, self in the queue): writes and commits it, hands the lead
- * to the next in line, and only then waits for the disk — so the next batch is written
- * while this one is synced — and acknowledges the batch. */
+/* Leads one batch (q_mu held, the queue not empty, nobody leading): takes the whole
+ * queue; stage A, applying it to the engine; then, once the batch before has committed,
+ * hands the lead to the next in line — whose stage A runs while this batch is written —
+ * and runs stage B, writing and committing it; and only then waits for the disk (the
+ * next batch is written while this one is synced) and acknowledges the batch. Returns
+ * with q_mu held. */
 static void lead(lx_book *b, bk_job *self)
 {
-    bk_job *batch = b->q_head;
-    b->leading = 1;
+    bk_batch *bt = &b->batches[b->n_batches++ % 2];
+    bk_job *jobs = b->q_head;
+    bt->jobs = jobs;
     b->q_head = b->q_tail = NULL;
-    for (bk_job *j = batch; j; j = j->next)
+    for (bk_job *j = jobs; j; j = j->next)
         j->taken = 1;
+    b->leading = 1;
     pthread_mutex_unlock(&b->q_mu);
-    int committed = commit_batch(b, batch);
+
+    /* stage A: the engine */
+    pthread_mutex_lock(&b->apply_mu);
+    b->staged = bt;
+    apply_batch(b, bt);
+    pthread_mutex_unlock(&b->apply_mu);
+
+    /* stage B: the rows, after the batch before's */
+    pthread_mutex_lock(&b->commit_mu);
+    b->staged = NULL;
     pthread_mutex_lock(&b->q_mu);
     b->leading = 0;
     if (b->q_head)
         pthread_cond_signal(&b->q_head->cond);
     pthread_mutex_unlock(&b->q_mu);
+    int committed = commit_batch(b, bt);
+    pthread_mutex_unlock(&b->commit_mu);
+    /* from here on bt belongs to the batch after next: only `jobs` is ours */
+
     if (committed && b->sync && bk_sql_sync(b) != 0) {
         /* committed but maybe not on disk, and it cannot be undone any more: stop
          * writing; opening the data directory again tells what is there */
         pthread_mutex_lock(&b->commit_mu);
         b->broken = LX_IO;
         pthread_mutex_unlock(&b->commit_mu);
-        fail_batch(batch, LX_IO, "the outcome is unknown until the data directory is opened again",
-                   "the disk failed to sync the commit");
+        fail_jobs(jobs, LX_IO, "the outcome is unknown until the data directory is opened again",
+                  "the disk failed to sync the commit");
     }
     pthread_mutex_lock(&b->q_mu);
-    for (bk_job *j = batch, *next; j; j = next) {
+    for (bk_job *j = jobs, *next; j; j = next) {
         next = j->next; /* j may be gone once it is done and q_mu is released */
         j->done = 1;
         if (j != self)
@@ -316,7 +416,7 @@ static lx_err run_job(lx_book *b, const lx_book_op *ops, size_t n, lx_instant_t 
                 .msg_len = msg_len,
                 .expired = expired};
     if (b->memory_only) {
-        bk_ctx c = {.b = b, .now = now, .db_rc = SQLITE_OK};
+        bk_ctx c = {.b = b, .now = now};
         for (size_t i = 0; i < n; i++)
             results[i] = bk_apply(&c, &ops[i], &preps[i], msg, msg_len, expired);
         bk_stats_add(b, &c.st);
@@ -458,7 +558,17 @@ lx_err lx_book_refresh(lx_book *b)
     if (b->memory_only)
         return LX_OK;
     pthread_mutex_lock(&b->commit_mu);
-    int rc = bk_sql_catch_up(b); /* one statement: one consistent snapshot */
+    pthread_mutex_lock(&b->apply_mu);
+    int rc = bk_sql_begin(b, 0);
+    if (rc == SQLITE_OK && bk_sql_others(b, &rc) == 1) {
+        /* a batch applied but not committed yet goes after what others committed */
+        rewind_batches(b, NULL);
+        rc = bk_sql_catch_up(b);
+        if (b->staged)
+            apply_batch(b, b->staged);
+    }
+    bk_sql_rollback(b); /* a read transaction: nothing to commit */
+    pthread_mutex_unlock(&b->apply_mu);
     pthread_mutex_unlock(&b->commit_mu);
     return bk_sql_err(rc);
 }
@@ -516,7 +626,10 @@ lx_err lx_book_check(lx_book *b, char *msg, size_t msg_len, uint32_t *runs, uint
         findings = check_memory(b, msg, msg_len, &at, &r, &o);
     } else {
         pthread_mutex_lock(&b->commit_mu);
-        /* one read transaction: catch up, then compare with the same snapshot */
+        pthread_mutex_lock(&b->apply_mu);
+        /* one read transaction: catch up, then compare with the same snapshot; a batch
+         * applied but not committed yet is taken back meanwhile */
+        rewind_batches(b, NULL);
         int rc = bk_sql_begin(b, 0);
         if (rc == SQLITE_OK)
             rc = bk_sql_catch_up(b);
@@ -534,10 +647,13 @@ lx_err lx_book_check(lx_book *b, char *msg, size_t msg_len, uint32_t *runs, uint
             }
         }
         bk_sql_rollback(b);
+        if (b->staged)
+            apply_batch(b, b->staged);
         /* orphans are reported, not counted as findings: see book.h */
         for (size_t i = 0; i < b->n_orphans; i++)
             bk_report(msg, msg_len, &at, "order %s stays on disk only: %s", b->orphans[i].id,
                       b->orphans[i].why);
+        pthread_mutex_unlock(&b->apply_mu);
         pthread_mutex_unlock(&b->commit_mu);
     }
     if (runs)

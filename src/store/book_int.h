@@ -1,20 +1,24 @@
 /* Internal interface of the booking store (src/store/book*.c). See the essay at the top
  * of book.c for the design; this header only names the pieces.
  *
- *   book.c      the public API, open and close, the group commit (leader and followers)
- *   book_ops.c  operations: prepared by the caller, applied to the engine by the leader,
+ *   book.c      the public API, open and close, the group commit (its two stages, the
+ *               leaders and followers)
+ *   book_ops.c  operations: prepared by the caller, applied to the engine by a leader,
  *               finished by the caller (holds, sales, the life cycle, expiry); undo;
  *               prices; an order as lx_book_order tells it
  *   book_mem.c  what the engine does not keep: the map of orders (id -> run and the
  *               order's extra data), runs and their locks, order ids
- *   book_sql.c  rows: writing a change, reading rows back into memory (open, catch-up),
- *               comparing the disk with memory (lx_book_check)
+ *   book_sql.c  rows: writing a batch's changes, reading rows back into memory (open,
+ *               catch-up), comparing the disk with memory (lx_book_check)
  *
  * Locks, always taken in this order, never two of one kind at once:
- *   commit_mu (the connection: the leader's for a batch, refresh's, check's)
+ *   commit_mu (the connection: a leader's stage B, refresh's, check's)
+ *   -> apply_mu (the engine's changes: a leader's stage A; stage B, refresh and check
+ *      when they undo and redo the batches not committed yet)
  *   -> a feed's runs lock (read: any engine call on one of its runs; write:
  *      lx_inv_run_add) -> a run stripe -> a shard of the order map -> stats_mu.
- *   q_mu (the queue): no other lock is taken under it.
+ *   q_mu (the queue): no other lock is taken under it. A stage A leader takes
+ *   commit_mu after releasing apply_mu, never while holding it.
  */
 #ifndef LX_BOOK_INT_H
 #define LX_BOOK_INT_H
@@ -71,13 +75,16 @@ typedef struct {
     pthread_rwlock_t runs;    /* read: engine calls; write: lx_inv_run_add */
 } bk_feed;
 
-/* One change of a batch, kept until its commit: enough to write its row and to undo it. */
+/* One change of a batch, kept until its commit: enough to write its row and to undo it.
+ * The row is written from this record alone (text, updated), never from the order's
+ * record, which the next batch may change meanwhile. */
 typedef struct {
     bk_order *rec;
     lx_inv_change chg;
-    lx_instant_t old_updated;
+    lx_instant_t old_updated, updated; /* rec->updated_at before and after */
     int64_t old_row;          /* rec->row before this change's row was written */
     char *old_text;           /* the text before, when this change replaced it */
+    const char *text;         /* the order's text after it (alive until this commits) */
     uint8_t was_new, text_replaced;
 } bk_undo;
 
@@ -87,6 +94,16 @@ typedef struct {
 } bk_orphan;
 
 struct bk_prep_s;
+struct bk_job;
+
+/* A batch of jobs between its stage A (applied to the engine) and its commit: the
+ * jobs in queue order and the log of the changes they made, in the order made. */
+typedef struct {
+    struct bk_job *jobs;
+    bk_undo *log;
+    size_t n_log, cap_log, flushed; /* flushed: changes whose rows are written */
+    lx_book_stats st;         /* counted while applying, added to the book's at commit */
+} bk_batch;
 
 /* A caller's request waiting in the queue (on the caller's stack). */
 typedef struct bk_job {
@@ -115,18 +132,22 @@ struct lx_book {
 
     pthread_mutex_t q_mu;     /* the queue of group commit */
     bk_job *q_head, *q_tail;
-    int leading;              /* a leader is working through the queue */
+    int leading;              /* a leader took the queue and is in its stage A */
 
-    pthread_mutex_t commit_mu; /* everything below: the leader's, or refresh's and check's */
+    pthread_mutex_t apply_mu; /* a batch being applied, and `staged` */
+    bk_batch batches[2];      /* a batch in stage B and the next one, in turn */
+    unsigned n_batches;       /* batches begun: the next uses batches[n_batches % 2] */
+    bk_batch *staged;         /* applied (or being applied), its stage B not begun */
+
+    pthread_mutex_t commit_mu; /* everything below: stage B, or refresh's and check's */
     sqlite3 *db;
-    sqlite3_stmt *st_put, *st_move, *st_since, *st_begin, *st_begin_read, *st_commit, *st_rollback;
+    sqlite3_stmt *st_put, *st_put_many, *st_move, *st_state, *st_since;
+    sqlite3_stmt *st_begin, *st_begin_read, *st_commit, *st_rollback;
     int64_t seq;              /* the highest seq applied to memory (seen or written) */
     int wal_fd;               /* DIR/lanxang.db-wal, synced by us after each COMMIT; -1:
                                  SQLite syncs in COMMIT itself (synchronous=FULL) */
     int sync;                 /* sync before acknowledging (not opts->sync_normal) */
     lx_err broken;            /* LX_IO once a sync failed: nothing more is written */
-    bk_undo *undo;            /* the changes of the batch being committed */
-    size_t n_undo, cap_undo, flushed;
     bk_orphan *orphans;
     size_t n_orphans, cap_orphans;
 
@@ -134,13 +155,12 @@ struct lx_book {
     lx_book_stats stats;
 };
 
-/* The state of one batch (or, in memory_only, of one lx_book_exec). */
+/* Applying one job (of a batch, or in memory_only one lx_book_exec). */
 typedef struct {
     lx_book *b;
     lx_instant_t now;
-    int durable;              /* log changes for undo and write their rows */
-    int db_rc;                /* first SQLite error of the batch, SQLITE_OK */
-    lx_book_stats st;         /* counted here, added to the book's once */
+    bk_batch *bt;             /* durable: the batch whose log records the changes */
+    lx_book_stats st;         /* counted here, added to the batch's (or book's) once */
 } bk_ctx;
 
 /* ---- book_mem.c ---- */
@@ -148,7 +168,8 @@ uint64_t bk_owner_token(const char *owner);
 void bk_id_format(lx_order_id oid, char out[LX_BOOK_ID_LEN]);
 /* 0 when text is not an order id. */
 lx_order_id bk_id_parse(const char *text);
-/* A fresh random id no order of the map has; 0 when the kernel gives no random bits. */
+/* A fresh random id (not 0); 0 when the kernel gives no random bits. It may, about
+ * never, be in use: whoever files the order checks (take() in book_ops.c). */
 lx_order_id bk_id_new(lx_book *b);
 uint16_t bk_stripe_of(uint32_t feed, uint32_t trip, lx_date_t day);
 uint16_t bk_stripe_of_run(uint32_t feed, const lx_inv_run *run);
@@ -174,6 +195,10 @@ void bk_report(char *msg, size_t msg_len, size_t *at, const char *fmt, ...)
 /* Writes a printf-formatted message to msg (NULL or 0 bytes: nothing); returns e. */
 lx_err bk_say(lx_err e, char *msg, size_t msg_len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A seat's label as lx_inv_seat_label writes it ("03-05A": coach and row of at least
+ * two digits, the letter), without printf: rows and orders are told many times a
+ * second. Returns its length. */
+size_t bk_seat_label(const lx_inv_run *run, uint32_t seat, char buf[12]);
 /* Copies a string into a fixed array, cut to fit. */
 void bk_copy(char *dst, size_t cap, const char *src);
 /* Passengers as text lines "name\tdocument\n" (tabs and line breaks in them become
@@ -194,28 +219,34 @@ typedef struct bk_prep_s {
     char *text;               /* HOLD, SELL: the new order's text until it takes it */
     bk_order *done;           /* the order to tell in op->out, NULL none */
     lx_inv_order after;       /* ... as the op left it */
+    uint8_t text_given;       /* text went to the order: an undo freed it, a redo
+                                 makes it again */
 } bk_prep;
 
 void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len);
-/* Applies one prepared op; why it was refused goes to msg. Durable: changes are logged
- * (b->undo) and their rows written. */
+/* Applies one prepared op (again, after an undo, is fine); why it was refused goes to
+ * msg. Durable (c->bt): changes are logged in the batch. */
 lx_err bk_apply(bk_ctx *c, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len,
                 uint32_t *expired);
 /* After the op's outcome is final: fills op->out (result LX_OK) and frees what is left. */
 void bk_finish(lx_book *b, const lx_book_op *op, bk_prep *p, lx_err result);
-/* Undoes the logged changes from the last to the first, and forgets them. */
-void bk_undo_all(lx_book *b);
-/* The log is committed: frees what its changes replaced, and forgets them. */
-void bk_undo_forget(lx_book *b);
+/* Undoes a batch's logged changes from the last to the first, and forgets them. */
+void bk_undo_all(lx_book *b, bk_batch *bt);
+/* The batch is committed: frees what its changes replaced, and forgets them. */
+void bk_undo_forget(lx_book *b, bk_batch *bt);
 /* Fills out from an order's snapshot and its record; call under the run's stripe lock. */
 void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_book_order *out);
 void bk_stats_add(lx_book *b, const lx_book_stats *st);
+void bk_stats_sum(lx_book_stats *to, const lx_book_stats *st);
 
 /* ---- book_sql.c ---- */
 lx_err bk_sql_open(lx_book *b, const char *dir, int sync_normal, char *msg, size_t msg_len);
 void bk_sql_close(lx_book *b);
-/* Writes the rows of the logged changes not written yet; SQLite's code. */
-int bk_sql_flush(lx_book *b);
+/* Writes the rows of the batch's changes not written yet; SQLite's code. */
+int bk_sql_flush(lx_book *b, bk_batch *bt);
+/* Whether rows with seq > b->seq exist (other processes wrote since): 1 yes, 0 no, -1
+ * an error (*rc). In a transaction the caller opened. */
+int bk_sql_others(lx_book *b, int *rc);
 /* Applies every row with seq > b->seq to memory (in a transaction the caller opened);
  * rows that do not fit the network become orphans. SQLite's code. */
 int bk_sql_catch_up(lx_book *b);

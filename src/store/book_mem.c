@@ -84,11 +84,54 @@ static int random_u64(uint64_t *v)
 
 lx_order_id bk_id_new(lx_book *b)
 {
+    /* 64 random bits are all but never an id in use; when they are, the engine or the
+     * map refuses the duplicate and the id is drawn again (take() in book_ops.c), so
+     * no lookup here */
+    (void)b;
     uint64_t v;
     while (random_u64(&v) == 0)
-        if (v != 0 && !bk_map_find(b, v))
+        if (v != 0)
             return v;
     return 0;
+}
+
+/* ---- seat labels ---- */
+
+/* Writes v with at least two digits; returns the end. */
+static char *put_2digits(char *p, unsigned v)
+{
+    char tmp[12];
+    int k = 0;
+    do {
+        tmp[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (k < 2)
+        tmp[k++] = '0';
+    while (k)
+        *p++ = tmp[--k];
+    return p;
+}
+
+size_t bk_seat_label(const lx_inv_run *run, uint32_t seat, char buf[12])
+{
+    if (seat >= lx_inv_seat_count(run)) {
+        buf[0] = '?';
+        buf[1] = 0;
+        return 1;
+    }
+    lx_inv_seat s;
+    lx_inv_seat_info(run, seat, &s);
+    if (s.coach > 999 || s.row > 999) { /* would not fit: as the engine cuts it */
+        lx_inv_seat_label(run, seat, buf, 12);
+        return strlen(buf);
+    }
+    char *p = put_2digits(buf, s.coach);
+    *p++ = '-';
+    p = put_2digits(p, s.row);
+    *p++ = s.letter;
+    *p = 0;
+    return (size_t)(p - buf);
 }
 
 /* ---- runs ---- */

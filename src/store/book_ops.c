@@ -10,18 +10,19 @@
 
 /* ---- the log of a batch ---- */
 
-/* Room for one more change in the log (durable only). */
+/* Room for one more change in the log (durable only). Only the thread applying a batch
+ * (stage A, or stage B / refresh / check under apply_mu) grows its log. */
 static int reserve(bk_ctx *c)
 {
-    lx_book *b = c->b;
-    if (!c->durable || b->n_undo < b->cap_undo)
+    bk_batch *bt = c->bt;
+    if (!bt || bt->n_log < bt->cap_log)
         return 0;
-    size_t cap = b->cap_undo ? b->cap_undo * 2 : 1024;
-    bk_undo *u = realloc(b->undo, cap * sizeof *u);
+    size_t cap = bt->cap_log ? bt->cap_log * 2 : 1024;
+    bk_undo *u = realloc(bt->log, cap * sizeof *u);
     if (!u)
         return -1;
-    b->undo = u;
-    b->cap_undo = cap;
+    bt->log = u;
+    bt->cap_log = cap;
     return 0;
 }
 
@@ -50,39 +51,35 @@ static void count(lx_book_stats *st, const lx_inv_change *chg)
     }
 }
 
-/* A change the engine made (under the run's lock, with room reserved): counted, and
- * when durable logged for its row and its undo. old_text: the text it replaced (freed
- * now in memory_only, at commit otherwise). */
+/* A change the engine made (under the run's lock, with room reserved, rec already as
+ * the change left it): counted, and when durable logged for its row and its undo.
+ * old_text: the text it replaced (freed now in memory_only, at commit otherwise). */
 static void changed(bk_ctx *c, bk_order *rec, const lx_inv_change *chg, int was_new,
                     lx_instant_t old_updated, char *old_text, int text_replaced)
 {
     count(&c->st, chg);
-    if (!c->durable) {
+    if (!c->bt) {
         if (text_replaced)
             free(old_text);
         return;
     }
-    lx_book *b = c->b;
-    bk_undo *u = &b->undo[b->n_undo++];
+    bk_batch *bt = c->bt;
+    bk_undo *u = &bt->log[bt->n_log++];
     u->rec = rec;
     u->chg = *chg;
     u->old_updated = old_updated;
+    u->updated = rec->updated_at;
+    u->old_row = 0;
     u->old_text = text_replaced ? old_text : NULL;
+    u->text = rec->text;
     u->was_new = (uint8_t)was_new;
     u->text_replaced = (uint8_t)text_replaced;
 }
 
-/* Writes the rows of this op's changes (outside the run's lock). */
-static void flush(bk_ctx *c)
+void bk_undo_all(lx_book *b, bk_batch *bt)
 {
-    if (c->durable && c->db_rc == SQLITE_OK)
-        c->db_rc = bk_sql_flush(c->b);
-}
-
-void bk_undo_all(lx_book *b)
-{
-    for (size_t i = b->n_undo; i-- > 0;) {
-        bk_undo *u = &b->undo[i];
+    for (size_t i = bt->n_log; i-- > 0;) {
+        bk_undo *u = &bt->log[i];
         bk_order *rec = u->rec;
         bk_feed *f = &b->feeds[rec->feed];
         pthread_rwlock_rdlock(&f->runs);
@@ -91,7 +88,7 @@ void bk_undo_all(lx_book *b)
         lx_err e = lx_inv_restore(rec->run, &u->chg.before);
         (void)e;
         rec->updated_at = u->old_updated;
-        if (i < b->flushed)
+        if (i < bt->flushed)
             rec->row = u->old_row;
         if (u->text_replaced) {
             free(rec->text);
@@ -102,21 +99,20 @@ void bk_undo_all(lx_book *b)
         pthread_mutex_unlock(&b->stripes[rec->stripe]);
         pthread_rwlock_unlock(&f->runs);
     }
-    b->n_undo = b->flushed = 0;
+    bt->n_log = bt->flushed = 0;
 }
 
-void bk_undo_forget(lx_book *b)
+void bk_undo_forget(lx_book *b, bk_batch *bt)
 {
-    for (size_t i = 0; i < b->n_undo; i++)
-        if (b->undo[i].text_replaced)
-            free(b->undo[i].old_text);
-    b->n_undo = b->flushed = 0;
+    (void)b;
+    for (size_t i = 0; i < bt->n_log; i++)
+        if (bt->log[i].text_replaced)
+            free(bt->log[i].old_text);
+    bt->n_log = bt->flushed = 0;
 }
 
-void bk_stats_add(lx_book *b, const lx_book_stats *st)
+void bk_stats_sum(lx_book_stats *t, const lx_book_stats *st)
 {
-    pthread_mutex_lock(&b->stats_mu);
-    lx_book_stats *t = &b->stats;
     t->commits += st->commits;
     t->changes += st->changes;
     t->holds += st->holds;
@@ -126,6 +122,12 @@ void bk_stats_add(lx_book *b, const lx_book_stats *st)
     t->refunds += st->refunds;
     t->expiries += st->expiries;
     t->refusals += st->refusals;
+}
+
+void bk_stats_add(lx_book *b, const lx_book_stats *st)
+{
+    pthread_mutex_lock(&b->stats_mu);
+    bk_stats_sum(&b->stats, st);
     pthread_mutex_unlock(&b->stats_mu);
 }
 
@@ -151,13 +153,16 @@ void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_bo
     bk_copy(out->to_stop, sizeof out->to_stop, stations[st_stop[t->st_first + o->to]].id);
     out->from_pos = o->from;
     out->to_pos = o->to;
-    lx_leg leg = {.trip = trip, .service_day = out->service_day};
-    out->departure = lx_tt_st_instant(tt, &leg, t->st_first + o->from, 1);
-    out->arrival = lx_tt_st_instant(tt, &leg, t->st_first + o->to, 0);
+    /* the run knows its departures; a stop time is "noon minus 12 h" of the service day
+     * plus its GTFS time, so the arrival is as far from the departure as in the
+     * timetable (lx_tt_st_instant, without converting time zones again) */
+    out->departure = lx_inv_departure(run, o->from);
+    out->arrival = lx_inv_departure(run, o->to) - lx_tt_st_departure(tt)[t->st_first + o->to] +
+                   lx_tt_st_arrival(tt)[t->st_first + o->to];
     bk_copy(out->cls, sizeof out->cls, lx_inv_class_name(run, o->cls));
     out->n = o->n;
     for (uint32_t i = 0; i < o->n && i < LX_INV_MAX_PAX; i++)
-        lx_inv_seat_label(run, o->seats[i], out->seats[i], sizeof out->seats[i]);
+        bk_seat_label(run, o->seats[i], out->seats[i]);
     /* passengers: "name\tdocument\n" lines */
     const char *p = bk_text_pax(rec->text);
     for (uint32_t i = 0; i < o->n && *p; i++) {
@@ -287,6 +292,16 @@ static uint32_t expire_due(bk_ctx *c, lx_inv_run *run)
     }
 }
 
+/* The text of a new order: its owner and passengers. 0, or -1 when out of memory. */
+static int hold_text(const lx_book_req *q, char **text)
+{
+    char pax[LX_INV_MAX_PAX * (sizeof q->pax[0] + 2) + 1];
+    bk_pax_format(q->pax, q->n, pax, sizeof pax);
+    int nomem = 0;
+    *text = bk_text_make(q->owner, NULL, pax, &nomem);
+    return nomem ? -1 : 0;
+}
+
 static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len)
 {
     const lx_book_req *q = op->req;
@@ -301,13 +316,14 @@ static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
         return bk_say(LX_NOTFOUND, msg, msg_len, "no trip %u in feed %s", q->leg.trip,
                       lx_tt_feed_name(tt));
     const lx_trip *t = &trips[q->leg.trip];
-    const char *train = lx_tt_train_number(tt, q->leg.trip);
     if (q->leg.from_pos < t->st_first || q->leg.to_pos >= t->st_first + t->st_count ||
         q->leg.from_pos >= q->leg.to_pos)
-        return bk_say(LX_INVAL, msg, msg_len, "the journey is not a part of train %s", train);
+        return bk_say(LX_INVAL, msg, msg_len, "the journey is not a part of train %s",
+                      lx_tt_train_number(tt, q->leg.trip));
     uint32_t from = q->leg.from_pos - t->st_first, to = q->leg.to_pos - t->st_first;
     if (to > UINT8_MAX)
-        return bk_say(LX_RANGE, msg, msg_len, "train %s has too many stops to sell", train);
+        return bk_say(LX_RANGE, msg, msg_len, "train %s has too many stops to sell",
+                      lx_tt_train_number(tt, q->leg.trip));
     if (q->n < 1 || q->n > LX_INV_MAX_PAX)
         return bk_say(LX_INVAL, msg, msg_len, "an order has 1 to %d passengers, not %u",
                       LX_INV_MAX_PAX, q->n);
@@ -316,8 +332,8 @@ static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
         return e;
     uint32_t cls = class_of(p->run, q->cls);
     if (cls == LX_NONE)
-        return bk_say(LX_INVAL, msg, msg_len, "train %s has no class '%s'", train,
-                      q->cls ? q->cls : "");
+        return bk_say(LX_INVAL, msg, msg_len, "train %s has no class '%s'",
+                      lx_tt_train_number(tt, q->leg.trip), q->cls ? q->cls : "");
     lx_inv_op *iop = &p->iop;
     iop->code = op->code == LX_INV_SELL || q->confirm ? LX_INV_SELL : LX_INV_HOLD;
     iop->owner = bk_owner_token(q->owner);
@@ -330,18 +346,14 @@ static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
     for (uint32_t i = 0; i < q->n && q->seats[i]; i++) {
         uint32_t seat;
         if (lx_inv_seat_parse(p->run, q->seats[i], &seat) != LX_OK)
-            return bk_say(LX_NOTFOUND, msg, msg_len, "train %s has no seat '%s'", train,
-                          q->seats[i]);
+            return bk_say(LX_NOTFOUND, msg, msg_len, "train %s has no seat '%s'",
+                          lx_tt_train_number(tt, q->leg.trip), q->seats[i]);
         iop->req.want[iop->req.n_want++] = seat;
     }
     p->feed = q->feed;
     p->stripe = bk_stripe_of(q->feed, q->leg.trip, q->leg.service_day);
     price_of(tt, t, from, to, lx_inv_class_name(p->run, cls), q->n, q->currency, &p->price);
-    char pax[LX_INV_MAX_PAX * (sizeof q->pax[0] + 2) + 1];
-    bk_pax_format(q->pax, q->n, pax, sizeof pax);
-    int nomem = 0;
-    p->text = bk_text_make(q->owner, NULL, pax, &nomem);
-    if (nomem)
+    if (hold_text(q, &p->text) != 0)
         return LX_NOMEM;
     if (!(iop->order = bk_id_new(b)))
         return bk_say(LX_INTERNAL, msg, msg_len, "no random numbers for an order id");
@@ -409,6 +421,13 @@ static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
     lx_inv_change chg;
     bk_order *rec;
     p->iop.now = c->now;
+    p->done = NULL;
+    if (p->text_given) {
+        /* applied before, then undone (which freed the order's text): again */
+        p->text_given = 0;
+        if (hold_text(op->req, &p->text) != 0)
+            return LX_NOMEM;
+    }
     pthread_rwlock_rdlock(&f->runs);
     pthread_mutex_lock(&b->stripes[p->stripe]);
     expire_due(c, p->run);
@@ -422,6 +441,7 @@ static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
         rec->updated_at = c->now;
         rec->text = p->text;
         p->text = NULL;
+        p->text_given = 1;
         changed(c, rec, &chg, 1, 0, NULL, 0);
         if (op->out) {
             p->done = rec;
@@ -437,7 +457,12 @@ static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
 static lx_err apply_life(bk_ctx *c, const lx_book_op *op, bk_prep *p)
 {
     lx_book *b = c->b;
-    bk_order *rec = p->rec ? p->rec : (p->rec = bk_map_find(b, p->iop.order));
+    /* the record found while preparing may have gone since (an undone creation; a
+     * catch-up that filed the order anew): look again */
+    bk_order *rec = p->rec;
+    p->done = NULL;
+    if (!rec || rec->oid != p->iop.order)
+        rec = p->rec = bk_map_find(b, p->iop.order);
     if (!rec)
         return LX_NOTFOUND;
     bk_feed *f = &b->feeds[rec->feed];
@@ -512,9 +537,6 @@ static lx_err expire_all(bk_ctx *c, uint32_t *expired)
             total += expire_due(c, run);
             pthread_mutex_unlock(&b->stripes[stripe]);
             pthread_rwlock_unlock(&f->runs);
-            flush(c);
-            if (c->db_rc != SQLITE_OK)
-                break;
         }
     }
     if (expired)
@@ -533,7 +555,6 @@ lx_err bk_apply(bk_ctx *c, const lx_book_op *op, bk_prep *p, char *msg, size_t m
             e = expire_all(c, expired);
         else if ((e = apply_life(c, op, p)) == LX_OK && op->code == LX_INV_EXPIRE && expired)
             (*expired)++;
-        flush(c);
         if (e != LX_OK && p->run)
             bk_say(e, msg, msg_len, "train %s: %s",
                    lx_tt_train_number(c->b->feeds[p->feed].tt, lx_inv_run_trip(p->run)),

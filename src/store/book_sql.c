@@ -19,6 +19,9 @@
     "seats, passengers, owner, state, created_at, expires_at, updated_at, price, currency, "       \
     "payment"
 
+#define N_COLS 21
+#define BK_ROWS 16 /* new orders' rows inserted by one statement */
+
 /* clang-format off */
 enum {
     C_SEQ, C_OID, C_ID, C_FEED, C_TRIP, C_DAY, C_FROM_STOP, C_TO_STOP, C_FROM, C_TO, C_CLASS,
@@ -94,7 +97,16 @@ lx_err bk_sql_open(lx_book *b, const char *dir, int sync_normal, char *msg, size
                       "%s has no orders table (catalog version %d); open it with "
                       "lx_store_open first",
                       path, version);
-    if ((rc = prepare(b,
+    char many[BK_ROWS * (N_COLS * 2 + 4) + 200]; /* BK_ROWS rows of N_COLS parameters */
+    size_t at = (size_t)snprintf(many, sizeof many, "INSERT INTO orders(" COLS ") VALUES ");
+    for (int r = 0; r < BK_ROWS; r++) {
+        at += (size_t)snprintf(many + at, sizeof many - at, "%s(?", r ? "," : "");
+        for (int k = 1; k < N_COLS; k++)
+            at += (size_t)snprintf(many + at, sizeof many - at, ",?");
+        at += (size_t)snprintf(many + at, sizeof many - at, ")");
+    }
+    if ((rc = prepare(b, many, &b->st_put_many)) != SQLITE_OK ||
+        (rc = prepare(b,
                       "INSERT INTO orders(" COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                       "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
                       &b->st_put)) != SQLITE_OK ||
@@ -103,6 +115,10 @@ lx_err bk_sql_open(lx_book *b, const char *dir, int sync_normal, char *msg, size
                       "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) "
                       "WHERE seq = ?22",
                       &b->st_move)) != SQLITE_OK ||
+        (rc = prepare(b,
+                      "UPDATE orders SET seq = ?1, state = ?2, expires_at = ?3, "
+                      "updated_at = ?4, payment = ?5 WHERE seq = ?6",
+                      &b->st_state)) != SQLITE_OK ||
         (rc = prepare(b, "SELECT " COLS " FROM orders WHERE seq > ?1 ORDER BY seq",
                       &b->st_since)) != SQLITE_OK ||
         (rc = prepare(b, "BEGIN IMMEDIATE", &b->st_begin)) != SQLITE_OK ||
@@ -116,7 +132,9 @@ lx_err bk_sql_open(lx_book *b, const char *dir, int sync_normal, char *msg, size
 void bk_sql_close(lx_book *b)
 {
     sqlite3_finalize(b->st_put);
+    sqlite3_finalize(b->st_put_many);
     sqlite3_finalize(b->st_move);
+    sqlite3_finalize(b->st_state);
     sqlite3_finalize(b->st_since);
     sqlite3_finalize(b->st_begin);
     sqlite3_finalize(b->st_begin_read);
@@ -145,8 +163,7 @@ static void seats_text(const lx_inv_run *run, const lx_inv_order *o, char *buf, 
     buf[0] = 0;
     for (uint32_t i = 0; i < o->n && i < LX_INV_MAX_PAX; i++) {
         char label[12];
-        lx_inv_seat_label(run, o->seats[i], label, sizeof label);
-        size_t k = strlen(label);
+        size_t k = bk_seat_label(run, o->seats[i], label);
         if (at + k + 2 > len)
             break;
         if (i)
@@ -156,9 +173,12 @@ static void seats_text(const lx_inv_run *run, const lx_inv_order *o, char *buf, 
     }
 }
 
-static void bind_row(sqlite3_stmt *st, lx_book *b, const bk_order *rec, const lx_inv_order *o,
-                     int64_t seq, char id[LX_BOOK_ID_LEN], char *seats, size_t seats_len)
+/* Binds the row of a change, its columns from parameter base + 1 on. */
+static void bind_row(sqlite3_stmt *st, int base, lx_book *b, const bk_undo *u, int64_t seq,
+                     char id[LX_BOOK_ID_LEN], char *seats, size_t seats_len)
 {
+    const bk_order *rec = u->rec;
+    const lx_inv_order *o = &u->chg.after;
     const lx_tt *tt = b->feeds[rec->feed].tt;
     const lx_inv_run *run = rec->run;
     uint32_t trip = lx_inv_run_trip(run), nt, ns;
@@ -167,64 +187,151 @@ static void bind_row(sqlite3_stmt *st, lx_book *b, const bk_order *rec, const lx
     const uint32_t *st_stop = lx_tt_st_stop(tt);
     bk_id_format(o->id, id);
     seats_text(run, o, seats, seats_len);
-    sqlite3_bind_int64(st, C_SEQ + 1, seq);
-    sqlite3_bind_int64(st, C_OID + 1, (sqlite3_int64)o->id);
-    sqlite3_bind_text(st, C_ID + 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, C_FEED + 1, lx_tt_feed_name(tt), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, C_TRIP + 1, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, C_DAY + 1, day_number(lx_inv_run_day(run)));
-    sqlite3_bind_text(st, C_FROM_STOP + 1, stations[st_stop[t->st_first + o->from]].id, -1,
+    sqlite3_bind_int64(st, base + C_SEQ + 1, seq);
+    sqlite3_bind_int64(st, base + C_OID + 1, (sqlite3_int64)o->id);
+    sqlite3_bind_text(st, base + C_ID + 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + C_FEED + 1, lx_tt_feed_name(tt), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + C_TRIP + 1, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, base + C_DAY + 1, day_number(lx_inv_run_day(run)));
+    sqlite3_bind_text(st, base + C_FROM_STOP + 1, stations[st_stop[t->st_first + o->from]].id, -1,
                       SQLITE_STATIC);
-    sqlite3_bind_text(st, C_TO_STOP + 1, stations[st_stop[t->st_first + o->to]].id, -1,
+    sqlite3_bind_text(st, base + C_TO_STOP + 1, stations[st_stop[t->st_first + o->to]].id, -1,
                       SQLITE_STATIC);
-    sqlite3_bind_int(st, C_FROM + 1, o->from);
-    sqlite3_bind_int(st, C_TO + 1, o->to);
-    sqlite3_bind_text(st, C_CLASS + 1, lx_inv_class_name(run, o->cls), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, C_SEATS + 1, seats, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, C_PAX + 1, bk_text_pax(rec->text), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, C_OWNER + 1, bk_text_owner(rec->text), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, C_STATE + 1, lx_order_state_name((lx_order_state)o->state), -1,
+    sqlite3_bind_int(st, base + C_FROM + 1, o->from);
+    sqlite3_bind_int(st, base + C_TO + 1, o->to);
+    sqlite3_bind_text(st, base + C_CLASS + 1, lx_inv_class_name(run, o->cls), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + C_SEATS + 1, seats, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + C_PAX + 1, bk_text_pax(u->text), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + C_OWNER + 1, bk_text_owner(u->text), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + C_STATE + 1, lx_order_state_name((lx_order_state)o->state), -1,
                       SQLITE_STATIC);
-    sqlite3_bind_int64(st, C_CREATED + 1, o->created_at);
-    sqlite3_bind_int64(st, C_EXPIRES + 1, o->expires_at);
-    sqlite3_bind_int64(st, C_UPDATED + 1, rec->updated_at);
-    sqlite3_bind_int64(st, C_PRICE + 1, rec->price);
-    sqlite3_bind_text(st, C_CURRENCY + 1, rec->currency, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, C_PAYMENT + 1, bk_text_payment(rec->text), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, base + C_CREATED + 1, o->created_at);
+    sqlite3_bind_int64(st, base + C_EXPIRES + 1, o->expires_at);
+    sqlite3_bind_int64(st, base + C_UPDATED + 1, u->updated);
+    sqlite3_bind_int64(st, base + C_PRICE + 1, rec->price);
+    sqlite3_bind_text(st, base + C_CURRENCY + 1, rec->currency, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + C_PAYMENT + 1, bk_text_payment(u->text), -1, SQLITE_STATIC);
 }
 
-/* Writes the order's row under key seq: its row moves there (or, new or lost, is
- * inserted there). */
-static int put_row(lx_book *b, const bk_order *rec, const lx_inv_order *o, int64_t seq)
+/* Whether a change of an existing order changed only what a life-cycle change changes
+ * (state, deadline, and with them the time of the change and the payment): then its
+ * row only needs those columns. */
+static int state_only(const lx_inv_change *chg)
+{
+    const lx_inv_order *a = &chg->before, *z = &chg->after;
+    if (a->state == LX_ORDER_NONE || a->id != z->id || a->owner != z->owner || a->cls != z->cls ||
+        a->n != z->n || a->from != z->from || a->to != z->to || a->created_at != z->created_at)
+        return 0;
+    for (uint32_t i = 0; i < z->n && i < LX_INV_MAX_PAX; i++)
+        if (a->seats[i] != z->seats[i])
+            return 0;
+    return 1;
+}
+
+/* Writes the change's row under key seq: the order's row moves there (or, new or lost,
+ * is inserted there). A change of state alone rewrites the few columns it changes (the
+ * rest of the row is the same snapshot already); anything else the whole row. */
+static int put_row(lx_book *b, const bk_undo *u, int64_t seq)
 {
     char id[LX_BOOK_ID_LEN], seats[LX_INV_MAX_PAX * 12];
+    const bk_order *rec = u->rec;
     int rc = SQLITE_DONE, moved = 0;
-    if (rec->row) {
-        bind_row(b->st_move, b, rec, o, seq, id, seats, sizeof seats);
+    if (rec->row && state_only(&u->chg)) {
+        sqlite3_stmt *st = b->st_state;
+        const lx_inv_order *o = &u->chg.after;
+        sqlite3_bind_int64(st, 1, seq);
+        sqlite3_bind_text(st, 2, lx_order_state_name((lx_order_state)o->state), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, o->expires_at);
+        sqlite3_bind_int64(st, 4, u->updated);
+        sqlite3_bind_text(st, 5, bk_text_payment(u->text), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, rec->row);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        moved = rc == SQLITE_DONE && sqlite3_changes(b->db) == 1;
+    } else if (rec->row) {
+        bind_row(b->st_move, 0, b, u, seq, id, seats, sizeof seats);
         sqlite3_bind_int64(b->st_move, 22, rec->row);
         rc = sqlite3_step(b->st_move);
         sqlite3_reset(b->st_move);
         moved = rc == SQLITE_DONE && sqlite3_changes(b->db) == 1;
     }
     if (rc == SQLITE_DONE && !moved) {
-        bind_row(b->st_put, b, rec, o, seq, id, seats, sizeof seats);
+        bind_row(b->st_put, 0, b, u, seq, id, seats, sizeof seats);
         rc = sqlite3_step(b->st_put);
         sqlite3_reset(b->st_put);
     }
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int bk_sql_flush(lx_book *b)
+/* New orders' rows waiting to be inserted BK_ROWS at a time. */
+typedef struct {
+    int n;
+    const bk_undo *u[BK_ROWS];
+    int64_t seq[BK_ROWS];
+    char id[BK_ROWS][LX_BOOK_ID_LEN];
+    char seats[BK_ROWS][LX_INV_MAX_PAX * 12];
+} row_group;
+
+static int group_flush(lx_book *b, row_group *g)
 {
-    for (; b->flushed < b->n_undo; b->flushed++) {
-        bk_undo *u = &b->undo[b->flushed];
-        int rc = put_row(b, u->rec, &u->chg.after, b->seq + 1);
-        if (rc != SQLITE_OK)
-            return rc;
-        u->old_row = u->rec->row;
-        u->rec->row = ++b->seq;
+    int rc = SQLITE_DONE;
+    if (g->n == BK_ROWS) {
+        for (int i = 0; i < g->n; i++)
+            bind_row(b->st_put_many, i * N_COLS, b, g->u[i], g->seq[i], g->id[i], g->seats[i],
+                     sizeof g->seats[i]);
+        rc = sqlite3_step(b->st_put_many);
+        sqlite3_reset(b->st_put_many);
+    } else {
+        for (int i = 0; i < g->n && rc == SQLITE_DONE; i++) {
+            bind_row(b->st_put, 0, b, g->u[i], g->seq[i], g->id[i], g->seats[i],
+                     sizeof g->seats[i]);
+            rc = sqlite3_step(b->st_put);
+            sqlite3_reset(b->st_put);
+        }
     }
-    return SQLITE_OK;
+    g->n = 0;
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int bk_sql_flush(lx_book *b, bk_batch *bt)
+{
+    row_group g;
+    int64_t first = 0; /* the seq of g's first row */
+    int rc;
+    g.n = 0;
+    for (; bt->flushed < bt->n_log; bt->flushed++) {
+        bk_undo *u = &bt->log[bt->flushed];
+        bk_order *rec = u->rec;
+        int64_t seq = b->seq + 1;
+        if (!rec->row) {
+            /* a new order: its row goes with the next ones, in one statement */
+            if (!g.n)
+                first = seq;
+            g.u[g.n] = u;
+            g.seq[g.n++] = seq;
+            if (g.n == BK_ROWS && (rc = group_flush(b, &g)) != SQLITE_OK)
+                return rc;
+        } else {
+            /* a row moves: the row it moves from must be there */
+            if (g.n && rec->row >= first && (rc = group_flush(b, &g)) != SQLITE_OK)
+                return rc;
+            if ((rc = put_row(b, u, seq)) != SQLITE_OK)
+                return rc;
+        }
+        u->old_row = rec->row;
+        rec->row = ++b->seq;
+    }
+    return group_flush(b, &g);
+}
+
+int bk_sql_others(lx_book *b, int *rc)
+{
+    sqlite3_stmt *st = b->st_since;
+    sqlite3_bind_int64(st, 1, b->seq);
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    *rc = r == SQLITE_ROW || r == SQLITE_DONE ? SQLITE_OK : r;
+    return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
 }
 
 /* ---- reading ---- */

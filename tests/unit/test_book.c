@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fixture.h"
 #include "lanxang/book.h"
@@ -866,6 +867,304 @@ static void test_migrates_version_2(void **state)
     close_book(&h);
 }
 
+/* ---- rows ---- */
+
+/* A change of state rewrites only the columns it changes; the row stays the order's
+ * whole snapshot, and a row gone behind the store's back is written whole again. */
+static void test_state_rows(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = req_of(fx, "C81", 0, "second", 2);
+    lx_book_order o;
+    char sql[512];
+    assert_int_equal(hold(fx, h.b, &q, 0, "frank", fx->now, &o), LX_OK);
+    assert_int_equal(
+        lx_book_confirm(h.b, o.id, "frank", "PAY-9", fx->now + 60, &o, fx->msg, sizeof fx->msg),
+        LX_OK);
+    close_book(&h);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM orders WHERE id = '%s' AND state = 'confirmed' AND "
+             "payment = 'PAY-9' AND expires_at = 0 AND updated_at = %lld AND owner = 'frank' AND "
+             "passengers = 'Passenger 1\tP0000001\nPassenger 2\tP0000002\n' AND seats = '%s %s' "
+             "AND created_at = %lld AND trip_id = 'C81' AND from_stop = 'vte_1' AND "
+             "to_stop = 'bot' AND class = 'second' AND price = -1 AND seq = 2",
+             o.id, (long long)(fx->now + 60), o.seats[0], o.seats[1], (long long)o.created_at);
+    assert_int_equal(db_int(fx, sql), 1);
+    assert_int_equal(db_int(fx, "SELECT count(*) FROM orders"), 1);
+
+    /* a row lost behind the store's back: the next change writes it whole */
+    h = open_book(fx);
+    assert_int_equal(hold(fx, h.b, &q, 1, "frank", fx->now, &o), LX_OK);
+    snprintf(sql, sizeof sql, "DELETE FROM orders WHERE id = '%s'", o.id);
+    db_exec(fx, sql);
+    assert_int_equal(lx_book_refund(h.b, o.id, "frank", fx->now + 5, NULL, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    assert_int_equal(check_ok(fx, h.b), 2);
+    close_book(&h);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM orders WHERE id = '%s' AND state = 'refunded' AND "
+             "owner = 'frank' AND seats = '%s %s' AND passengers LIKE 'Passenger 1%%'",
+             o.id, o.seats[0], o.seats[1]);
+    assert_int_equal(db_int(fx, sql), 1);
+    h = open_book(fx);
+    assert_int_equal(state_of(h.b, o.id), LX_ORDER_REFUNDED);
+    assert_int_equal(check_ok(fx, h.b), 2);
+    close_book(&h);
+}
+
+/* The store writes seat labels itself (bk_seat_label): exactly as the engine does. */
+static void test_seat_labels(void **state)
+{
+    fixture *fx = *state;
+    lx_inv *inv;
+    lx_inv_run *run;
+    assert_int_equal(lx_inv_create(fx->tt, &inv), LX_OK);
+    assert_int_equal(lx_inv_run_add(inv, lx_tt_trip_by_id(fx->tt, "C81"), fx->day, &run, fx->msg,
+                                    sizeof fx->msg),
+                     LX_OK);
+    for (uint32_t i = 0; i <= lx_inv_seat_count(run); i++) { /* and one past the end */
+        char want[12], got[12];
+        lx_inv_seat_label(run, i, want, sizeof want);
+        assert_int_equal(bk_seat_label(run, i, got), strlen(want));
+        assert_string_equal(got, want);
+    }
+    lx_inv_destroy(inv);
+}
+
+/* Many new orders in one commit go in by statements of several rows. */
+static void test_many_rows(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    enum { N = 2 * 16 + 7 };
+    static lx_book_req reqs[N];
+    lx_book_op ops[N];
+    lx_book_order out[N];
+    lx_err res[N];
+    for (int i = 0; i < N; i++) {
+        reqs[i] = req_of(fx, i % 2 ? "C82" : "C81", i / 2 % 5, "second", 1);
+        reqs[i].confirm = 1;
+        ops[i] = (lx_book_op){.code = LX_INV_SELL, .req = &reqs[i], .out = &out[i]};
+    }
+    assert_int_equal(lx_book_exec(h.b, ops, N, fx->now, res), LX_OK);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(res[i], LX_OK);
+    lx_book_stats st;
+    lx_book_stats_get(h.b, &st);
+    assert_int_equal(st.commits, 1);
+    assert_int_equal(check_ok(fx, h.b), N);
+    close_book(&h);
+    assert_int_equal(db_int(fx, "SELECT count(DISTINCT seq) FROM orders"), N);
+    assert_int_equal(db_int(fx, "SELECT max(seq) FROM orders"), N);
+    h = open_book(fx);
+    for (int i = 0; i < N; i++) {
+        lx_book_order o;
+        assert_int_equal(lx_book_get(h.b, out[i].id, &o), LX_OK);
+        assert_string_equal(o.seats[0], out[i].seats[0]);
+        assert_string_equal(o.pax[0].name, "Passenger 1");
+    }
+    assert_int_equal(check_ok(fx, h.b), N);
+    close_book(&h);
+}
+
+/* ---- batches between their engine stage and their commit ----
+ *
+ * Another connection holds the database's write lock, so that a batch waits in BEGIN
+ * IMMEDIATE with its changes applied in memory, and the next batch is applied behind
+ * it (staged) meanwhile. */
+
+typedef struct {
+    lx_book *b;
+    lx_book_req req[24];
+    lx_book_op ops[24];
+    lx_book_order out[24];
+    lx_err res[24];
+    size_t n;
+    lx_instant_t now;
+    lx_err e;
+    pthread_t th;
+} execer;
+
+static void *exec_main(void *arg)
+{
+    execer *x = arg;
+    x->e = lx_book_exec(x->b, x->ops, x->n, x->now, x->res);
+    return NULL;
+}
+
+/* Starts lx_book_exec of n sales or holds of one seat of trip's class on day in a
+ * thread. */
+static void exec_start(fixture *fx, execer *x, lx_book *b, const char *trip, int day,
+                       const char *cls, int confirm, size_t n, lx_instant_t now)
+{
+    memset(x, 0, sizeof *x);
+    x->b = b;
+    x->n = n;
+    x->now = now;
+    for (size_t i = 0; i < n; i++) {
+        x->req[i] = req_of(fx, trip, day + (int)(i / 10), cls, 1);
+        x->req[i].confirm = confirm;
+        x->ops[i] = (lx_book_op){
+            .code = confirm ? LX_INV_SELL : LX_INV_HOLD, .req = &x->req[i], .out = &x->out[i]};
+    }
+    assert_int_equal(pthread_create(&x->th, NULL, exec_main, x), 0);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* A connection of "another process" holding the write lock. */
+static sqlite3 *blocker(fixture *fx)
+{
+    char path[4400];
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(FX_JOIN(path, fx->data, "lanxang.db"), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    return db;
+}
+
+static void blocker_end(sqlite3 *db, const char *sql)
+{
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* Another process commits a sale while two batches wait, applied in memory, one of
+ * them on the seat it sold: both are taken back, its row is applied, both again. */
+static void test_staged_batches_catch_up(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = req_of(fx, "C81", 0, "first", 1);
+    lx_book_order x;
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &x), LX_OK);
+    assert_string_equal(x.seats[0], "01-01A");
+    /* the other process sells 01-01C, the seat this one would sell next */
+    sqlite3 *db = blocker(fx);
+    char sql[1024], id[LX_BOOK_ID_LEN];
+    lx_order_id oid = bk_id_parse(x.id) ^ 1;
+    bk_id_format(oid, id);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO orders (seq, oid, id, feed, trip_id, service_day, from_stop, to_stop, "
+             "from_pos, to_pos, class, seats, passengers, owner, state, created_at, expires_at, "
+             "updated_at, price, currency, payment) SELECT seq + 100, %lld, '%s', feed, trip_id, "
+             "service_day, from_stop, to_stop, from_pos, to_pos, class, '01-01C', passengers, "
+             "owner, state, created_at, expires_at, updated_at, price, currency, payment FROM "
+             "orders WHERE id = '%s'",
+             (long long)oid, id, x.id);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    static execer a, b;
+    exec_start(fx, &a, h.b, "C81", 0, "first", 1, 1, fx->now); /* waits in BEGIN */
+    sleep_ms(150);
+    exec_start(fx, &b, h.b, "C81", 0, "first", 1, 1, fx->now); /* staged behind it */
+    sleep_ms(150);
+    blocker_end(db, "COMMIT");
+    pthread_join(a.th, NULL);
+    pthread_join(b.th, NULL);
+    assert_int_equal(a.e, LX_OK);
+    assert_int_equal(b.e, LX_OK);
+    assert_int_equal(a.res[0], LX_OK);
+    assert_int_equal(b.res[0], LX_OK);
+    const char *sa = a.out[0].seats[0], *sb = b.out[0].seats[0];
+    assert_string_not_equal(sa, sb);
+    assert_string_not_equal(sa, "01-01A");
+    assert_string_not_equal(sa, "01-01C");
+    assert_string_not_equal(sb, "01-01A");
+    assert_string_not_equal(sb, "01-01C");
+    assert_int_equal(state_of(h.b, id), LX_ORDER_CONFIRMED);
+    assert_int_equal(check_ok(fx, h.b), 4);
+    assert_null(strstr(fx->msg, "disk only"));
+    assert_int_equal(avail(fx, h.b, "C81", 0, "first", fx->now), 0);
+    close_book(&h);
+    h = open_book(fx);
+    assert_int_equal(check_ok(fx, h.b), 4);
+    assert_null(strstr(fx->msg, "disk only"));
+    assert_string_equal(fx->msg, "");
+    close_book(&h);
+}
+
+/* A batch whose commit fails takes back the batch applied behind it too, and applies
+ * that one again without it: it sells the seat the failed one had taken. */
+static void test_staged_batch_after_failed_commit(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    assert_int_equal(lx_book_test_sql(h.b, "PRAGMA busy_timeout = 1000"), LX_OK);
+    sqlite3 *db = blocker(fx);
+    static execer a, b;
+    exec_start(fx, &a, h.b, "C81", 0, "first", 1, 1, fx->now); /* LX_BUSY after 1 s */
+    sleep_ms(300);
+    exec_start(fx, &b, h.b, "C81", 0, "first", 1, 1, fx->now); /* staged behind it */
+    sleep_ms(1200);                                            /* a failed, b waits */
+    blocker_end(db, "ROLLBACK");
+    pthread_join(a.th, NULL);
+    pthread_join(b.th, NULL);
+    assert_int_equal(a.e, LX_BUSY);
+    assert_int_equal(a.res[0], LX_BUSY);
+    assert_int_equal(b.e, LX_OK);
+    assert_int_equal(b.res[0], LX_OK);
+    assert_string_equal(b.out[0].seats[0], "01-01A"); /* applied again, after a's undo */
+    assert_int_equal(avail(fx, h.b, "C81", 0, "first", fx->now), FIRST_SEATS - 1);
+    lx_book_stats st;
+    lx_book_stats_get(h.b, &st);
+    assert_int_equal(st.commits, 1);
+    assert_int_equal(st.sales, 1);
+    assert_int_equal(check_ok(fx, h.b), 1);
+    close_book(&h);
+    h = open_book(fx);
+    assert_int_equal(check_ok(fx, h.b), 1);
+    assert_int_equal(state_of(h.b, b.out[0].id), LX_ORDER_CONFIRMED);
+    close_book(&h);
+}
+
+/* One batch creates holds and, in a later job of a later `now`, expires them: the
+ * expiries move rows that the batch's own statements of several rows insert. */
+static void test_batch_creates_and_expires(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    sqlite3 *db = blocker(fx);
+    static execer a, b, c, d;
+    exec_start(fx, &a, h.b, "C82", 1, "first", 1, 1, fx->now);
+    sleep_ms(150);
+    exec_start(fx, &b, h.b, "C82", 2, "first", 1, 1, fx->now);
+    sleep_ms(150);
+    exec_start(fx, &c, h.b, "C81", 0, "second", 0, 2 * SECOND_SEATS, fx->now);
+    sleep_ms(150);
+    exec_start(fx, &d, h.b, "C81", 0, "second", 0, 2, fx->now + 3600); /* day 0 and day 0 */
+    sleep_ms(150);
+    blocker_end(db, "COMMIT");
+    execer *all[] = {&a, &b, &c, &d};
+    for (int i = 0; i < 4; i++) {
+        pthread_join(all[i]->th, NULL);
+        assert_int_equal(all[i]->e, LX_OK);
+    }
+    for (size_t i = 0; i < c.n; i++)
+        assert_int_equal(c.res[i], LX_OK);
+    assert_int_equal(d.res[0], LX_OK);
+    assert_int_equal(d.res[1], LX_OK);
+    /* d's first hold expired day 0's holds of c (its second found none left to expire) */
+    for (size_t i = 0; i < c.n; i++)
+        assert_int_equal(state_of(h.b, c.out[i].id),
+                         i < SECOND_SEATS ? LX_ORDER_EXPIRED : LX_ORDER_HELD);
+    assert_int_equal(check_ok(fx, h.b), 2 + 2 * SECOND_SEATS + 2);
+    close_book(&h);
+    assert_int_equal(db_int(fx, "SELECT count(*) FROM orders WHERE state = 'expired'"),
+                     SECOND_SEATS);
+    assert_int_equal(db_int(fx, "SELECT count(DISTINCT seq) FROM orders"),
+                     2 + 2 * SECOND_SEATS + 2);
+    h = open_book(fx);
+    assert_int_equal(check_ok(fx, h.b), 2 + 2 * SECOND_SEATS + 2);
+    assert_int_equal(avail(fx, h.b, "C81", 0, "second", fx->now + 3600), SECOND_SEATS - 2);
+    close_book(&h);
+}
+
 static void test_memory_only(void **state)
 {
     fixture *fx = *state;
@@ -908,6 +1207,12 @@ int main(void)
         T(test_check_finds_edits),
         T(test_orphans),
         T(test_migrates_version_2),
+        T(test_state_rows),
+        T(test_seat_labels),
+        T(test_many_rows),
+        T(test_staged_batches_catch_up),
+        T(test_staged_batch_after_failed_commit),
+        T(test_batch_creates_and_expires),
         T(test_memory_only),
     };
 #undef T
