@@ -6,9 +6,16 @@
 set -euo pipefail
 
 RUN_PKGS=(gcc make cmake pkg-config tzdata
-          libmicrohttpd-dev libjansson-dev libzip-dev libsqlite3-dev)
+          libmicrohttpd-dev libjansson-dev libzip-dev libsqlite3-dev
+          libsodium-dev libqrencode-dev)
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (clang only recommends them)
-TEST_PKGS=(libcmocka-dev clang libclang-rt-dev curl jq sqlite3 time python3 unzip zip util-linux)
+TEST_PKGS=(libcmocka-dev clang libclang-rt-dev curl jq sqlite3 time python3 unzip zip util-linux
+           chromium)
+# browser tests run playwright-core (npm) under Node.js: the machine's own Node.js when it
+# has one (it may come from outside Debian), else Debian's
+if [ "${1:-}" != "--run" ] && ! command -v node >/dev/null 2>&1; then
+    TEST_PKGS+=(nodejs npm)
+fi
 
 want=("${RUN_PKGS[@]}")
 if [ "${1:-}" != "--run" ]; then

@@ -2,6 +2,7 @@
  * layout and the all-or-nothing import. */
 #define _GNU_SOURCE
 #include "lanxang/store.h"
+#include "lanxang/ticket.h"
 #include "store_int.h"
 
 #include <dirent.h>
@@ -65,6 +66,15 @@ static const char *const migrations[] = {
     "  price INTEGER NOT NULL,"
     "  currency TEXT NOT NULL,"
     "  payment TEXT NOT NULL"
+    ");",
+    /* 4: the first use of each e-ticket at a gate (lx_store_checkin, lanxang/ticket.h);
+     * the key makes a second use of a ticket refused in every process at once */
+    "CREATE TABLE IF NOT EXISTS checkins ("
+    "  order_id TEXT NOT NULL,"
+    "  ticket INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  station TEXT NOT NULL,"
+    "  PRIMARY KEY (order_id, ticket)"
     ");",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
@@ -531,4 +541,52 @@ lx_err lx_store_load(lx_store *s, lx_net *net, char *msg, size_t msg_len)
     free(feeds);
     unlock(s);
     return e;
+}
+
+/* ---- check-ins of e-tickets (declared in lanxang/ticket.h) ---- */
+
+static lx_err sql_err(lx_store *s)
+{
+    int rc = sqlite3_errcode(s->db);
+    return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? LX_BUSY
+           : rc == SQLITE_FULL                      ? LX_NOSPACE
+           : rc == SQLITE_IOERR                     ? LX_IO
+                                                    : LX_STORE;
+}
+
+lx_err lx_store_checkin(lx_store *s, const char *order, uint32_t ticket, lx_instant_t at,
+                        const char *station, lx_instant_t *first_at, char *first_station,
+                        size_t first_station_len)
+{
+    sqlite3_stmt *q;
+    /* one statement: the primary key decides between two gates scanning at once */
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO checkins(order_id, ticket, at, station) "
+                           "VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                           -1, &q, NULL) != SQLITE_OK)
+        return sql_err(s);
+    sqlite3_bind_text(q, 1, order, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, ticket);
+    sqlite3_bind_int64(q, 3, at);
+    sqlite3_bind_text(q, 4, station ? station : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sql_err(s);
+    if (sqlite3_changes(s->db) == 1)
+        return LX_OK;
+    if (sqlite3_prepare_v2(s->db, "SELECT at, station FROM checkins WHERE order_id = ?1 AND ticket = ?2",
+                           -1, &q, NULL) != SQLITE_OK)
+        return sql_err(s);
+    sqlite3_bind_text(q, 1, order, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, ticket);
+    if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (first_at)
+            *first_at = sqlite3_column_int64(q, 0);
+        if (first_station && first_station_len)
+            snprintf(first_station, first_station_len, "%s",
+                     (const char *)sqlite3_column_text(q, 1));
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? LX_CONFLICT : sql_err(s);
 }
