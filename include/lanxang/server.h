@@ -2,6 +2,7 @@
 #ifndef LANXANG_SERVER_H
 #define LANXANG_SERVER_H
 
+#include "lanxang/book.h"
 #include "lanxang/net.h"
 
 typedef struct {
@@ -9,10 +10,15 @@ typedef struct {
     const char *web_dir;  /* serve web files from this folder instead of the embedded copy (development); NULL = embedded */
     unsigned threads;     /* worker threads; 0 = one per core */
     int quiet;            /* no access log on stderr */
+    lx_book *book;        /* the booking store to sell from (offers, bookings); NULL: none,
+                             the booking endpoints answer 503. The caller opens and closes
+                             it; the server expires due holds every few seconds. */
+    lx_instant_t clock_start; /* 0: "now" is the system clock; else the server's clock
+                                 starts at this time and runs at real pace (tests) */
 } lx_server_opts;
 
 /* Serves until SIGINT or SIGTERM, then stops cleanly and returns LX_OK. The network
- * is only read. Prints "lanxang: serving http://HOST:PORT/" on stderr once listening. */
+ * is only read; opts->book, when given, must stay open until the function returns. Prints "lanxang: serving http://HOST:PORT/" on stderr once listening. */
 lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts);
 
 #endif

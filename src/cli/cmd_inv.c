@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "view/journey.h"
 #include "view/view.h"
 
 int cli_open_book(lx_cli *c, int create, int json, lx_store **store, lx_book **book)
@@ -66,172 +67,36 @@ static int usage_refusal(const lx_cmd *cmd, int json, const char *what)
     return cli_usage_error(cmd, "%s", what);
 }
 
-/* ---- the journey a command names ---- */
+/* ---- the journey a command names (src/view/journey.h) ---- */
 
-#define MAX_PLACES 32
-#define MAX_CLASSES 16
-
-typedef struct {
-    lx_net_leg leg;
-    const lx_tt *tt;
-    char date[11];
-    const char *train;               /* public number */
-    const char *from_name, *to_name; /* in English, for messages */
-    const char *classes[MAX_CLASSES];
-    uint32_t n_classes;
-} journey;
-
-/* The classes of a trip in the order they first appear in its seat layout (as the
- * engine numbers them); 0 when the trip has no layout. */
-static uint32_t trip_classes(const lx_tt *tt, uint32_t trip, const char **out, uint32_t cap)
-{
-    const lx_trip *tr = &lx_tt_trips(tt, NULL)[trip];
-    uint32_t nl;
-    const lx_layout *lay = lx_tt_layouts(tt, &nl);
-    if (tr->layout == LX_NONE || tr->layout >= nl)
-        return 0;
-    const lx_coach *co = lx_tt_coaches(tt, NULL);
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < lay[tr->layout].coach_count; i++) {
-        const char *cls = co[lay[tr->layout].coach_first + i].cls;
-        uint32_t k = 0;
-        while (k < n && strcmp(out[k], cls))
-            k++;
-        if (k == n && n < cap)
-            out[n++] = cls;
-    }
-    return n;
-}
+typedef lx_journey journey;
 
 /* Resolves TRAIN --date --from --to into one leg. Returns 0 or the exit code. */
 static int find_journey(lx_cli *c, int json, const char *train, const char *date,
                         const char *from, const char *to, journey *j)
 {
-    lx_date_t day;
-    if (!date || lx_date_parse(date, strlen(date), 1, &day) != LX_OK)
-        return cli_refuse(json, LX_INVAL, "date",
-                          "'%s' is not a date: use YYYY-MM-DD, e.g. 2026-12-20", date ? date : "");
-    lx_date_format(day, 1, j->date);
-    char msg[1024];
-    lx_place a[MAX_PLACES], b[MAX_PLACES];
-    uint32_t na, nb;
-    lx_err e = lx_view_resolve(c->net, from, a, MAX_PLACES, &na, msg, sizeof msg);
-    if (e)
-        return cli_refuse(json, e, "from", "%s", msg);
-    if ((e = lx_view_resolve(c->net, to, b, MAX_PLACES, &nb, msg, sizeof msg)))
-        return cli_refuse(json, e, "to", "%s", msg);
-    j->from_name = lx_tt_station_name(lx_net_feed(c->net, a[0].feed), a[0].station, "en");
-    j->to_name = lx_tt_station_name(lx_net_feed(c->net, b[0].feed), b[0].station, "en");
-
-    /* is there such a train at all? */
-    uint32_t known = 0;
-    for (uint32_t f = 0; f < lx_net_feed_count(c->net); f++)
-        known += lx_tt_trips_by_number(lx_net_feed(c->net, f), train, NULL, 0);
-    if (!known)
-        return cli_refuse(json, LX_NOTFOUND, "train",
-                          "no train numbered '%s' ('lanxang trains --date %s' lists them)", train,
+    char msg[1024] = "";
+    const char *field = NULL;
+    lx_err e = lx_view_journey(c->net, train, date, from, to, j, msg, sizeof msg, &field);
+    if (e == LX_NOTFOUND && field && !strcmp(field, "train") && !strncmp(msg, "no train numbered", 17))
+        return cli_refuse(json, e, field, "%s ('lanxang trains --date %s' lists them)", msg,
                           j->date);
-
-    uint32_t n = lx_net_legs_between(c->net, a, na, b, nb, day, NULL, 0);
-    lx_net_leg *legs = malloc((n ? n : 1) * sizeof *legs);
-    if (!legs)
-        return cli_refuse(json, LX_NOMEM, NULL, "out of memory");
-    lx_net_legs_between(c->net, a, na, b, nb, day, legs, n);
-    int found = 0;
-    for (uint32_t i = 0; i < n && !found; i++) {
-        const lx_tt *tt = lx_net_feed(c->net, legs[i].feed);
-        uint32_t nt = lx_tt_trips_by_number(tt, train, NULL, 0);
-        uint32_t ids[64];
-        lx_tt_trips_by_number(tt, train, ids, nt < 64 ? nt : 64);
-        for (uint32_t k = 0; k < nt && k < 64; k++)
-            if (ids[k] == legs[i].leg.trip) {
-                j->leg = legs[i];
-                found = 1;
-            }
-    }
-    if (!found) {
-        /* the trains that do run there that day, so the next try can be right */
-        char list[512] = "";
-        size_t k = 0;
-        for (uint32_t i = 0; i < n && i < 12 && k < sizeof list; i++) {
-            const lx_tt *tt = lx_net_feed(c->net, legs[i].feed);
-            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "",
-                                  lx_tt_train_number(tt, legs[i].leg.trip));
-        }
-        free(legs);
-        if (!n)
-            return cli_refuse(json, LX_NOTFOUND, "train", "no train runs from %s to %s on %s",
-                              j->from_name, j->to_name, j->date);
-        return cli_refuse(json, LX_NOTFOUND, "train",
-                          "train %s does not run from %s to %s on %s; trains that do: %s%s", train,
-                          j->from_name, j->to_name, j->date, list, n > 12 ? ", ..." : "");
-    }
-    free(legs);
-    j->tt = lx_net_feed(c->net, j->leg.feed);
-    j->train = lx_tt_train_number(j->tt, j->leg.leg.trip);
-    const uint32_t *stop = lx_tt_st_stop(j->tt);
-    j->from_name = lx_tt_station_name(j->tt, stop[j->leg.leg.from_pos], "en");
-    j->to_name = lx_tt_station_name(j->tt, stop[j->leg.leg.to_pos], "en");
-    j->n_classes = trip_classes(j->tt, j->leg.leg.trip, j->classes, MAX_CLASSES);
-    if (!j->n_classes)
-        return cli_refuse(json, LX_NOTFOUND, "train",
-                          "train %s has no seat layout: its seats are not sold here", j->train);
-    return 0;
+    return e ? cli_refuse(json, e, field, "%s", msg) : 0;
 }
 
 /* The class named (case-insensitive) among the journey's, or a refusal. */
 static int find_class(const journey *j, int json, const char *name, const char **out)
 {
-    for (uint32_t i = 0; i < j->n_classes; i++)
-        if (!strcasecmp(j->classes[i], name)) {
-            *out = j->classes[i];
-            return 0;
-        }
-    char list[256] = "";
-    size_t k = 0;
-    for (uint32_t i = 0; i < j->n_classes && k < sizeof list; i++)
-        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", j->classes[i]);
-    return cli_refuse(json, LX_NOTFOUND, "class", "train %s has no class '%s'; its classes are %s",
-                      j->train, name, list);
+    char msg[512];
+    lx_err e = lx_view_journey_class(j, name, out, msg, sizeof msg);
+    return e ? cli_refuse(json, e, "class", "%s", msg) : 0;
 }
 
 /* ---- fares shown by avail ---- */
 
-static const char *country_currency(const char *country)
-{
-    return !strcmp(country, "CN") ? "CNY" : !strcmp(country, "LA") ? "LAK" : NULL;
-}
-
-/* The fare of one passenger: the train's agency first, in the currency of the
- * departure station's country first. NULL when the feed has none. */
 static const lx_fare *journey_fare(const journey *j, const char *cls)
 {
-    const lx_tt *tt = j->tt;
-    const lx_station *st = lx_tt_stations(tt, NULL);
-    const uint32_t *stop = lx_tt_st_stop(tt);
-    uint32_t a = stop[j->leg.leg.from_pos], b = stop[j->leg.leg.to_pos];
-    uint32_t pa = st[a].parent != LX_NONE ? st[a].parent : a;
-    uint32_t pb = st[b].parent != LX_NONE ? st[b].parent : b;
-    const lx_trip *tr = &lx_tt_trips(tt, NULL)[j->leg.leg.trip];
-    uint32_t agency = lx_tt_routes(tt, NULL)[tr->route].agency, n_agencies;
-    lx_tt_agencies(tt, &n_agencies);
-    const char *cur = country_currency(st[a].country);
-    for (int pass = 0; pass < 4; pass++) {
-        const char *want = pass % 2 == 0 ? cur : NULL;
-        if (pass % 2 == 0 && !cur)
-            continue;
-        for (uint32_t g = 0; g <= n_agencies; g++) {
-            uint32_t ag = g == 0 ? agency : g - 1;
-            if ((pass < 2 && g > 0) || (pass >= 2 && g == 0))
-                continue;
-            const lx_fare *f = lx_tt_fare(tt, ag, a, b, cls, want);
-            if (!f && (pa != a || pb != b))
-                f = lx_tt_fare(tt, ag, pa, pb, cls, want);
-            if (f)
-                return f;
-        }
-    }
-    return NULL;
+    return lx_view_fare(j->tt, &j->leg.leg, cls);
 }
 
 void cli_format_price(int64_t amount, const char *currency, char *buf, size_t n)

@@ -1,4 +1,5 @@
-/* lanxang serve: the HTTP server over every loaded railway. */
+/* lanxang serve: the HTTP server over every loaded railway, selling from the booking
+ * store of the data directory (created when missing, as `lanxang hold` does). */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -24,9 +25,20 @@ static int run_serve(lx_cli *c, int argc, char **argv)
             return cli_usage_error(&lx_cmd_serve, "--threads takes 0 to 256");
         so.threads = (unsigned)t;
     }
-    if ((rc = cli_load_net(c)))
+    /* the clock of the selling commands: LANXANG_NOW (for tests) starts the server's
+     * clock there; it then runs at real pace */
+    lx_instant_t now;
+    const char *fixed = getenv("LANXANG_NOW");
+    if ((rc = cli_now(&now)) || (rc = cli_load_net(c)))
         return rc;
+    so.clock_start = fixed && *fixed ? now : 0;
+    lx_store *store;
+    lx_book *book;
+    if ((rc = cli_open_book(c, 1, 0, &store, &book)))
+        return rc;
+    so.book = book;
     lx_err e = lx_server_run(c->net, &so);
+    cli_close_book(store, book);
     return e ? cli_fail(e, "the server stopped: %s", lx_strerror(e)) : 0;
 }
 
@@ -34,7 +46,9 @@ const lx_cmd lx_cmd_serve = {
     "serve", run_serve, "serve the JSON API and the web pages",
     "usage: lanxang [--data DIR] serve [--listen HOST:PORT] [--threads N] [--quiet] [--web DIR]\n\n"
     "Serves the API under /api/v1 (docs/api.md) and the timetable page at / until\n"
-    "interrupted (Ctrl-C or SIGTERM).\n"
+    "interrupted (Ctrl-C or SIGTERM). Seats are sold from the bookings of the data\n"
+    "directory (created when missing); holds past their deadline are expired every few\n"
+    "seconds. The time is the clock's, or starts at LANXANG_NOW.\n"
     "  --listen HOST:PORT  where to listen (default 127.0.0.1:8080)\n"
     "  --threads N         worker threads (default: one per core)\n"
     "  --quiet             no access log\n"

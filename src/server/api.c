@@ -1,4 +1,5 @@
-/* The JSON API under /api/v1 (and /healthz).
+/* The JSON API under /api/v1 (and /healthz). The read-only endpoints are here; offers
+ * and the booking life cycle are api_book.c (shared internals: api_int.h).
  *
  * Routing. Every endpoint is one row of `routes` below: method, path pattern, handler.
  * A pattern is matched segment by segment; "{}" captures one non-empty segment. The
@@ -18,7 +19,7 @@
  * parent, never platforms or entrances) is built once in lx_api_create with every
  * name folded by lx_fold, so an autocomplete request folds only its query.
  */
-#include "server_int.h"
+#include "api_int.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -33,23 +34,7 @@
 
 /* ---- the prepared station list ---- */
 
-/* Languages a request may ask for (the ones the built-in feed and the web page
- * carry). NAME_STOP is the feed's own stop_name. */
-enum { NAME_STOP, NAME_EN, NAME_LO, NAME_ZH, NAME_CODE, N_NAMES };
 static const char *const lang_names[N_NAMES] = {NULL, "en", "lo", "zh", NULL};
-
-typedef struct {
-    lx_place place;
-    char *folded[N_NAMES]; /* folded names and code; "" when absent */
-} pub_station;
-
-struct lx_api {
-    const lx_net *net;
-    pub_station *st;
-    uint32_t n_st;
-    uint32_t *feed_stations; /* public stations per feed */
-    uint64_t trips;          /* over every feed */
-};
 
 #define FOLD_CAP 256
 
@@ -139,21 +124,6 @@ void lx_srv_resp_clear(lx_srv_resp *r)
 
 /* ---- the request ---- */
 
-#define MAX_SEGS 8
-#define MAX_PARAMS 16
-
-typedef struct {
-    const lx_api *api;
-    const char *method;
-    char *segs[MAX_SEGS];
-    uint32_t n_segs;
-    struct {
-        const char *key, *val;
-    } params[MAX_PARAMS];
-    uint32_t n_params;
-    const char *arg[2];   /* the "{}" captures of the matched route */
-} req;
-
 typedef lx_err (*handler_fn)(const req *r, lx_srv_resp *resp);
 
 static int hexval(int c)
@@ -167,7 +137,7 @@ static int hexval(int c)
     return -1;
 }
 
-static int valid_utf8(const char *s)
+int lx_api_valid_utf8(const char *s)
 {
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
@@ -198,10 +168,10 @@ static int pct_decode(char *s, int plus)
         }
     }
     *o = 0;
-    return valid_utf8(s);
+    return lx_api_valid_utf8(s);
 }
 
-static const char *param(const req *r, const char *key)
+const char *lx_api_param(const req *r, const char *key)
 {
     for (uint32_t i = 0; i < r->n_params; i++)
         if (strcmp(r->params[i].key, key) == 0)
@@ -214,7 +184,7 @@ static const char *param(const req *r, const char *key)
 static const char JSON_TYPE[] = "application/json; charset=utf-8";
 
 /* Sends j (a reference the function takes over) with that status. */
-static lx_err reply(lx_srv_resp *resp, int status, json_t *j)
+lx_err lx_api_reply(lx_srv_resp *resp, int status, json_t *j)
 {
     if (!j)
         return LX_NOMEM;
@@ -229,14 +199,12 @@ static lx_err reply(lx_srv_resp *resp, int status, json_t *j)
     return LX_OK;
 }
 
-static lx_err reply_error(lx_srv_resp *resp, lx_err e, const char *msg, const char *field)
+lx_err lx_api_reply_error(lx_srv_resp *resp, lx_err e, const char *msg, const char *field)
 {
-    return reply(resp, lx_err_http_status(e), lx_view_error(e, msg, field));
+    return lx_api_reply(resp, lx_err_http_status(e), lx_view_error(e, msg, field));
 }
 
-static lx_err reply_errorf(lx_srv_resp *resp, lx_err e, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static lx_err reply_errorf(lx_srv_resp *resp, lx_err e, const char *field, const char *fmt, ...)
+lx_err lx_api_reply_errorf(lx_srv_resp *resp, lx_err e, const char *field, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -245,27 +213,27 @@ static lx_err reply_errorf(lx_srv_resp *resp, lx_err e, const char *field, const
     va_end(ap);
     /* a cut in the middle of a UTF-8 sequence would make the message invalid */
     size_t n = strlen(msg);
-    while (n && !valid_utf8(msg))
+    while (n && !lx_api_valid_utf8(msg))
         msg[--n] = 0;
-    return reply_error(resp, e, msg, field);
+    return lx_api_reply_error(resp, e, msg, field);
 }
 
-static lx_err missing(lx_srv_resp *resp, const char *name)
+lx_err lx_api_missing(lx_srv_resp *resp, const char *name)
 {
-    return reply_errorf(resp, LX_INVAL, name, "missing parameter '%s'", name);
+    return lx_api_reply_errorf(resp, LX_INVAL, name, "missing parameter '%s'", name);
 }
 
 /* The required date parameter, "YYYY-MM-DD". Returns 1 with *day set, or 0 when an
  * error answer was made (*err tells whether that succeeded). */
-static int want_date(const req *r, lx_srv_resp *resp, lx_date_t *day, lx_err *err)
+int lx_api_want_date(const req *r, lx_srv_resp *resp, lx_date_t *day, lx_err *err)
 {
-    const char *s = param(r, "date");
+    const char *s = lx_api_param(r, "date");
     if (!s || !*s) {
-        *err = missing(resp, "date");
+        *err = lx_api_missing(resp, "date");
         return 0;
     }
     if (lx_date_parse(s, strlen(s), 1, day) != LX_OK) {
-        *err = reply_errorf(resp, LX_INVAL, "date", "invalid date '%.40s'; expected YYYY-MM-DD",
+        *err = lx_api_reply_errorf(resp, LX_INVAL, "date", "invalid date '%.40s'; expected YYYY-MM-DD",
                             s);
         return 0;
     }
@@ -277,7 +245,7 @@ static int want_date(const req *r, lx_srv_resp *resp, lx_date_t *day, lx_err *er
 static lx_err h_health(const req *r, lx_srv_resp *resp)
 {
     const lx_api *api = r->api;
-    return reply(resp, 200,
+    return lx_api_reply(resp, 200,
                  json_pack("{s:s, s:I, s:I, s:I}", "status", "ok", "feeds",
                            (json_int_t)lx_net_feed_count(api->net), "stations",
                            (json_int_t)api->n_st, "trains", (json_int_t)api->trips));
@@ -390,13 +358,13 @@ static uint32_t search(const lx_api *api, const char *raw, int lang, hit *hits)
 static lx_err h_stations(const req *r, lx_srv_resp *resp)
 {
     const lx_api *api = r->api;
-    const char *q = param(r, "q"), *ls = param(r, "lang"), *lim = param(r, "limit");
+    const char *q = lx_api_param(r, "q"), *ls = lx_api_param(r, "lang"), *lim = lx_api_param(r, "limit");
     int lang = NAME_EN;
     if (ls && *ls) {
         for (lang = NAME_EN; lang <= NAME_ZH && strcmp(ls, lang_names[lang]) != 0; lang++)
             ;
         if (lang > NAME_ZH)
-            return reply_errorf(resp, LX_INVAL, "lang",
+            return lx_api_reply_errorf(resp, LX_INVAL, "lang",
                                 "unsupported language '%.20s'; use en, lo or zh", ls);
     }
     unsigned long limit = q ? 20 : (unsigned long)-1;
@@ -404,7 +372,7 @@ static lx_err h_stations(const req *r, lx_srv_resp *resp)
         char *end;
         limit = strtoul(lim, &end, 10);
         if (*end || lim[0] < '0' || lim[0] > '9' || limit < 1 || limit > 1000)
-            return reply_errorf(resp, LX_INVAL, "limit",
+            return lx_api_reply_errorf(resp, LX_INVAL, "limit",
                                 "invalid limit '%.20s'; expected a number from 1 to 1000", lim);
     }
     hit *hits = malloc((api->n_st ? api->n_st : 1) * sizeof *hits);
@@ -424,7 +392,7 @@ static lx_err h_stations(const req *r, lx_srv_resp *resp)
             arr = NULL;
         }
     free(hits);
-    return reply(resp, 200, arr);
+    return lx_api_reply(resp, 200, arr);
 }
 
 static lx_err h_station(const req *r, lx_srv_resp *resp)
@@ -434,10 +402,10 @@ static lx_err h_station(const req *r, lx_srv_resp *resp)
     char msg[512];
     lx_err e = lx_view_resolve(r->api->net, r->arg[0], p, 16, &n, msg, sizeof msg);
     if (e != LX_OK)
-        return reply_error(resp, e, msg, "id");
+        return lx_api_reply_error(resp, e, msg, "id");
     if (!n)
-        return reply_errorf(resp, LX_NOTFOUND, "id", "no station named '%.200s'", r->arg[0]);
-    return reply(resp, 200, lx_view_station(r->api->net, p[0]));
+        return lx_api_reply_errorf(resp, LX_NOTFOUND, "id", "no station named '%.200s'", r->arg[0]);
+    return lx_api_reply(resp, 200, lx_view_station(r->api->net, p[0]));
 }
 
 /* The answer of a view call: its JSON, or its error with the message and the field. */
@@ -447,20 +415,20 @@ static lx_err answer(lx_srv_resp *resp, lx_err e, json_t *out, const char *msg,
     if (e == LX_NOMEM)
         return LX_NOMEM;
     if (e != LX_OK)
-        return reply_error(resp, e, *msg ? msg : lx_strerror(e), field);
-    return reply(resp, 200, out);
+        return lx_api_reply_error(resp, e, *msg ? msg : lx_strerror(e), field);
+    return lx_api_reply(resp, 200, out);
 }
 
 static lx_err h_trains(const req *r, lx_srv_resp *resp)
 {
-    const char *from = param(r, "from"), *to = param(r, "to");
+    const char *from = lx_api_param(r, "from"), *to = lx_api_param(r, "to");
     if (!from || !*from)
-        return missing(resp, "from");
+        return lx_api_missing(resp, "from");
     if (!to || !*to)
-        return missing(resp, "to");
+        return lx_api_missing(resp, "to");
     lx_date_t day;
     lx_err err;
-    if (!want_date(r, resp, &day, &err))
+    if (!lx_api_want_date(r, resp, &day, &err))
         return err;
     json_t *out = NULL;
     char msg[512] = "";
@@ -477,7 +445,7 @@ static lx_err answer_dated(const req *r, lx_srv_resp *resp, dated_view view, con
 {
     lx_date_t day;
     lx_err err;
-    if (!want_date(r, resp, &day, &err))
+    if (!lx_api_want_date(r, resp, &day, &err))
         return err;
     json_t *out = NULL;
     char msg[512] = "";
@@ -545,7 +513,7 @@ static lx_err h_feeds(const req *r, lx_srv_resp *resp)
             json_decref(arr);
             arr = NULL;
         }
-    return reply(resp, 200, arr);
+    return lx_api_reply(resp, 200, arr);
 }
 
 /* ---- the route table: every endpoint, once ---- */
@@ -562,6 +530,11 @@ static const struct {
     {"GET", "/api/v1/trains", h_trains},
     {"GET", "/api/v1/trains/{}/timetable", h_timetable},
     {"GET", "/api/v1/feeds", h_feeds},
+    {"GET", "/api/v1/offers", lx_api_h_offers},
+    {"POST", "/api/v1/bookings", lx_api_h_book},
+    {"GET", "/api/v1/bookings/{}", lx_api_h_booking},
+    {"DELETE", "/api/v1/bookings/{}", lx_api_h_cancel},
+    {"POST", "/api/v1/bookings/{}/fulfillments", lx_api_h_fulfil},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -599,22 +572,29 @@ int lx_api_owns(const char *target)
 /* A 405, with the Allow header built from the route table. */
 static lx_err method_not_allowed(lx_srv_resp *resp, const char *method, const char *allow)
 {
-    lx_err e = reply_errorf(resp, LX_METHOD, NULL, "method %.16s not allowed here; use %s",
-                            valid_utf8(method) ? method : "?", allow);
+    lx_err e = lx_api_reply_errorf(resp, LX_METHOD, NULL, "method %.16s not allowed here; use %s",
+                            lx_api_valid_utf8(method) ? method : "?", allow);
     resp->allow = allow;
     return e;
 }
 
 static lx_err dispatch(req *r, lx_srv_resp *resp, const char *raw_path)
 {
+    /* the Allow header of a 405: the methods of the routes the path matches */
+    static const char *const allows[8] = {"",       "GET, HEAD",         "POST",
+                                          "GET, HEAD, POST", "DELETE", "GET, HEAD, DELETE",
+                                          "POST, DELETE",    "GET, HEAD, POST, DELETE"};
     const char *m = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
-    int path_known = 0, allow_get = 0;
+    int path_known = 0;
+    unsigned allow = 0;
     for (size_t i = 0; i < N_ROUTES; i++) {
         const char *args[2] = {NULL, NULL};
         if (!route_match(routes[i].pattern, r->segs, r->n_segs, args))
             continue;
         path_known = 1;
-        allow_get |= strcmp(routes[i].method, "GET") == 0;
+        allow |= strcmp(routes[i].method, "GET") == 0    ? 1u
+                 : strcmp(routes[i].method, "POST") == 0 ? 2u
+                                                          : 4u;
         if (strcmp(routes[i].method, m) == 0) {
             r->arg[0] = args[0];
             r->arg[1] = args[1];
@@ -622,15 +602,37 @@ static lx_err dispatch(req *r, lx_srv_resp *resp, const char *raw_path)
         }
     }
     if (path_known)
-        return method_not_allowed(resp, r->method, allow_get ? "GET, HEAD" : "");
-    return reply_errorf(resp, LX_NOTFOUND, NULL, "no such endpoint: %.200s", raw_path);
+        return method_not_allowed(resp, r->method, allows[allow & 7u]);
+    return lx_api_reply_errorf(resp, LX_NOTFOUND, NULL, "no such endpoint: %.200s", raw_path);
+}
+
+void lx_api_set_book(lx_api *api, lx_book *book, lx_instant_t clock_start)
+{
+    api->book = book;
+    api->clock_start = clock_start;
+    clock_gettime(CLOCK_MONOTONIC, &api->clock_mono);
+}
+
+lx_instant_t lx_api_now(const lx_api *api)
+{
+    if (!api->clock_start)
+        return (lx_instant_t)time(NULL);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return api->clock_start + (lx_instant_t)(t.tv_sec - api->clock_mono.tv_sec);
 }
 
 lx_err lx_api_handle(const lx_api *api, const char *method, const char *target,
                      lx_srv_resp *resp)
 {
+    return lx_api_handle_body(api, method, target, NULL, 0, resp);
+}
+
+lx_err lx_api_handle_body(const lx_api *api, const char *method, const char *target,
+                          const char *body, size_t body_len, lx_srv_resp *resp)
+{
     memset(resp, 0, sizeof *resp);
-    req r = {.api = api, .method = method};
+    req r = {.api = api, .method = method, .body = body, .body_len = body_len};
     char *buf = strdup(target);
     if (!buf)
         return LX_NOMEM;
@@ -639,11 +641,11 @@ lx_err lx_api_handle(const lx_api *api, const char *method, const char *target,
         *query++ = 0;
     /* raw path for messages: kept only when it is printable UTF-8 */
     char raw_path[256];
-    snprintf(raw_path, sizeof raw_path, "%s", valid_utf8(buf) ? buf : "(not UTF-8)");
+    snprintf(raw_path, sizeof raw_path, "%s", lx_api_valid_utf8(buf) ? buf : "(not UTF-8)");
 
     lx_err e;
     if (query && strlen(query) > LX_API_MAX_QUERY) {
-        e = reply_errorf(resp, LX_INVAL, NULL, "the query string is longer than %d bytes",
+        e = lx_api_reply_errorf(resp, LX_INVAL, NULL, "the query string is longer than %d bytes",
                          LX_API_MAX_QUERY);
         goto done;
     }
@@ -660,7 +662,7 @@ lx_err lx_api_handle(const lx_api *api, const char *method, const char *target,
                 break;
             }
             if (!pct_decode(p, 0)) {
-                e = reply_errorf(resp, LX_INVAL, NULL, "the path is not valid UTF-8");
+                e = lx_api_reply_errorf(resp, LX_INVAL, NULL, "the path is not valid UTF-8");
                 goto done;
             }
             r.segs[r.n_segs++] = p;
@@ -668,7 +670,7 @@ lx_err lx_api_handle(const lx_api *api, const char *method, const char *target,
         p = slash ? slash + 1 : NULL;
     }
     if (too_many) {
-        e = reply_errorf(resp, LX_NOTFOUND, NULL, "no such endpoint: %.200s", raw_path);
+        e = lx_api_reply_errorf(resp, LX_NOTFOUND, NULL, "no such endpoint: %.200s", raw_path);
         goto done;
     }
     /* query parameters; the first of a repeated key wins */
@@ -678,7 +680,7 @@ lx_err lx_api_handle(const lx_api *api, const char *method, const char *target,
             *amp = 0;
         if (*kv) {
             if (r.n_params == MAX_PARAMS) {
-                e = reply_errorf(resp, LX_INVAL, NULL, "too many query parameters (at most %d)",
+                e = lx_api_reply_errorf(resp, LX_INVAL, NULL, "too many query parameters (at most %d)",
                                  MAX_PARAMS);
                 goto done;
             }
@@ -686,7 +688,7 @@ lx_err lx_api_handle(const lx_api *api, const char *method, const char *target,
             if (eq)
                 *eq++ = 0;
             if (!pct_decode(kv, 1) || (eq && !pct_decode(eq, 1))) {
-                e = reply_errorf(resp, LX_INVAL, valid_utf8(kv) ? kv : NULL,
+                e = lx_api_reply_errorf(resp, LX_INVAL, lx_api_valid_utf8(kv) ? kv : NULL,
                                  "a query parameter is not valid UTF-8");
                 goto done;
             }

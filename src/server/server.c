@@ -3,7 +3,16 @@
  *
  * Threads. libmicrohttpd runs its own pool of opts->threads workers (epoll where the
  * system has it: MHD_USE_AUTO). Every worker only reads the network and the prepared
- * API state, so there are no locks.
+ * API state, so there are no locks here; the booking store, which workers change,
+ * locks itself (lanxang/book.h). One more thread, the sweeper, expires the holds whose
+ * deadline has passed every SWEEP_S seconds, so their seats are offered again even
+ * when nobody asks about those orders.
+ *
+ * Request bodies. An API request of another method than GET/HEAD has its body read
+ * into the request record, at most LX_API_MAX_BODY bytes: a larger Content-Length is
+ * refused with 413 before reading; a chunked body that grows past the limit is
+ * dropped from there on (libmicrohttpd cannot answer in the middle of a body) and
+ * refused with 413 at its end.
  *
  * Stopping. SIGINT and SIGTERM are caught with a self-pipe: the handler only writes
  * one byte, and the calling thread, blocked reading the pipe, wakes and stops the
@@ -25,6 +34,7 @@
 #include "lanxang/server.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <microhttpd.h>
@@ -49,6 +59,7 @@
 #define CONNECTION_TIMEOUT_S 30
 #define MAX_THREADS 64
 #define MAX_FILE_SIZE (16u << 20)
+#define SWEEP_S 2
 
 typedef struct {
     lx_api *api;
@@ -64,6 +75,9 @@ typedef struct {
     char method[16];
     int status;         /* 0 until an answer is queued */
     int seen;           /* the access handler was called before */
+    char *body;         /* the request body read so far (API requests other than GET) */
+    size_t body_len, body_cap;
+    int too_big;        /* the body grew past LX_API_MAX_BODY: the rest is dropped, 413 */
     char target[];      /* raw request target */
 } request;
 
@@ -99,6 +113,10 @@ const char *lx_srv_mime_type(const char *path)
 
 static const char OOM_BODY[] =
     "{\"error\":{\"code\":\"no_memory\",\"message\":\"out of memory\",\"field\":null}}";
+static const char TOO_BIG_BODY[] =
+    "{\"error\":{\"code\":\"too_large\",\"message\":\"the request body is larger than "
+    "65536 bytes\",\"field\":null}}";
+_Static_assert(LX_API_MAX_BODY == 65536, "TOO_BIG_BODY names the limit");
 
 /* Queues a response made from body (len bytes). must_free: the body is malloc'ed and
  * libmicrohttpd frees it; otherwise it is static. */
@@ -142,7 +160,7 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, request *r
                                  const char *method)
 {
     lx_srv_resp resp;
-    if (lx_api_handle(s->api, method, rq->target, &resp) != LX_OK)
+    if (lx_api_handle_body(s->api, method, rq->target, rq->body, rq->body_len, &resp) != LX_OK)
         return answer(c, rq, 500, "application/json; charset=utf-8", (void *)OOM_BODY,
                       sizeof OOM_BODY - 1, 0, NULL);
     return answer(c, rq, resp.status, resp.content_type, resp.body, resp.len, 1,
@@ -248,6 +266,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     rq->method[0] = 0;
     rq->status = 0;
     rq->seen = 0;
+    rq->body = NULL;
+    rq->body_len = rq->body_cap = 0;
+    rq->too_big = 0;
     memcpy(rq->target, uri, n + 1);
     return rq;
 }
@@ -263,22 +284,60 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     request *rq = *req_cls;
     if (!rq)
         return answer_text(c, NULL, 500, "out of memory\n", NULL);
+    int api = lx_api_owns(rq->target);
+    int bodyless = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     if (rq->status || *upload_data_size) {
-        /* a request body is not read by any endpoint: drop it */
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (rq->status || !api || bodyless || rq->too_big)
+            return MHD_YES; /* a body no endpoint reads, or after the answer: dropped */
+        if (n > LX_API_MAX_BODY - rq->body_len) {
+            /* libmicrohttpd cannot answer in the middle of a body: drop the rest and
+             * answer 413 once it is over (the connection timeout bounds a slow one) */
+            rq->too_big = 1;
+            free(rq->body);
+            rq->body = NULL;
+            rq->body_len = rq->body_cap = 0;
+            return MHD_YES;
+        }
+        if (rq->body_len + n > rq->body_cap) {
+            size_t cap = rq->body_cap ? rq->body_cap : 1024;
+            while (cap < rq->body_len + n)
+                cap *= 2;
+            char *b = realloc(rq->body, cap);
+            if (!b) {
+                snprintf(rq->method, sizeof rq->method, "%s", method);
+                return answer(c, rq, 500, "application/json; charset=utf-8", (void *)OOM_BODY,
+                              sizeof OOM_BODY - 1, 0, NULL);
+            }
+            rq->body = b;
+            rq->body_cap = cap;
+        }
+        memcpy(rq->body + rq->body_len, upload_data, n);
+        rq->body_len += n;
         return MHD_YES;
     }
-    /* Answering on the first call, before libmicrohttpd has read the (absent) body,
-     * makes it close the connection; so GET and HEAD are answered on the second call
-     * and keep their connection alive. Other methods are refused at once: their body
-     * is not worth reading, and closing that connection is fine. */
-    int bodyless = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    if (!rq->seen && bodyless) {
+    /* Answering on the first call, before libmicrohttpd has read the body, makes it
+     * close the connection; so API requests (whose body is read) and GET and HEAD are
+     * answered on a later call and keep their connection alive. Other methods on the
+     * web files are refused at once: their body is not worth reading, and closing that
+     * connection is fine. */
+    if (!rq->seen && (bodyless || api)) {
         rq->seen = 1;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (api && !bodyless && cl && strtoull(cl, NULL, 10) > LX_API_MAX_BODY) {
+            snprintf(rq->method, sizeof rq->method, "%s", method);
+            return answer(c, rq, 413, "application/json; charset=utf-8", (void *)TOO_BIG_BODY,
+                          sizeof TOO_BIG_BODY - 1, 0, NULL);
+        }
         return MHD_YES;
     }
     snprintf(rq->method, sizeof rq->method, "%s", method);
-    if (lx_api_owns(rq->target))
+    if (rq->too_big)
+        return answer(c, rq, 413, "application/json; charset=utf-8", (void *)TOO_BIG_BODY,
+                      sizeof TOO_BIG_BODY - 1, 0, NULL);
+    if (api)
         return serve_api(s, c, rq, method);
     return serve_static(s, c, rq, url, method);
 }
@@ -322,6 +381,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
             fprintf(stderr, "lanxang: %s", line);
         }
     }
+    free(rq->body);
     free(rq);
 }
 
@@ -488,6 +548,62 @@ static int wait_stop_signal(void)
     return stop_signal;
 }
 
+/* ---- the sweeper: expires due holds ---- */
+
+typedef struct {
+    lx_api *api;
+    lx_book *book;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+    pthread_t thread;
+} sweeper;
+
+static void *sweep_loop(void *arg)
+{
+    sweeper *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        pthread_mutex_unlock(&w->mu);
+        uint32_t n = 0;
+        lx_err e = lx_book_expire(w->book, lx_api_now(w->api), &n);
+        if (e != LX_OK)
+            fprintf(stderr, "lanxang: expiring holds: %s\n", lx_strerror(e));
+        pthread_mutex_lock(&w->mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += SWEEP_S;
+        while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static int sweeper_start(sweeper *w)
+{
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    w->stop = 0;
+    if (pthread_create(&w->thread, NULL, sweep_loop, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        return -1;
+    }
+    return 0;
+}
+
+static void sweeper_stop(sweeper *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+}
+
 /* ---- running ---- */
 
 static unsigned pick_threads(unsigned want)
@@ -519,6 +635,7 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
         free(s.web_dir);
         return e;
     }
+    lx_api_set_book(s.api, opts->book, opts->clock_start);
 
     stop_guard guard;
     if (catch_stop_signals(&guard) != 0) {
@@ -548,6 +665,17 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
             e = LX_IO;
         }
     }
+    sweeper sw = {.api = s.api, .book = opts->book};
+    int sweeping = 0;
+    if (e == LX_OK && opts->book) {
+        if (sweeper_start(&sw) != 0) {
+            fprintf(stderr, "lanxang: cannot start the thread that expires holds\n");
+            MHD_stop_daemon(d);
+            e = LX_IO;
+        } else {
+            sweeping = 1;
+        }
+    }
     if (e == LX_OK) {
         fprintf(stderr, "lanxang: serving %s\n", url);
         int sig = wait_stop_signal();
@@ -556,6 +684,8 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
                     sig == SIGINT ? "SIGINT" : "SIGTERM");
         MHD_stop_daemon(d); /* closes the listening socket and every connection */
     }
+    if (sweeping)
+        sweeper_stop(&sw);
     release_stop_signals(&guard);
     lx_api_destroy(s.api);
     free(s.web_dir);

@@ -11,10 +11,13 @@
 #define LX_SERVER_INT_H
 
 #include <stddef.h>
+#include "lanxang/book.h"
 #include "lanxang/net.h"
 
 /* The longest query string the API reads (bytes after '?'); longer is refused. */
 #define LX_API_MAX_QUERY 4096
+/* The largest request body the server reads; larger is refused with 413. */
+#define LX_API_MAX_BODY (64u << 10)
 
 /* One answer. body is malloc'ed and owned by the response: hand it on to the
  * transport or free it with lx_srv_resp_clear. The strings content_type and allow
@@ -37,6 +40,14 @@ typedef struct lx_api lx_api;
 lx_err lx_api_create(const lx_net *net, lx_api **out);
 void lx_api_destroy(lx_api *api);
 
+/* Serves bookings from book (which must outlive the API; NULL: none, the booking
+ * endpoints answer 503). clock_start 0: the API's "now" is the system clock; else it
+ * starts at clock_start and runs at the clock's pace (tests set it with LANXANG_NOW).
+ * Call before the API is shared between threads. */
+void lx_api_set_book(lx_api *api, lx_book *book, lx_instant_t clock_start);
+/* The API's "now" (Unix seconds). */
+lx_instant_t lx_api_now(const lx_api *api);
+
 /* Whether a request target belongs to the API (and gets JSON answers): /healthz,
  * /api and everything under /api/. target may carry a query string. */
 int lx_api_owns(const char *target);
@@ -48,6 +59,11 @@ int lx_api_owns(const char *target);
  * LX_NOMEM and resp is empty. */
 lx_err lx_api_handle(const lx_api *api, const char *method, const char *target,
                      lx_srv_resp *resp);
+/* lx_api_handle with the request body (body_len bytes, not NUL-terminated; NULL when
+ * there is none), which POST endpoints read as JSON. The transport keeps bodies to
+ * LX_API_MAX_BODY bytes. */
+lx_err lx_api_handle_body(const lx_api *api, const char *method, const char *target,
+                          const char *body, size_t body_len, lx_srv_resp *resp);
 
 /* The Content-Type for a file name, by its extension ("text/javascript;
  * charset=utf-8" for app.js); application/octet-stream when unknown. Static. */

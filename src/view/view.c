@@ -207,6 +207,38 @@ json_t *lx_view_order(const lx_net *net, const lx_book_order *o)
                      str_or_null(o->payment));
 }
 
+const char *lx_view_booking_state(lx_order_state s)
+{
+    return s == LX_ORDER_HELD ? "provisional" : lx_order_state_name(s);
+}
+
+json_t *lx_view_booking(const lx_net *net, const lx_book_order *o)
+{
+    json_t *b = lx_view_order(net, o), *tickets = json_array();
+    if (!b || !tickets) {
+        json_decref(b);
+        json_decref(tickets);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < o->n && i < LX_INV_MAX_PAX; i++) {
+        char doc[sizeof o->pax[i].document];
+        lx_view_mask_document(o->pax[i].document, doc, sizeof doc);
+        if (json_array_append_new(tickets, json_pack("{s:s, s:s, s:s}", "seat", o->seats[i],
+                                                     "name", o->pax[i].name, "document", doc))) {
+            json_decref(b);
+            json_decref(tickets);
+            return NULL;
+        }
+    }
+    if (json_object_set_new(b, "id", json_string(o->id)) ||
+        json_object_set_new(b, "state", json_string(lx_view_booking_state(o->state))) ||
+        json_object_set_new(b, "tickets", tickets)) {
+        json_decref(b);
+        return NULL;
+    }
+    return b;
+}
+
 json_t *lx_view_error(lx_err e, const char *message, const char *field)
 {
     return json_pack("{s:{s:s, s:s, s:o}}", "error", "code", lx_errcode(e), "message",

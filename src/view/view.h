@@ -43,6 +43,13 @@ json_t *lx_view_timetable(const lx_net *net, const lx_net_leg *run);
 /* An order of the booking store (lanxang/book.h); stations and zones come from net
  * (a station no longer loaded is shown by id, its times in UTC). */
 json_t *lx_view_order(const lx_net *net, const lx_book_order *o);
+/* An order as a booking of the HTTP API: the order object with "id" (= "order"),
+ * "state" in OSDM's words ("provisional" for held; confirmed, cancelled, expired,
+ * refunded as they are) and "tickets": one per passenger, {"seat","name","document"}
+ * (document masked). */
+json_t *lx_view_booking(const lx_net *net, const lx_book_order *o);
+/* OSDM's name of an order state ("provisional" for a hold). */
+const char *lx_view_booking_state(lx_order_state s);
 /* An amount in a currency's minor unit as a JSON number in its main unit (11150 CNY ->
  * 111.5, 120000 LAK -> 120000); null when amount < 0. */
 json_t *lx_view_price(int64_t amount, const char *currency);

@@ -1,0 +1,514 @@
+/* The booking life cycle over HTTP, after UIC's OSDM: offers -> a provisional booking
+ * with a deadline -> its fulfilment (confirmed, paid) or its cancellation.
+ *
+ *   GET    /api/v1/offers?from&to&date       trains with free seats and price per class
+ *   POST   /api/v1/bookings                  hold seats: 201, state "provisional"
+ *   GET    /api/v1/bookings/{id}             the booking
+ *   DELETE /api/v1/bookings/{id}             cancel a provisional booking
+ *   POST   /api/v1/bookings/{id}/fulfillments   confirm it: state "confirmed"
+ *
+ * Every change goes through the booking store (lanxang/book.h), which answers only once
+ * the change is on disk and makes each operation whole or not at all: a request that
+ * is refused, or whose connection drops, never leaves half a booking. The store is
+ * thread-safe and shares commits between the server's workers (group commit).
+ *
+ * Request bodies are JSON objects read strictly: malformed JSON is `malformed`, a
+ * field the endpoint does not know or a value of the wrong type is `invalid`, and the
+ * error names the field ("passengers[1].document"). The journey (train, date, from,
+ * to, class) is resolved by src/view/journey.c, as the `hold` command does, so both
+ * refuse alike.
+ *
+ * Bookings are anonymous for now: whoever knows a booking's id may see, confirm or
+ * cancel it (ids are random, see src/store/book.c).
+ */
+#include "api_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "view/journey.h"
+#include "view/view.h"
+
+/* The booking store, or a 503 answer when the server runs without one. */
+static int want_book(const req *r, lx_srv_resp *resp, lx_err *err)
+{
+    if (r->api->book)
+        return 1;
+    *err = lx_api_reply_errorf(resp, LX_BUSY, NULL, "this server does not sell seats");
+    return 0;
+}
+
+/* ---- offers ---- */
+
+#define MAX_PLACES 32
+
+static json_t *offer_classes(const lx_api *api, const lx_net_leg *nl, lx_instant_t now,
+                             lx_err *err)
+{
+    const lx_tt *tt = lx_net_feed(api->net, nl->feed);
+    const char *cls[LX_JOURNEY_MAX_CLASSES];
+    uint32_t n = lx_view_trip_classes(tt, nl->leg.trip, cls, LX_JOURNEY_MAX_CLASSES);
+    json_t *arr = json_array();
+    for (uint32_t i = 0; arr && i < n; i++) {
+        uint32_t free_seats = 0;
+        lx_err e = lx_book_avail(api->book, nl->feed, &nl->leg, cls[i], now, &free_seats);
+        if (e) {
+            *err = e;
+            json_decref(arr);
+            return NULL;
+        }
+        const lx_fare *f = lx_view_fare(tt, &nl->leg, cls[i]);
+        if (json_array_append_new(
+                arr, json_pack("{s:s, s:I, s:o, s:o}", "class", cls[i], "free",
+                               (json_int_t)free_seats, "price",
+                               f ? lx_view_price(f->amount, f->currency) : json_null(),
+                               "currency", f ? json_string(f->currency) : json_null()))) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    if (!arr)
+        *err = LX_NOMEM;
+    return arr;
+}
+
+lx_err lx_api_h_offers(const req *r, lx_srv_resp *resp)
+{
+    const lx_api *api = r->api;
+    lx_err err;
+    const char *from = lx_api_param(r, "from"), *to = lx_api_param(r, "to");
+    if (!from || !*from)
+        return lx_api_missing(resp, "from");
+    if (!to || !*to)
+        return lx_api_missing(resp, "to");
+    lx_date_t day;
+    if (!lx_api_want_date(r, resp, &day, &err) || !want_book(r, resp, &err))
+        return err;
+    lx_place a[MAX_PLACES], b[MAX_PLACES];
+    uint32_t na, nb;
+    char msg[512] = "";
+    lx_err e = lx_view_resolve(api->net, from, a, MAX_PLACES, &na, msg, sizeof msg);
+    if (e)
+        return e == LX_NOMEM ? e : lx_api_reply_error(resp, e, msg, "from");
+    if ((e = lx_view_resolve(api->net, to, b, MAX_PLACES, &nb, msg, sizeof msg)))
+        return e == LX_NOMEM ? e : lx_api_reply_error(resp, e, msg, "to");
+    uint32_t n = lx_net_legs_between(api->net, a, na, b, nb, day, NULL, 0);
+    lx_net_leg *legs = malloc((n ? n : 1) * sizeof *legs);
+    json_t *arr = json_array();
+    if (!legs || !arr) {
+        free(legs);
+        json_decref(arr);
+        return LX_NOMEM;
+    }
+    lx_net_legs_between(api->net, a, na, b, nb, day, legs, n);
+    lx_instant_t now = lx_api_now(api);
+    e = LX_OK;
+    for (uint32_t i = 0; i < n && e == LX_OK; i++) {
+        json_t *o = lx_view_leg(api->net, &legs[i]);
+        json_t *classes = o ? offer_classes(api, &legs[i], now, &e) : NULL;
+        if (!o || !classes || json_object_set_new(o, "classes", classes) ||
+            json_array_append_new(arr, o)) {
+            if (o && !classes)
+                json_decref(o);
+            e = e ? e : LX_NOMEM;
+        }
+    }
+    free(legs);
+    if (e) {
+        json_decref(arr);
+        return e == LX_NOMEM ? e
+                             : lx_api_reply_errorf(resp, e, NULL, "seats cannot be counted: %s",
+                                                   lx_strerror(e));
+    }
+    return lx_api_reply(resp, 200, arr);
+}
+
+/* ---- reading a request body ---- */
+
+/* An error answer about the body; field may be NULL. Always returns 0 so that a
+ * reader can `return body_error(...)`; *err is the outcome of making the answer. */
+static int body_error(lx_srv_resp *resp, lx_err *err, lx_err e, const char *field,
+                      const char *msg)
+{
+    *err = lx_api_reply_error(resp, e, msg, field);
+    return 0;
+}
+
+/* The body as a JSON object (NULL body or only blanks: an empty object when
+ * may_be_empty). Returns 1 with *out (the caller releases it), or 0 with an answer. */
+static int read_body(const req *r, lx_srv_resp *resp, lx_err *err, int may_be_empty,
+                     json_t **out)
+{
+    *out = NULL;
+    size_t n = r->body ? r->body_len : 0, k = 0;
+    while (k < n && isspace((unsigned char)r->body[k]))
+        k++;
+    if (k == n) {
+        if (may_be_empty && (*out = json_object()))
+            return 1;
+        if (may_be_empty) {
+            *err = LX_NOMEM;
+            return 0;
+        }
+        return body_error(resp, err, LX_INVAL, NULL,
+                          "the request needs a JSON object as its body");
+    }
+    if (n > LX_API_MAX_BODY)
+        return body_error(resp, err, LX_TOOBIG, NULL, "the request body is too large");
+    json_error_t je;
+    json_t *j = json_loadb(r->body, n, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "the body is not JSON (line %d, column %d): %s", je.line,
+                 je.column, je.text);
+        size_t len = strlen(msg);
+        while (len && !lx_api_valid_utf8(msg))
+            msg[--len] = 0;
+        return body_error(resp, err, LX_FORMAT, NULL, msg);
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return body_error(resp, err, LX_INVAL, NULL, "the body must be a JSON object");
+    }
+    *out = j;
+    return 1;
+}
+
+/* Refuses a field not in known (NULL-ended). prefix: "" or "passengers[0]." */
+static int only_known(json_t *obj, const char *const *known, const char *prefix,
+                      lx_srv_resp *resp, lx_err *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        (void)v;
+        size_t i = 0;
+        while (known[i] && strcmp(known[i], key))
+            i++;
+        if (known[i])
+            continue;
+        char field[128], msg[256];
+        if (strlen(key) > 64 || !lx_api_valid_utf8(key))
+            key = "(a long name)";
+        snprintf(field, sizeof field, "%s%s", prefix, key);
+        snprintf(msg, sizeof msg, "unknown field '%s'", field);
+        return body_error(resp, err, LX_INVAL, field, msg);
+    }
+    return 1;
+}
+
+/* A required non-empty string field of the body. */
+static int want_string(json_t *obj, const char *key, const char *field, size_t max,
+                       lx_srv_resp *resp, lx_err *err, const char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    char msg[160];
+    if (!v) {
+        snprintf(msg, sizeof msg, "missing field '%s'", field);
+        return body_error(resp, err, LX_INVAL, field, msg);
+    }
+    if (!json_is_string(v)) {
+        snprintf(msg, sizeof msg, "'%s' must be a string", field);
+        return body_error(resp, err, LX_INVAL, field, msg);
+    }
+    const char *s = json_string_value(v);
+    if (!*s || strlen(s) > max) {
+        snprintf(msg, sizeof msg, "'%s' must be 1 to %zu bytes long", field, max);
+        return body_error(resp, err, LX_INVAL, field, msg);
+    }
+    *out = s;
+    return 1;
+}
+
+/* passengers: [{"name", "document"}], 1 to LX_INV_MAX_PAX */
+static int read_passengers(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *err)
+{
+    static const char *const known[] = {"name", "document", NULL};
+    json_t *arr = json_object_get(body, "passengers");
+    if (!arr)
+        return body_error(resp, err, LX_INVAL, "passengers",
+                          "missing field 'passengers': [{\"name\", \"document\"}]");
+    if (!json_is_array(arr))
+        return body_error(resp, err, LX_INVAL, "passengers", "'passengers' must be an array");
+    size_t n = json_array_size(arr);
+    if (n == 0)
+        return body_error(resp, err, LX_INVAL, "passengers", "name at least one passenger");
+    if (n > LX_INV_MAX_PAX) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "%zu passengers: one booking holds 1 to %d; make several bookings", n,
+                 LX_INV_MAX_PAX);
+        return body_error(resp, err, LX_RANGE, "passengers", msg);
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_array_get(arr, i);
+        char prefix[32], fname[48], fdoc[48], fpax[32];
+        snprintf(prefix, sizeof prefix, "passengers[%zu].", i);
+        snprintf(fpax, sizeof fpax, "passengers[%zu]", i);
+        snprintf(fname, sizeof fname, "passengers[%zu].name", i);
+        snprintf(fdoc, sizeof fdoc, "passengers[%zu].document", i);
+        if (!json_is_object(p))
+            return body_error(resp, err, LX_INVAL, fpax,
+                              "each passenger must be an object {\"name\", \"document\"}");
+        const char *name, *doc;
+        if (!only_known(p, known, prefix, resp, err) ||
+            !want_string(p, "name", fname, sizeof q->pax[i].name - 1, resp, err, &name) ||
+            !want_string(p, "document", fdoc, sizeof q->pax[i].document - 1, resp, err, &doc))
+            return 0;
+        for (const char *c = name; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                return body_error(resp, err, LX_INVAL, fname,
+                                  "a passenger's name may not hold control characters");
+        for (const char *c = doc; *c; c++)
+            if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+                return body_error(resp, err, LX_INVAL, fdoc,
+                                  "a travel document number may not hold spaces or control "
+                                  "characters");
+        snprintf(q->pax[i].name, sizeof q->pax[i].name, "%s", name);
+        snprintf(q->pax[i].document, sizeof q->pax[i].document, "%s", doc);
+    }
+    q->n = (uint32_t)n;
+    return 1;
+}
+
+/* seats (optional): ["03-05A", ...], at most one per passenger, each once */
+static int read_seats(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *err)
+{
+    json_t *arr = json_object_get(body, "seats");
+    if (!arr || json_is_null(arr))
+        return 1;
+    if (!json_is_array(arr))
+        return body_error(resp, err, LX_INVAL, "seats",
+                          "'seats' must be an array of seat labels such as \"03-05A\"");
+    size_t n = json_array_size(arr);
+    char msg[160];
+    if (n > q->n) {
+        snprintf(msg, sizeof msg, "%zu seats named for %u passenger%s", n, q->n,
+                 q->n == 1 ? "" : "s");
+        return body_error(resp, err, LX_INVAL, "seats", msg);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        if (!s || !*s || strlen(s) > 16)
+            return body_error(resp, err, LX_INVAL, "seats",
+                              "each seat must be a label such as \"03-05A\" (coach-row letter)");
+        for (size_t k = 0; k < i; k++)
+            if (!strcasecmp(s, q->seats[k])) {
+                snprintf(msg, sizeof msg, "seat %s is named twice", s);
+                return body_error(resp, err, LX_INVAL, "seats", msg);
+            }
+        q->seats[i] = s;
+    }
+    return 1;
+}
+
+/* ---- the bookings ---- */
+
+/* An answer with a booking. */
+static lx_err reply_booking(const req *r, lx_srv_resp *resp, int status, const lx_book_order *o)
+{
+    json_t *b = lx_view_booking(r->api->net, o);
+    /* The place for the e-tickets: once an order is confirmed, each ticket of `b` will
+     * get its signed `qr_payload` here (issue 4, signed e-tickets). */
+    return lx_api_reply(resp, status, b);
+}
+
+lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
+{
+    static const char *const known[] = {"train", "date",       "from",  "to",
+                                        "class", "passengers", "seats", NULL};
+    lx_err err = LX_OK;
+    json_t *body;
+    if (!want_book(r, resp, &err) || !read_body(r, resp, &err, 0, &body))
+        return err;
+    lx_book_req q;
+    memset(&q, 0, sizeof q);
+    const char *train, *date, *from, *to, *cls;
+    if (!only_known(body, known, "", resp, &err) ||
+        !want_string(body, "train", "train", 64, resp, &err, &train) ||
+        !want_string(body, "date", "date", 32, resp, &err, &date) ||
+        !want_string(body, "from", "from", 256, resp, &err, &from) ||
+        !want_string(body, "to", "to", 256, resp, &err, &to) ||
+        !want_string(body, "class", "class", 32, resp, &err, &cls) ||
+        !read_passengers(body, &q, resp, &err) || !read_seats(body, &q, resp, &err)) {
+        json_decref(body);
+        return err;
+    }
+    const lx_api *api = r->api;
+    lx_journey j;
+    char msg[1024] = "";
+    const char *field = NULL;
+    lx_err e = lx_view_journey(api->net, train, date, from, to, &j, msg, sizeof msg, &field);
+    if (e == LX_OK && (e = lx_view_journey_class(&j, cls, &q.cls, msg, sizeof msg)))
+        field = "class";
+    if (e) {
+        json_decref(body);
+        return e == LX_NOMEM ? e : lx_api_reply_error(resp, e, msg, field);
+    }
+    q.feed = j.leg.feed;
+    q.leg = j.leg.leg;
+    q.pref = LX_SEAT_ANY;
+    lx_instant_t now = lx_api_now(api);
+    lx_book_order o;
+    msg[0] = 0;
+    e = lx_book_hold(api->book, &q, now, &o, msg, sizeof msg);
+    /* the seat labels point into body: every message is made before it goes */
+    uint32_t n_seats = 0;
+    char list[128] = "";
+    size_t k = 0;
+    while (n_seats < q.n && q.seats[n_seats]) {
+        if (k < sizeof list)
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", n_seats ? ", " : "",
+                                  q.seats[n_seats]);
+        n_seats++;
+    }
+    json_decref(body);
+    switch (e) {
+    case LX_OK:
+        return reply_booking(r, resp, 201, &o);
+    case LX_NOMEM:
+        return e;
+    case LX_SOLDOUT:
+        return lx_api_reply_errorf(resp, e, "class", "no seats left in %s from %s to %s on %s %s",
+                                   q.cls, j.from_name, j.to_name, j.train, j.date);
+    case LX_TAKEN:
+        return lx_api_reply_errorf(resp, e, "seats", "seat %s is not free from %s to %s on %s %s",
+                                   list, j.from_name, j.to_name, j.train, j.date);
+    case LX_CLOSED:
+        return lx_api_reply_errorf(resp, e, NULL, "sales are closed for %s %s from %s: %s",
+                                   j.train, j.date, j.from_name,
+                                   now >= j.leg.leg.departure ? "the train has left"
+                                                              : "not open yet");
+    case LX_INVAL:
+        if (n_seats) /* train, stations and class were checked above */
+            return lx_api_reply_errorf(resp, e, "seats", "seat%s %s %s in class %s on %s",
+                                       n_seats == 1 ? "" : "s", list,
+                                       n_seats == 1 ? "is not" : "are not all", q.cls, j.train);
+        /* fall through */
+    default:
+        return lx_api_reply_errorf(resp, e, n_seats && e == LX_NOTFOUND ? "seats" : NULL,
+                                   "%s %s from %s to %s: %s", j.train, j.date, j.from_name,
+                                   j.to_name, *msg ? msg : lx_strerror(e));
+    }
+}
+
+/* The booking id of the path, in capitals (ids are Crockford base32, shown in
+ * capitals, accepted in any case). 0 when it cannot be an id (a 404 then). */
+static int path_id(const req *r, char *id)
+{
+    const char *arg = r->arg[0];
+    size_t n = strlen(arg);
+    if (n == 0 || n >= LX_BOOK_ID_LEN)
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && !isalnum((unsigned char)arg[i]))
+            return 0;
+        id[i] = (char)toupper((unsigned char)arg[i]);
+    }
+    return 1;
+}
+
+static lx_err no_booking(const req *r, lx_srv_resp *resp)
+{
+    return lx_api_reply_errorf(resp, LX_NOTFOUND, "id", "no booking '%.40s'", r->arg[0]);
+}
+
+lx_err lx_api_h_booking(const req *r, lx_srv_resp *resp)
+{
+    lx_err err;
+    char id[LX_BOOK_ID_LEN];
+    if (!want_book(r, resp, &err))
+        return err;
+    if (!path_id(r, id))
+        return no_booking(r, resp);
+    lx_book_order o;
+    lx_err e = lx_book_get(r->api->book, id, &o);
+    lx_instant_t now = lx_api_now(r->api);
+    if (e == LX_OK && o.state == LX_ORDER_HELD && o.expires_at <= now) {
+        /* past its deadline before the sweep came by: expire it now, so that it shows as
+         * it is (and its seats are free) */
+        lx_book_expire(r->api->book, now, NULL);
+        e = lx_book_get(r->api->book, id, &o);
+    }
+    if (e == LX_NOTFOUND)
+        return no_booking(r, resp);
+    if (e)
+        return e == LX_NOMEM ? e
+                             : lx_api_reply_errorf(resp, e, NULL, "booking %s: %s", id,
+                                                   lx_strerror(e));
+    return reply_booking(r, resp, 200, &o);
+}
+
+/* Fulfilment (confirm) and cancellation. */
+static lx_err life(const req *r, lx_srv_resp *resp, lx_inv_opcode op)
+{
+    lx_err err = LX_OK;
+    char id[LX_BOOK_ID_LEN];
+    if (!want_book(r, resp, &err))
+        return err;
+    if (!path_id(r, id))
+        return no_booking(r, resp);
+    char payment[64] = "";
+    if (op == LX_INV_CONFIRM) {
+        /* an optional body: {"payment": "reference"} */
+        static const char *const known[] = {"payment", NULL};
+        json_t *body;
+        if (!read_body(r, resp, &err, 1, &body))
+            return err;
+        json_t *p = json_object_get(body, "payment");
+        int ok = only_known(body, known, "", resp, &err);
+        if (ok && p && !json_is_null(p)) {
+            const char *s;
+            ok = want_string(body, "payment", "payment", sizeof payment - 1, resp, &err, &s);
+            if (ok)
+                snprintf(payment, sizeof payment, "%s", s);
+        }
+        json_decref(body);
+        if (!ok)
+            return err;
+    }
+    lx_book *book = r->api->book;
+    lx_instant_t now = lx_api_now(r->api);
+    lx_book_order o, cur;
+    char msg[1024] = "";
+    lx_err e = op == LX_INV_CONFIRM ? lx_book_confirm(book, id, NULL, payment, now, &o, msg,
+                                                      sizeof msg)
+                                    : lx_book_cancel(book, id, NULL, now, &o, msg, sizeof msg);
+    if (e == LX_OK)
+        return reply_booking(r, resp, 200, &o);
+    int have = lx_book_get(book, id, &cur) == LX_OK;
+    const char *verb = op == LX_INV_CONFIRM ? "confirmed" : "cancelled";
+    switch (e) {
+    case LX_NOMEM:
+        return e;
+    case LX_NOTFOUND:
+        return no_booking(r, resp);
+    case LX_EXPIRED:
+        return lx_api_reply_errorf(resp, e, "id",
+                                   "booking %s cannot be %s: its hold expired and the seats are "
+                                   "free again (book anew)",
+                                   id, verb);
+    case LX_FORBIDDEN:
+        return lx_api_reply_errorf(resp, e, "id", "booking %s belongs to another owner", id);
+    case LX_CONFLICT:
+        return lx_api_reply_errorf(resp, e, "id",
+                                   "booking %s is %s: only a provisional booking can be %s", id,
+                                   have ? lx_view_booking_state(cur.state) : "in another state",
+                                   verb);
+    default:
+        return lx_api_reply_errorf(resp, e, NULL, "booking %s cannot be %s: %s", id, verb,
+                                   *msg ? msg : lx_strerror(e));
+    }
+}
+
+lx_err lx_api_h_fulfil(const req *r, lx_srv_resp *resp)
+{
+    return life(r, resp, LX_INV_CONFIRM);
+}
+
+lx_err lx_api_h_cancel(const req *r, lx_srv_resp *resp)
+{
+    return life(r, resp, LX_INV_CANCEL);
+}

@@ -1,0 +1,74 @@
+/* Inside the JSON API: what api.c (routing, decoding, the read-only endpoints) shares
+ * with api_book.c (offers and the booking life cycle). */
+#ifndef LX_API_INT_H
+#define LX_API_INT_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "lanxang/book.h"
+#include "server_int.h"
+
+/* Languages a request may ask for (the ones the built-in feed and the web page
+ * carry). NAME_STOP is the feed's own stop_name. */
+enum { NAME_STOP, NAME_EN, NAME_LO, NAME_ZH, NAME_CODE, N_NAMES };
+
+typedef struct {
+    lx_place place;
+    char *folded[N_NAMES]; /* folded names and code; "" when absent */
+} pub_station;
+
+struct lx_api {
+    const lx_net *net;
+    pub_station *st;
+    uint32_t n_st;
+    uint32_t *feed_stations; /* public stations per feed */
+    uint64_t trips;          /* over every feed */
+    lx_book *book;           /* NULL: no bookings served (lx_api_set_book) */
+    lx_instant_t clock_start; /* 0: the system clock; else the time at clock_mono */
+    struct timespec clock_mono;
+};
+
+#define MAX_SEGS 8
+#define MAX_PARAMS 16
+
+/* One request, decoded. Every string is valid UTF-8 without NUL and lives until the
+ * answer is made. */
+typedef struct {
+    const lx_api *api;
+    const char *method;
+    char *segs[MAX_SEGS];
+    uint32_t n_segs;
+    struct {
+        const char *key, *val;
+    } params[MAX_PARAMS];
+    uint32_t n_params;
+    const char *arg[2];   /* the "{}" captures of the matched route */
+    const char *body;     /* the request body as sent (not NUL-terminated), may be NULL */
+    size_t body_len;
+} req;
+
+/* The first value of a query parameter, or NULL. */
+const char *lx_api_param(const req *r, const char *key);
+int lx_api_valid_utf8(const char *s);
+
+/* Answers: j is a reference the function takes over (NULL: out of memory). Each
+ * returns LX_OK, or LX_NOMEM when the answer could not be made. */
+lx_err lx_api_reply(lx_srv_resp *resp, int status, json_t *j);
+lx_err lx_api_reply_error(lx_srv_resp *resp, lx_err e, const char *msg, const char *field);
+lx_err lx_api_reply_errorf(lx_srv_resp *resp, lx_err e, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+lx_err lx_api_missing(lx_srv_resp *resp, const char *name);
+/* The required date parameter, "YYYY-MM-DD". Returns 1 with *day set, or 0 when an
+ * error answer was made (*err tells whether that succeeded). */
+int lx_api_want_date(const req *r, lx_srv_resp *resp, lx_date_t *day, lx_err *err);
+
+/* The handlers of api_book.c */
+lx_err lx_api_h_offers(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_book(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_booking(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_cancel(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_fulfil(const req *r, lx_srv_resp *resp);
+
+#endif

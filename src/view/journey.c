@@ -1,0 +1,177 @@
+/* The journey a request names (see journey.h). */
+#include "view/journey.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lanxang/time.h"
+#include "view/view.h"
+
+#define MAX_PLACES 32
+
+uint32_t lx_view_trip_classes(const lx_tt *tt, uint32_t trip, const char **out, uint32_t cap)
+{
+    const lx_trip *tr = &lx_tt_trips(tt, NULL)[trip];
+    uint32_t nl;
+    const lx_layout *lay = lx_tt_layouts(tt, &nl);
+    if (tr->layout == LX_NONE || tr->layout >= nl)
+        return 0;
+    const lx_coach *co = lx_tt_coaches(tt, NULL);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < lay[tr->layout].coach_count; i++) {
+        const char *cls = co[lay[tr->layout].coach_first + i].cls;
+        uint32_t k = 0;
+        while (k < n && strcmp(out[k], cls))
+            k++;
+        if (k == n && n < cap)
+            out[n++] = cls;
+    }
+    return n;
+}
+
+/* Whether trip is one of the trips numbered train in tt. */
+static int trip_has_number(const lx_tt *tt, const char *train, uint32_t trip)
+{
+    uint32_t ids[64];
+    uint32_t nt = lx_tt_trips_by_number(tt, train, ids, 64);
+    for (uint32_t k = 0; k < nt && k < 64; k++)
+        if (ids[k] == trip)
+            return 1;
+    return 0;
+}
+
+lx_err lx_view_journey(const lx_net *net, const char *train, const char *date, const char *from,
+                       const char *to, lx_journey *j, char *msg, size_t msg_len,
+                       const char **field)
+{
+    memset(j, 0, sizeof *j);
+    lx_date_t day;
+    *field = "date";
+    if (!date || lx_date_parse(date, strlen(date), 1, &day) != LX_OK) {
+        snprintf(msg, msg_len, "'%.40s' is not a date: use YYYY-MM-DD, e.g. 2026-12-20",
+                 date ? date : "");
+        return LX_INVAL;
+    }
+    lx_date_format(day, 1, j->date);
+    lx_place a[MAX_PLACES], b[MAX_PLACES];
+    uint32_t na, nb;
+    *field = "from";
+    lx_err e = lx_view_resolve(net, from, a, MAX_PLACES, &na, msg, msg_len);
+    if (e)
+        return e;
+    *field = "to";
+    if ((e = lx_view_resolve(net, to, b, MAX_PLACES, &nb, msg, msg_len)))
+        return e;
+    j->from_name = lx_tt_station_name(lx_net_feed(net, a[0].feed), a[0].station, "en");
+    j->to_name = lx_tt_station_name(lx_net_feed(net, b[0].feed), b[0].station, "en");
+
+    /* is there such a train at all? */
+    *field = "train";
+    uint32_t known = 0;
+    for (uint32_t f = 0; f < lx_net_feed_count(net); f++)
+        known += lx_tt_trips_by_number(lx_net_feed(net, f), train, NULL, 0);
+    if (!known) {
+        snprintf(msg, msg_len, "no train numbered '%.64s'", train);
+        return LX_NOTFOUND;
+    }
+
+    uint32_t n = lx_net_legs_between(net, a, na, b, nb, day, NULL, 0);
+    lx_net_leg *legs = malloc((n ? n : 1) * sizeof *legs);
+    if (!legs) {
+        snprintf(msg, msg_len, "out of memory");
+        return LX_NOMEM;
+    }
+    lx_net_legs_between(net, a, na, b, nb, day, legs, n);
+    int found = 0;
+    for (uint32_t i = 0; i < n && !found; i++)
+        if (trip_has_number(lx_net_feed(net, legs[i].feed), train, legs[i].leg.trip)) {
+            j->leg = legs[i];
+            found = 1;
+        }
+    if (!found) {
+        /* the trains that do run there that day, so the next try can be right */
+        char list[512] = "";
+        size_t k = 0;
+        for (uint32_t i = 0; i < n && i < 12 && k < sizeof list; i++) {
+            const lx_tt *tt = lx_net_feed(net, legs[i].feed);
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "",
+                                  lx_tt_train_number(tt, legs[i].leg.trip));
+        }
+        free(legs);
+        if (!n)
+            snprintf(msg, msg_len, "no train runs from %s to %s on %s", j->from_name, j->to_name,
+                     j->date);
+        else
+            snprintf(msg, msg_len, "train %.64s does not run from %s to %s on %s; trains that do: %s%s",
+                     train, j->from_name, j->to_name, j->date, list, n > 12 ? ", ..." : "");
+        return LX_NOTFOUND;
+    }
+    free(legs);
+    j->tt = lx_net_feed(net, j->leg.feed);
+    j->train = lx_tt_train_number(j->tt, j->leg.leg.trip);
+    const uint32_t *stop = lx_tt_st_stop(j->tt);
+    j->from_name = lx_tt_station_name(j->tt, stop[j->leg.leg.from_pos], "en");
+    j->to_name = lx_tt_station_name(j->tt, stop[j->leg.leg.to_pos], "en");
+    j->n_classes =
+        lx_view_trip_classes(j->tt, j->leg.leg.trip, j->classes, LX_JOURNEY_MAX_CLASSES);
+    if (!j->n_classes) {
+        snprintf(msg, msg_len, "train %s has no seat layout: its seats are not sold here",
+                 j->train);
+        return LX_NOTFOUND;
+    }
+    *field = NULL;
+    return LX_OK;
+}
+
+lx_err lx_view_journey_class(const lx_journey *j, const char *name, const char **out, char *msg,
+                             size_t msg_len)
+{
+    for (uint32_t i = 0; i < j->n_classes; i++)
+        if (!strcasecmp(j->classes[i], name)) {
+            *out = j->classes[i];
+            return LX_OK;
+        }
+    char list[256] = "";
+    size_t k = 0;
+    for (uint32_t i = 0; i < j->n_classes && k < sizeof list; i++)
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", j->classes[i]);
+    snprintf(msg, msg_len, "train %s has no class '%.32s'; its classes are %s", j->train, name,
+             list);
+    return LX_NOTFOUND;
+}
+
+static const char *country_currency(const char *country)
+{
+    return !strcmp(country, "CN") ? "CNY" : !strcmp(country, "LA") ? "LAK" : NULL;
+}
+
+const lx_fare *lx_view_fare(const lx_tt *tt, const lx_leg *leg, const char *cls)
+{
+    const lx_station *st = lx_tt_stations(tt, NULL);
+    const uint32_t *stop = lx_tt_st_stop(tt);
+    uint32_t a = stop[leg->from_pos], b = stop[leg->to_pos];
+    uint32_t pa = st[a].parent != LX_NONE ? st[a].parent : a;
+    uint32_t pb = st[b].parent != LX_NONE ? st[b].parent : b;
+    const lx_trip *tr = &lx_tt_trips(tt, NULL)[leg->trip];
+    uint32_t agency = lx_tt_routes(tt, NULL)[tr->route].agency, n_agencies;
+    lx_tt_agencies(tt, &n_agencies);
+    const char *cur = country_currency(st[a].country);
+    for (int pass = 0; pass < 4; pass++) {
+        const char *want = pass % 2 == 0 ? cur : NULL;
+        if (pass % 2 == 0 && !cur)
+            continue;
+        for (uint32_t g = 0; g <= n_agencies; g++) {
+            uint32_t ag = g == 0 ? agency : g - 1;
+            if ((pass < 2 && g > 0) || (pass >= 2 && g == 0))
+                continue;
+            const lx_fare *f = lx_tt_fare(tt, ag, a, b, cls, want);
+            if (!f && (pa != a || pb != b))
+                f = lx_tt_fare(tt, ag, pa, pb, cls, want);
+            if (f)
+                return f;
+        }
+    }
+    return NULL;
+}
