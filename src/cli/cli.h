@@ -86,6 +86,11 @@ int cli_refuse(int json, lx_err e, const char *field, const char *fmt, ...)
  * missing one gives *book = NULL and 0 (nothing was ever sold there). Returns 0 or the
  * exit code (the error printed as cli_refuse does). Close with cli_close_book. */
 int cli_open_book(lx_cli *c, int create, int json, lx_store **store, lx_book **book);
+/* The start of every command on one order: reads the id (any case) into id
+ * (LX_BOOK_ID_LEN bytes) and opens the booking store. 0 with both open (close them with
+ * cli_close_book), or the exit code after saying why (no such order, no data directory). */
+int cli_open_order(lx_cli *c, int json, const char *arg, char *id, lx_store **store,
+                   lx_book **book);
 void cli_close_book(lx_store *store, lx_book *book);
 /* Prints an order: the JSON order object (src/view/view.h), or a few lines of text.
  * Returns 0. */

@@ -75,6 +75,17 @@ static int no_order(int json, const char *arg)
     return cli_refuse(json, LX_NOTFOUND, "order", "no order '%s'", arg);
 }
 
+int cli_open_order(lx_cli *c, int json, const char *arg, char *id, lx_store **store,
+                   lx_book **book)
+{
+    if (!read_id(arg, id))
+        return no_order(json, arg);
+    int rc = cli_open_book(c, 0, json, store, book);
+    if (rc)
+        return rc;
+    return *book ? 0 : no_order(json, arg);
+}
+
 /* ---- confirm, cancel, refund ---- */
 static int run_life(lx_cli *c, int argc, char **argv, const lx_cmd *cmd, lx_inv_opcode op)
 {
@@ -89,16 +100,10 @@ static int run_life(lx_cli *c, int argc, char **argv, const lx_cmd *cmd, lx_inv_
         return rc;
     char id[LX_BOOK_ID_LEN];
     lx_instant_t now;
-    if ((rc = cli_now(&now)))
-        return rc;
-    if (!read_id(arg, id))
-        return no_order(json, arg);
     lx_store *store;
     lx_book *book;
-    if ((rc = cli_open_book(c, 0, json, &store, &book)))
+    if ((rc = cli_now(&now)) || (rc = cli_open_order(c, json, arg, id, &store, &book)))
         return rc;
-    if (!book)
-        return no_order(json, arg);
     lx_book_order o, cur;
     char msg[1024] = "";
     lx_err e = op == LX_INV_CONFIRM
@@ -188,16 +193,10 @@ static int run_order(lx_cli *c, int argc, char **argv)
         return rc;
     char id[LX_BOOK_ID_LEN];
     lx_instant_t now;
-    if ((rc = cli_now(&now)))
-        return rc;
-    if (!read_id(arg, id))
-        return no_order(json, arg);
     lx_store *store;
     lx_book *book;
-    if ((rc = cli_open_book(c, 0, json, &store, &book)))
+    if ((rc = cli_now(&now)) || (rc = cli_open_order(c, json, arg, id, &store, &book)))
         return rc;
-    if (!book)
-        return no_order(json, arg);
     lx_book_expire(book, now, NULL); /* a hold past its deadline shows as expired */
     lx_book_order o;
     lx_err e = lx_book_get(book, id, &o);

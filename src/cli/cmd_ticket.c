@@ -9,18 +9,6 @@
 #include "lanxang/ticket.h"
 #include "view/view.h"
 
-/* (declared here until cli.h lists them with the others) */
-extern const lx_cmd lx_cmd_ticket, lx_cmd_gate, lx_cmd_keys;
-
-static int read_order_id(const char *arg, char *id)
-{
-    size_t n = strlen(arg);
-    if (n == 0 || n >= LX_BOOK_ID_LEN)
-        return 0;
-    for (size_t i = 0; i <= n; i++)
-        id[i] = (char)toupper((unsigned char)arg[i]);
-    return 1;
-}
 
 static void iso_utc(lx_instant_t t, char *buf, size_t n)
 {
@@ -79,14 +67,10 @@ static int run_ticket(lx_cli *c, int argc, char **argv)
     if (rc)
         return rc;
     char id[LX_BOOK_ID_LEN];
-    if (!read_order_id(arg, id))
-        return cli_refuse(json, LX_NOTFOUND, "order", "no order '%s'", arg);
     lx_store *store;
     lx_book *book;
-    if ((rc = cli_open_book(c, 0, json, &store, &book)))
+    if ((rc = cli_open_order(c, json, arg, id, &store, &book)))
         return rc;
-    if (!book)
-        return cli_refuse(json, LX_NOTFOUND, "order", "no order '%s'", arg);
     lx_book_order o;
     lx_err e = lx_book_get(book, id, &o);
     cli_close_book(store, book);
