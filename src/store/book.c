@@ -573,11 +573,10 @@ lx_err lx_book_refresh(lx_book *b)
     return bk_sql_err(rc);
 }
 
-/* Each run's invariants, and every order of a run known to the map under that run. */
-static uint32_t check_memory(lx_book *b, char *msg, size_t msg_len, size_t *at, uint32_t *runs,
-                             uint32_t *orders)
+void bk_each_run(lx_book *b, void (*fn)(lx_book *b, uint32_t feed, uint16_t stripe,
+                                         lx_inv_run *run, void *arg),
+                 void *arg)
 {
-    uint32_t findings = 0;
     for (uint32_t k = 0; k < b->n_feeds; k++) {
         bk_feed *f = &b->feeds[k];
         for (uint32_t i = 0;; i++) {
@@ -589,31 +588,51 @@ static uint32_t check_memory(lx_book *b, char *msg, size_t msg_len, size_t *at, 
             }
             uint16_t stripe = bk_stripe_of_run(k, run);
             pthread_mutex_lock(&b->stripes[stripe]);
-            char why[256];
-            if (lx_inv_check(run, why, sizeof why) != LX_OK) {
-                bk_report(msg, msg_len, at, "%s", why);
-                findings++;
-            }
-            uint32_t n = lx_inv_order_count(run);
-            for (uint32_t j = 0; j < n; j++) {
-                const lx_inv_order *o = lx_inv_order_at(run, j);
-                bk_order *rec = bk_map_find(b, o->id);
-                if (!rec || rec->run != run || rec->stripe != stripe || rec->feed != k) {
-                    char id[LX_BOOK_ID_LEN];
-                    bk_id_format(o->id, id);
-                    bk_report(msg, msg_len, at, "order %s of train %s is %s", id,
-                              lx_tt_train_number(f->tt, lx_inv_run_trip(run)),
-                              rec ? "filed under another run" : "missing from the map");
-                    findings++;
-                }
-            }
-            (*runs)++;
-            *orders += n;
+            fn(b, k, stripe, run, arg);
             pthread_mutex_unlock(&b->stripes[stripe]);
             pthread_rwlock_unlock(&f->runs);
         }
     }
-    return findings;
+}
+
+typedef struct {
+    char *msg;
+    size_t msg_len, *at;
+    uint32_t findings, *runs, *orders;
+} check_state;
+
+/* One run's invariants, and every order of the run known to the map under that run. */
+static void check_run(lx_book *b, uint32_t k, uint16_t stripe, lx_inv_run *run, void *arg)
+{
+    check_state *cs = arg;
+    char why[256];
+    if (lx_inv_check(run, why, sizeof why) != LX_OK) {
+        bk_report(cs->msg, cs->msg_len, cs->at, "%s", why);
+        cs->findings++;
+    }
+    uint32_t n = lx_inv_order_count(run);
+    for (uint32_t j = 0; j < n; j++) {
+        const lx_inv_order *o = lx_inv_order_at(run, j);
+        bk_order *rec = bk_map_find(b, o->id);
+        if (!rec || rec->run != run || rec->stripe != stripe || rec->feed != k) {
+            char id[LX_BOOK_ID_LEN];
+            bk_id_format(o->id, id);
+            bk_report(cs->msg, cs->msg_len, cs->at, "order %s of train %s is %s", id,
+                      lx_tt_train_number(b->feeds[k].tt, lx_inv_run_trip(run)),
+                      rec ? "filed under another run" : "missing from the map");
+            cs->findings++;
+        }
+    }
+    (*cs->runs)++;
+    *cs->orders += n;
+}
+
+static uint32_t check_memory(lx_book *b, char *msg, size_t msg_len, size_t *at, uint32_t *runs,
+                             uint32_t *orders)
+{
+    check_state cs = {msg, msg_len, at, 0, runs, orders};
+    bk_each_run(b, check_run, &cs);
+    return cs.findings;
 }
 
 lx_err lx_book_check(lx_book *b, char *msg, size_t msg_len, uint32_t *runs, uint32_t *orders)

@@ -173,6 +173,11 @@ lx_order_id bk_id_parse(const char *text);
 lx_order_id bk_id_new(lx_book *b);
 uint16_t bk_stripe_of(uint32_t feed, uint32_t trip, lx_date_t day);
 uint16_t bk_stripe_of_run(uint32_t feed, const lx_inv_run *run);
+/* Calls fn for every run of every feed, under the feed's read lock and the run's stripe
+ * (the lock order of this file), in creation order. */
+void bk_each_run(lx_book *b, void (*fn)(lx_book *b, uint32_t feed, uint16_t stripe,
+                                         lx_inv_run *run, void *arg),
+                 void *arg);
 /* The run of (trip, day) of a feed, created when create is set. Takes and releases the
  * feed's runs lock: call it holding no lock. */
 lx_err bk_run_get(lx_book *b, uint32_t feed, uint32_t trip, lx_date_t day, int create,

@@ -518,29 +518,25 @@ static lx_err apply_life(bk_ctx *c, const lx_book_op *op, bk_prep *p)
     return e;
 }
 
+typedef struct {
+    bk_ctx *c;
+    uint32_t total;
+} expire_state;
+
+static void expire_run(lx_book *b, uint32_t feed, uint16_t stripe, lx_inv_run *run, void *arg)
+{
+    (void)b, (void)feed, (void)stripe;
+    expire_state *es = arg;
+    es->total += expire_due(es->c, run);
+}
+
 /* Expires every due hold of every run. */
 static lx_err expire_all(bk_ctx *c, uint32_t *expired)
 {
-    lx_book *b = c->b;
-    uint32_t total = 0;
-    for (uint32_t k = 0; k < b->n_feeds; k++) {
-        bk_feed *f = &b->feeds[k];
-        for (uint32_t i = 0;; i++) {
-            pthread_rwlock_rdlock(&f->runs);
-            lx_inv_run *run = i < lx_inv_run_count(f->inv) ? lx_inv_run_at(f->inv, i) : NULL;
-            if (!run) {
-                pthread_rwlock_unlock(&f->runs);
-                break;
-            }
-            uint16_t stripe = bk_stripe_of_run(k, run);
-            pthread_mutex_lock(&b->stripes[stripe]);
-            total += expire_due(c, run);
-            pthread_mutex_unlock(&b->stripes[stripe]);
-            pthread_rwlock_unlock(&f->runs);
-        }
-    }
+    expire_state es = {c, 0};
+    bk_each_run(c->b, expire_run, &es);
     if (expired)
-        *expired += total;
+        *expired += es.total;
     return LX_OK;
 }
 
