@@ -4,6 +4,7 @@
 
 #include "lanxang/book.h"
 #include "lanxang/net.h"
+#include "lanxang/ticket.h"
 
 typedef struct {
     const char *listen;   /* "127.0.0.1:8080" (default), "0.0.0.0:80", "[::1]:8080" */
@@ -15,6 +16,10 @@ typedef struct {
                              it; the server expires due holds every few seconds. */
     lx_instant_t clock_start; /* 0: "now" is the system clock; else the server's clock
                                  starts at this time and runs at real pace (tests) */
+    lx_store *store;      /* the catalog of book's data directory: check-ins at the gate */
+    const lx_ticket_keys *keys; /* the ticket keys of that directory; NULL: confirmed
+                                   bookings carry no qr_payload, /gate/scan answers 503.
+                                   Both stay open until the function returns. */
 } lx_server_opts;
 
 /* Serves until SIGINT or SIGTERM, then stops cleanly and returns LX_OK. The network

@@ -37,7 +37,18 @@ static int run_serve(lx_cli *c, int argc, char **argv)
     if ((rc = cli_open_book(c, 1, 0, &store, &book)))
         return rc;
     so.book = book;
-    lx_err e = lx_server_run(c->net, &so);
+    /* the ticket keys, created on first use as `lanxang ticket` does (DIR/keys) */
+    lx_ticket_keys keys;
+    char msg[1024];
+    lx_err e = lx_ticket_keys_open(c->data_dir, 1, &keys, msg, sizeof msg);
+    if (e) {
+        cli_close_book(store, book);
+        return cli_fail(e, "%s", msg);
+    }
+    so.store = store;
+    so.keys = &keys;
+    e = lx_server_run(c->net, &so);
+    lx_ticket_keys_wipe(&keys);
     cli_close_book(store, book);
     return e ? cli_fail(e, "the server stopped: %s", lx_strerror(e)) : 0;
 }

@@ -10,14 +10,6 @@
 #include "view/view.h"
 
 
-static void iso_utc(lx_instant_t t, char *buf, size_t n)
-{
-    lx_date_t day = (lx_date_t)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
-    int32_t secs = (int32_t)(t - (lx_instant_t)day * 86400);
-    char date[11];
-    lx_date_format(day, 1, date);
-    snprintf(buf, n, "%sT%02d:%02d:%02dZ", date, secs / 3600, secs / 60 % 60, secs % 60);
-}
 
 /* "ticket.svg" for ticket 2 of 3 -> "ticket-2.svg"; one ticket keeps the name */
 static void svg_name(const char *file, uint32_t i, uint32_t n, char *buf, size_t len)
@@ -41,18 +33,6 @@ static int write_file(const char *path, const char *text)
     return fclose(f) == 0 && ok;
 }
 
-static json_t *ticket_json(const lx_ticket *t)
-{
-    char dep[32], arr[32], day[11];
-    iso_utc(t->departure, dep, sizeof dep);
-    iso_utc(t->arrival, arr, sizeof arr);
-    lx_date_format(t->service_day, 1, day);
-    return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-                     "order", t->order, "ticket", (int)t->index + 1, "of", (int)t->count, "feed",
-                     t->feed, "train", t->train, "service_date", day, "from", t->from_stop, "to",
-                     t->to_stop, "class", t->cls, "seat", t->seat, "passenger", t->passenger,
-                     "departure", dep, "arrival", arr);
-}
 
 /* ---- ticket ---- */
 static int run_ticket(lx_cli *c, int argc, char **argv)
@@ -276,13 +256,13 @@ static int gate_verify(lx_cli *c, int argc, char **argv)
             json_object_set_new(v, "accepted", json_boolean(r == LX_TICKET_ACCEPTED));
             json_object_set_new(v, "result", json_string(lx_ticket_result_code(r)));
             if (decoded)
-                json_object_set_new(v, "ticket", ticket_json(&t));
+                json_object_set_new(v, "ticket", lx_view_ticket(&t));
             if (r == LX_TICKET_ACCEPTED) {
-                iso_utc(now, at, sizeof at);
+                lx_view_iso_utc(now, at, sizeof at);
                 json_object_set_new(v, "checked_in_at", json_string(at));
             }
             if (r == LX_TICKET_ALREADY_USED) {
-                iso_utc(first, at, sizeof at);
+                lx_view_iso_utc(first, at, sizeof at);
                 json_object_set_new(v, "first_checked_in_at", json_string(at));
             }
         }

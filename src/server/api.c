@@ -535,8 +535,15 @@ static const struct {
     {"GET", "/api/v1/bookings/{}", lx_api_h_booking},
     {"DELETE", "/api/v1/bookings/{}", lx_api_h_cancel},
     {"POST", "/api/v1/bookings/{}/fulfillments", lx_api_h_fulfil},
+    {"POST", "/api/v1/gate/scan", lx_api_h_gate_scan},
+    {"GET", "/metrics", lx_api_h_metrics},
+    {"GET", "/api/v1/openapi.json", lx_api_h_openapi},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
+
+size_t lx_api_route_count(void) { return N_ROUTES; }
+
+const char *lx_api_route_pattern(size_t i) { return i < N_ROUTES ? routes[i].pattern : NULL; }
 
 /* Matches the request's segments against a pattern, filling args on success. */
 static int route_match(const char *pattern, char *const *segs, uint32_t n, const char **args)
@@ -598,7 +605,9 @@ static lx_err dispatch(req *r, lx_srv_resp *resp, const char *raw_path)
         if (strcmp(routes[i].method, m) == 0) {
             r->arg[0] = args[0];
             r->arg[1] = args[1];
-            return routes[i].fn(r, resp);
+            lx_err e = routes[i].fn(r, resp);
+            resp->route = (int)i + 1;
+            return e;
         }
     }
     if (path_known)

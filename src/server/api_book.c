@@ -6,6 +6,11 @@
  *   GET    /api/v1/bookings/{id}             the booking
  *   DELETE /api/v1/bookings/{id}             cancel a provisional booking
  *   POST   /api/v1/bookings/{id}/fulfillments   confirm it: state "confirmed"
+ *   POST   /api/v1/gate/scan                 check an e-ticket at a gate, record its use
+ *
+ * A confirmed booking carries each ticket's signed `qr_payload` (lx_ticket_issue with
+ * the keys of the data directory); the gate runs lx_ticket_gate, as `lanxang gate
+ * verify` does, so both accept and refuse alike (docs/tickets.md).
  *
  * Every change goes through the booking store (lanxang/book.h), which answers only once
  * the change is on disk and makes each operation whole or not at all: a request that
@@ -24,6 +29,7 @@
 #include "api_int.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -137,9 +143,11 @@ static int body_error(lx_srv_resp *resp, lx_err *err, lx_err e, const char *fiel
 }
 
 /* The body as a JSON object (NULL body or only blanks: an empty object when
- * may_be_empty). Returns 1 with *out (the caller releases it), or 0 with an answer. */
-static int read_body(const req *r, lx_srv_resp *resp, lx_err *err, int may_be_empty,
-                     json_t **out)
+ * may_be_empty). Returns 1 with *out (the caller releases it), or 0 with an answer.
+ * Text that is not JSON is refused with bad_json (LX_FORMAT, 422 malformed, for the
+ * booking endpoints; LX_INVAL, 400, at the gate, where 422 means a refused ticket). */
+static int read_body_as(const req *r, lx_srv_resp *resp, lx_err *err, int may_be_empty,
+                        lx_err bad_json, json_t **out)
 {
     *out = NULL;
     size_t n = r->body ? r->body_len : 0, k = 0;
@@ -166,7 +174,7 @@ static int read_body(const req *r, lx_srv_resp *resp, lx_err *err, int may_be_em
         size_t len = strlen(msg);
         while (len && !lx_api_valid_utf8(msg))
             msg[--len] = 0;
-        return body_error(resp, err, LX_FORMAT, NULL, msg);
+        return body_error(resp, err, bad_json, NULL, msg);
     }
     if (!json_is_object(j)) {
         json_decref(j);
@@ -174,6 +182,12 @@ static int read_body(const req *r, lx_srv_resp *resp, lx_err *err, int may_be_em
     }
     *out = j;
     return 1;
+}
+
+static int read_body(const req *r, lx_srv_resp *resp, lx_err *err, int may_be_empty,
+                     json_t **out)
+{
+    return read_body_as(r, resp, err, may_be_empty, LX_FORMAT, out);
 }
 
 /* Refuses a field not in known (NULL-ended). prefix: "" or "passengers[0]." */
@@ -310,8 +324,28 @@ static int read_seats(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *e
 static lx_err reply_booking(const req *r, lx_srv_resp *resp, int status, const lx_book_order *o)
 {
     json_t *b = lx_view_booking(r->api->net, o);
-    /* The place for the e-tickets: once an order is confirmed, each ticket of `b` will
-     * get its signed `qr_payload` here (issue 4, signed e-tickets). */
+    const lx_ticket_keys *keys = r->api->keys;
+    if (!b || o->state != LX_ORDER_CONFIRMED || !keys)
+        return lx_api_reply(resp, status, b);
+    /* a confirmed order: each ticket with its signed payload (docs/tickets.md). Signing
+     * is deterministic (Ed25519), so every answer carries the same payloads. */
+    char payloads[LX_INV_MAX_PAX][LX_TICKET_TEXT_MAX];
+    uint32_t n = 0;
+    lx_err e = lx_ticket_issue(o, keys->sk, payloads, &n);
+    if (e) {
+        json_decref(b);
+        return lx_api_reply_errorf(resp, e == LX_CONFLICT ? LX_INTERNAL : e, NULL,
+                                   "the tickets of booking %s cannot be made: %s", o->id,
+                                   lx_strerror(e));
+    }
+    json_t *tickets = json_object_get(b, "tickets");
+    for (uint32_t i = 0; i < n; i++) {
+        json_t *t = json_array_get(tickets, i);
+        if (t && json_object_set_new(t, "qr_payload", json_string(payloads[i]))) {
+            json_decref(b);
+            return LX_NOMEM;
+        }
+    }
     return lx_api_reply(resp, status, b);
 }
 
@@ -511,4 +545,108 @@ lx_err lx_api_h_fulfil(const req *r, lx_srv_resp *resp)
 lx_err lx_api_h_cancel(const req *r, lx_srv_resp *resp)
 {
     return life(r, resp, LX_INV_CANCEL);
+}
+
+/* ---- the gate ---- */
+
+void lx_api_set_tickets(lx_api *api, lx_store *store, const lx_ticket_keys *keys)
+{
+    api->store = store;
+    api->keys = keys;
+}
+
+/* The check-ins go through the catalog's one SQLite connection, which the workers would
+ * otherwise share between a statement and its sqlite3_changes(); one scan at a time. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+
+#define MAX_STATION_IDS 16
+
+
+
+lx_err lx_api_h_gate_scan(const req *r, lx_srv_resp *resp)
+{
+    static const char *const known[] = {"payload", "station", NULL};
+    const lx_api *api = r->api;
+    lx_err err = LX_OK;
+    json_t *body;
+    if (!want_book(r, resp, &err))
+        return err;
+    if (!api->keys || !api->store)
+        return lx_api_reply_errorf(resp, LX_BUSY, NULL, "this server has no ticket keys");
+    if (!read_body_as(r, resp, &err, 0, LX_INVAL, &body))
+        return err;
+    const char *payload, *station = NULL;
+    json_t *sv = json_object_get(body, "station");
+    if (!only_known(body, known, "", resp, &err) ||
+        !want_string(body, "payload", "payload", 4096, resp, &err, &payload) ||
+        (sv && !json_is_null(sv) &&
+         !want_string(body, "station", "station", 256, resp, &err, &station))) {
+        json_decref(body);
+        return err;
+    }
+
+    /* the station: a stop_id as is, and every station the name resolves to (as the
+     * command's --station) */
+    lx_ticket_check check;
+    memset(&check, 0, sizeof check);
+    const char *ids[MAX_STATION_IDS];
+    uint32_t n_ids = 0;
+    if (station) {
+        ids[n_ids++] = station;
+        lx_place places[8];
+        uint32_t np = 0;
+        if (lx_net_resolve(api->net, station, places, 8, &np) != LX_NOTFOUND)
+            for (uint32_t i = 0; i < np && i < 8 && n_ids + 2 <= MAX_STATION_IDS; i++) {
+                const lx_tt *tt = lx_net_feed(api->net, places[i].feed);
+                uint32_t ns;
+                const lx_station *st = lx_tt_stations(tt, &ns);
+                if (places[i].station >= ns)
+                    continue;
+                ids[n_ids++] = st[places[i].station].id;
+                if (st[places[i].station].parent != LX_NONE && st[places[i].station].parent < ns)
+                    ids[n_ids++] = st[st[places[i].station].parent].id;
+            }
+        check.stations = ids;
+        check.n_stations = n_ids;
+    }
+    lx_instant_t now = lx_api_now(api), first = 0;
+    lx_ticket t;
+    lx_ticket_result res = LX_TICKET_MALFORMED;
+    char msg[1024] = "";
+    pthread_mutex_lock(&gate_mu);
+    lx_err e = lx_ticket_gate(api->store, api->book, api->keys->pk, payload, &check,
+                              n_ids > 1 ? ids[1] : station, now, &res, &t, &first, msg,
+                              sizeof msg);
+    pthread_mutex_unlock(&gate_mu);
+    json_decref(body); /* payload and station are not used below */
+    if (e)
+        return e == LX_NOMEM ? e
+                             : lx_api_reply_errorf(resp, e, NULL,
+                                                   "the scan could not be recorded: %s",
+                                                   lx_strerror(e));
+    lx_err verdict = lx_ticket_result_err(res);
+    size_t len = strlen(msg);
+    while (len && !lx_api_valid_utf8(msg))
+        msg[--len] = 0;
+    json_t *v = verdict ? lx_view_error(verdict, *msg ? msg : NULL, "payload") : json_object();
+    char at[32];
+    if (v && (json_object_set_new(v, "accepted", json_boolean(res == LX_TICKET_ACCEPTED)) ||
+              json_object_set_new(v, "result", json_string(lx_ticket_result_code(res))))) {
+        json_decref(v);
+        v = NULL;
+    }
+    if (v && res != LX_TICKET_MALFORMED && res != LX_TICKET_BAD_SIGNATURE &&
+        json_object_set_new(v, "ticket", lx_view_ticket(&t))) {
+        json_decref(v);
+        v = NULL;
+    }
+    if (v && res == LX_TICKET_ACCEPTED) {
+        lx_view_iso_utc(now, at, sizeof at);
+        json_object_set_new(v, "checked_in_at", json_string(at));
+    }
+    if (v && res == LX_TICKET_ALREADY_USED) {
+        lx_view_iso_utc(first, at, sizeof at);
+        json_object_set_new(v, "first_checked_in_at", json_string(at));
+    }
+    return lx_api_reply(resp, lx_err_http_status(verdict), v);
 }

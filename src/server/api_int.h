@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lanxang/book.h"
+#include "lanxang/ticket.h"
 #include "server_int.h"
 
 /* Languages a request may ask for (the ones the built-in feed and the web page
@@ -26,6 +27,8 @@ struct lx_api {
     uint32_t *feed_stations; /* public stations per feed */
     uint64_t trips;          /* over every feed */
     lx_book *book;           /* NULL: no bookings served (lx_api_set_book) */
+    lx_store *store;         /* the catalog, for check-ins at the gate (lx_api_set_tickets) */
+    const lx_ticket_keys *keys; /* NULL: no qr_payload, the gate answers 503 */
     lx_instant_t clock_start; /* 0: the system clock; else the time at clock_mono */
     struct timespec clock_mono;
 };
@@ -70,5 +73,14 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_booking(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_cancel(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_fulfil(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_gate_scan(const req *r, lx_srv_resp *resp);
+/* metrics.c: GET /metrics and GET /api/v1/openapi.json */
+lx_err lx_api_h_metrics(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_openapi(const req *r, lx_srv_resp *resp);
+
+/* E-tickets: the catalog of the data directory (check-ins) and its ticket keys, both
+ * kept open by the caller while the API lives; NULL keys: none issued or checked. Call
+ * before the API is shared between threads. */
+void lx_api_set_tickets(lx_api *api, lx_store *store, const lx_ticket_keys *keys);
 
 #endif

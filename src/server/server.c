@@ -53,6 +53,7 @@
 
 #include "server/assets.h"
 #include "server_int.h"
+#include "api_int.h" /* lx_api_set_tickets */
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define CONNECTION_LIMIT 1000
@@ -74,6 +75,7 @@ typedef struct {
     struct timespec start;
     char method[16];
     int status;         /* 0 until an answer is queued */
+    int route;          /* for the metrics: lx_srv_resp.route of an API answer, -1 a file */
     int seen;           /* the access handler was called before */
     char *body;         /* the request body read so far (API requests other than GET) */
     size_t body_len, body_cap;
@@ -163,6 +165,7 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, request *r
     if (lx_api_handle_body(s->api, method, rq->target, rq->body, rq->body_len, &resp) != LX_OK)
         return answer(c, rq, 500, "application/json; charset=utf-8", (void *)OOM_BODY,
                       sizeof OOM_BODY - 1, 0, NULL);
+    rq->route = resp.route;
     return answer(c, rq, resp.status, resp.content_type, resp.body, resp.len, 1,
                   resp.allow);
 }
@@ -265,6 +268,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     clock_gettime(CLOCK_MONOTONIC, &rq->start);
     rq->method[0] = 0;
     rq->status = 0;
+    rq->route = -1;
     rq->seen = 0;
     rq->body = NULL;
     rq->body_len = rq->body_cap = 0;
@@ -284,7 +288,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     request *rq = *req_cls;
     if (!rq)
         return answer_text(c, NULL, 500, "out of memory\n", NULL);
-    int api = lx_api_owns(rq->target);
+    int api = lx_api_owns(rq->target) || lx_metrics_owns(rq->target);
     int bodyless = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     if (rq->status || *upload_data_size) {
         size_t n = *upload_data_size;
@@ -363,11 +367,17 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
     if (!rq)
         return;
     *req_cls = NULL;
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    long long us = (long long)(end.tv_sec - rq->start.tv_sec) * 1000000 +
+                   (end.tv_nsec - rq->start.tv_nsec) / 1000;
+    if (rq->status) /* by route pattern: lanxang_http_requests_total (metrics.c) */
+        lx_metrics_count(rq->method,
+                         rq->route < 0 && (lx_api_owns(rq->target) || lx_metrics_owns(rq->target))
+                             ? 0
+                             : rq->route,
+                         rq->status, us);
     if (!s->quiet && rq->status) {
-        struct timespec end;
-        clock_gettime(CLOCK_MONOTONIC, &end);
-        long long us = (long long)(end.tv_sec - rq->start.tv_sec) * 1000000 +
-                       (end.tv_nsec - rq->start.tv_nsec) / 1000;
         /* one fprintf of one line, so that lines of concurrent requests never mix */
         char line[640];
         FILE *m = fmemopen(line, sizeof line, "w");
@@ -636,6 +646,7 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
         return e;
     }
     lx_api_set_book(s.api, opts->book, opts->clock_start);
+    lx_api_set_tickets(s.api, opts->store, opts->keys);
 
     stop_guard guard;
     if (catch_stop_signals(&guard) != 0) {

@@ -26,6 +26,7 @@ typedef struct {
     int status;
     const char *content_type;
     const char *allow;         /* value of the Allow header (405 answers), else NULL */
+    int route;                 /* the route table's entry that answered + 1; 0 none */
     char *body;
     size_t len;
 } lx_srv_resp;
@@ -68,5 +69,21 @@ lx_err lx_api_handle_body(const lx_api *api, const char *method, const char *tar
 /* The Content-Type for a file name, by its extension ("text/javascript;
  * charset=utf-8" for app.js); application/octet-stream when unknown. Static. */
 const char *lx_srv_mime_type(const char *path);
+
+/* The API's route table, for labels: how many entries, and the path pattern of one
+ * ("/api/v1/stations/{}"); NULL past the end. */
+size_t lx_api_route_count(void);
+const char *lx_api_route_pattern(size_t i);
+
+/* Metrics (metrics.c). Counts one answered request: the method as sent, the route
+ * (lx_srv_resp.route: entry + 1 of the API's route table; 0 an API path no route
+ * matched; -1 a web file), its status and its time in microseconds. Lock-free, from
+ * any thread; the counters are process-wide. */
+void lx_metrics_count(const char *method, int route, int status, long long us);
+/* Whether the target is /metrics (any query), which the API's route table answers. */
+int lx_metrics_owns(const char *target);
+/* The Prometheus text exposition (version 0.0.4) of the request counters and of
+ * book's statistics (book NULL: none) into resp. LX_OK, or LX_NOMEM. */
+lx_err lx_metrics_render(lx_book *book, lx_srv_resp *resp);
 
 #endif

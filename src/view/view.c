@@ -377,3 +377,27 @@ lx_err lx_view_train_timetable(const lx_net *net, const char *train, lx_date_t d
     *out = arr;
     return LX_OK;
 }
+
+/* ---- e-tickets ---- */
+
+void lx_view_iso_utc(lx_instant_t t, char *buf, size_t n)
+{
+    lx_date_t day = (lx_date_t)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+    int32_t secs = (int32_t)(t - (lx_instant_t)day * 86400);
+    char date[11];
+    lx_date_format(day, 1, date);
+    snprintf(buf, n, "%sT%02d:%02d:%02dZ", date, secs / 3600, secs / 60 % 60, secs % 60);
+}
+
+json_t *lx_view_ticket(const lx_ticket *t)
+{
+    char dep[32], arr[32], day[11];
+    lx_view_iso_utc(t->departure, dep, sizeof dep);
+    lx_view_iso_utc(t->arrival, arr, sizeof arr);
+    lx_date_format(t->service_day, 1, day);
+    return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+                     "order", t->order, "ticket", (int)t->index + 1, "of", (int)t->count, "feed",
+                     t->feed, "train", t->train, "service_date", day, "from", t->from_stop, "to",
+                     t->to_stop, "class", t->cls, "seat", t->seat, "passenger", t->passenger,
+                     "departure", dep, "arrival", arr);
+}

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 #include "lanxang/book.h"
+#include "lanxang/ticket.h"
 #include "lanxang/net.h"
 
 /* Flags for json_dumps of every view, so the command and the API print the same text:
@@ -43,6 +44,11 @@ json_t *lx_view_timetable(const lx_net *net, const lx_net_leg *run);
 /* An order of the booking store (lanxang/book.h); stations and zones come from net
  * (a station no longer loaded is shown by id, its times in UTC). */
 json_t *lx_view_order(const lx_net *net, const lx_book_order *o);
+/* A decoded e-ticket, as `lanxang gate verify --json` and POST /api/v1/gate/scan show it
+ * (times in UTC: a gate knows no stations' zones). */
+json_t *lx_view_ticket(const lx_ticket *t);
+/* "2026-12-20T01:08:00Z" into buf (at least 21 bytes). */
+void lx_view_iso_utc(lx_instant_t t, char *buf, size_t n);
 /* An order as a booking of the HTTP API: the order object with "id" (= "order"),
  * "state" in OSDM's words ("provisional" for held; confirmed, cancelled, expired,
  * refunded as they are) and "tickets": one per passenger, {"seat","name","document"}

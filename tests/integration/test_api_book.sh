@@ -241,6 +241,51 @@ t_fulfil() {
 }
 check "POST /bookings/{id}/fulfillments -> 200 confirmed" t_fulfil
 
+# ---- e-tickets (docs/tickets.md): the payloads of a confirmed booking ----
+t_qr_payload() {
+    req GET "/api/v1/bookings/$ID"
+    expect 200 '.state == "confirmed" and (.tickets | length == 2) and
+        all(.tickets[]; .qr_payload | type == "string" and test("^[A-Za-z0-9_-]{100,}$"))
+        and .tickets[0].qr_payload != .tickets[1].qr_payload' || return 1
+    jq -r '.tickets[].qr_payload' "$TMP/body" >"$TMP/qr.api"
+    # the command signs with the same key of the data directory: the same payloads
+    lx ticket "$ID" --json --no-qr | jq -r '.tickets[].qr_payload' >"$TMP/qr.cli"
+    diff "$TMP/qr.api" "$TMP/qr.cli" || return 1
+    QR1=$(sed -n 1p "$TMP/qr.api")
+    QR2=$(sed -n 2p "$TMP/qr.api")
+    [ -f "$D/keys/ticket.key" ] && [ -f "$D/keys/ticket.pub" ]
+}
+check "a confirmed booking carries each ticket's signed qr_payload (as lanxang ticket)" t_qr_payload
+
+t_gate_early() {
+    # the day before the train: outside the ticket's window, nothing recorded
+    post /api/v1/gate/scan "$(jq -nc --arg p "$QR1" '{payload: $p}')"
+    expect 422 ".error.code == \"malformed\" and .error.field == \"payload\" and
+        .accepted == false and .result == \"too_early\" and .ticket.order == \"$ID\"
+        and .ticket.ticket == 1 and .ticket.of == 2 and .ticket.train == \"C82\""
+}
+check "POST /gate/scan the day before -> 422 too_early (with the decoded ticket)" t_gate_early
+
+t_gate_bad_body() {
+    post /api/v1/gate/scan '{"payload": '
+    expect_error 400 invalid null || return 1
+    post /api/v1/gate/scan '[1]'
+    expect_error 400 invalid null || return 1
+    req POST /api/v1/gate/scan
+    expect_error 400 invalid null || return 1
+    post /api/v1/gate/scan '{}'
+    expect_error 400 invalid payload || return 1
+    post /api/v1/gate/scan '{"payload": 5}'
+    expect_error 400 invalid payload || return 1
+    post /api/v1/gate/scan "$(jq -nc --arg p "$QR1" '{payload: $p, gate: 3}')"
+    expect_error 400 invalid gate || return 1
+    post /api/v1/gate/scan "$(jq -nc --arg p "$QR1" '{payload: $p, station: 7}')"
+    expect_error 400 invalid station || return 1
+    req GET /api/v1/gate/scan
+    expect_error 405 method_not_allowed null
+}
+check "POST /gate/scan with a malformed body -> 400 invalid (naming the field); GET -> 405" t_gate_bad_body
+
 t_fulfil_twice() {
     req POST "/api/v1/bookings/$ID/fulfillments"
     expect_error 409 conflict id
@@ -437,6 +482,62 @@ t_sweep() {
 check "the sweep expired the due holds durably" t_sweep
 
 check "SIGTERM stops the server cleanly again" stop_server
+
+# ---- the gate: the server's clock 10 minutes before C82 leaves Vientiane ----
+GATE_AT=2026-12-20T08:20:00+07:00
+start_server "$GATE_AT"
+scan() { post /api/v1/gate/scan "$(jq -nc --arg p "$1" --arg s "${2:-}" \
+    '{payload: $p} + (if $s == "" then {} else {station: $s} end)')"; }
+
+t_scan() {
+    scan "$QR1" Vientiane
+    expect 200 ".accepted == true and .result == \"accepted\" and (has(\"error\") | not)
+        and .ticket.order == \"$ID\" and .ticket.ticket == 1 and .ticket.train == \"C82\"
+        and .ticket.passenger == \"Somchai Phommachanh\"
+        and .checked_in_at == \"2026-12-20T01:20:00Z\""
+}
+check "POST /gate/scan within the window -> 200 accepted with the decoded ticket" t_scan
+
+t_scan_again() {
+    scan "$QR1"
+    expect 409 '.error.code == "conflict" and .error.field == "payload" and
+        .accepted == false and .result == "already_used" and
+        .first_checked_in_at == "2026-12-20T01:20:00Z"'
+}
+check "... scanning it again -> 409 already_used" t_scan_again
+
+t_scan_forged() {
+    local c new forged
+    c=${QR2:20:1}
+    if [ "$c" = A ]; then new=B; else new=A; fi
+    forged="${QR2:0:20}$new${QR2:21}"
+    scan "$forged"
+    expect 422 '.error.code == "malformed" and .accepted == false and
+        (.result == "bad_signature" or .result == "malformed") and (has("ticket") | not)' ||
+        return 1
+    scan "not a ticket"
+    expect 422 '.result == "malformed"'
+}
+check "a tampered payload -> 422 (bad_signature), garbage -> 422 malformed" t_scan_forged
+
+t_scan_station() {
+    scan "$QR2" "Luang Prabang"
+    expect 422 '.result == "wrong_station" and .ticket.ticket == 2' || return 1
+    scan "$QR2" Vientiane
+    expect 200 '.result == "accepted" and .ticket.ticket == 2'
+}
+check "the second ticket at the wrong station -> 422 wrong_station; at Vientiane -> 200" t_scan_station
+
+t_scan_cli_agrees() {
+    local rc=0
+    AT=$GATE_AT lx gate verify "$QR1" --json >"$TMP/gate.json" 2>"$TMP/gate.err" || rc=$?
+    [ "$rc" = 6 ] || { echo "exit $rc"; cat "$TMP/gate.json" "$TMP/gate.err"; return 1; }
+    jq -e '.result == "already_used" and .first_checked_in_at == "2026-12-20T01:20:00Z"' \
+        "$TMP/gate.json" >/dev/null
+}
+check "lanxang gate verify on the same data directory agrees: already used (exit 6)" t_scan_cli_agrees
+
+check "SIGTERM stops the server after the gate" stop_server
 
 t_check() {
     lx check >"$TMP/check.txt" 2>&1 || { cat "$TMP/check.txt"; return 1; }
