@@ -17,21 +17,11 @@ if [ $# -lt 1 ] || [ ! -x "$1" ]; then
 fi
 BIN=$(realpath "$1")
 
-for tool in curl jq python3; do
-    command -v "$tool" >/dev/null || { echo "test_api_book: $tool is needed" >&2; exit 2; }
-done
-
-TMP=$(mktemp -d)
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_tools curl jq
+test_init
 D="$TMP/data"
-PID=""
-cleanup() {
-    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-        kill "$PID" 2>/dev/null || true
-        wait "$PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
 cd "$TMP"
 
 DATE=2026-12-20
@@ -39,91 +29,14 @@ NOW=2026-12-19T10:00:00+07:00      # the day before, in Vientiane
 LATER=2026-12-19T11:00:00+07:00    # after a hold made at NOW has expired (30 minutes)
 lx() { LANXANG_NOW=${AT:-$NOW} "$BIN" --data "$D" "$@"; }
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# start_server [NOW]: starts the server and waits (10 s at most) until /healthz answers.
+# start_server [NOW]: the server on the data directory, its clock starting at NOW.
 start_server() {
-    local at=${1:-$NOW} attempt i
-    for attempt in 1 2 3; do
-        PORT=$(free_port)
-        BASE="http://127.0.0.1:$PORT"
-        LANXANG_NOW=$at "$BIN" --data "$D" serve --listen "127.0.0.1:$PORT" --threads 8 \
-            >"$TMP/server.log" 2>&1 &
-        PID=$!
-        for i in $(seq 1 100); do
-            if curl -fs -o /dev/null "$BASE/healthz" 2>/dev/null; then
-                return 0
-            fi
-            kill -0 "$PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$PID" 2>/dev/null; then
-            echo "test_api_book: the server did not answer within 10 s" >&2
-            cat "$TMP/server.log" >&2
-            return 1
-        fi
-        wait "$PID" 2>/dev/null || true
-        PID=""
-        grep -q "already in use" "$TMP/server.log" || break
-    done
-    echo "test_api_book: the server did not start:" >&2
-    cat "$TMP/server.log" >&2
-    return 1
+    server_start LANXANG_NOW="${1:-$NOW}" --data "$D" -- --threads 8
 }
 
-stop_server() {
-    local rc=0
-    kill -TERM "$PID"
-    wait "$PID" || rc=$?
-    PID=""
-    [ "$rc" = 0 ] || { echo "server exit status $rc"; tail -5 "$TMP/server.log"; return 1; }
-}
-
-PASSED=0
-FAILED=0
-FAILURES=()
-check() {
-    local name=$1
-    shift
-    if "$@" >"$TMP/check.out" 2>&1; then
-        PASSED=$((PASSED + 1))
-        echo "ok   - $name"
-    else
-        FAILED=$((FAILED + 1))
-        FAILURES+=("$name")
-        echo "FAIL - $name"
-        sed 's/^/       /' "$TMP/check.out" | head -20
-    fi
-}
-
-# req METHOD PATH [curl args...]: the status in STATUS, the body in $TMP/body.
-req() {
-    local method=$1 path=$2
-    shift 2
-    STATUS=$(curl -s -X "$method" -D "$TMP/headers" -o "$TMP/body" -w '%{http_code}' "$@" \
-        "$BASE$path")
-}
 # post PATH JSON
 post() { req POST "$1" -H 'Content-Type: application/json' --data-binary "$2"; }
 
-# expect STATUS JQ-FILTER: the last answer had that status and the filter is true.
-expect() {
-    local want=$1 filter=$2
-    if [ "$STATUS" != "$want" ]; then
-        echo "status $STATUS, expected $want; body:"
-        head -c 600 "$TMP/body"
-        echo
-        return 1
-    fi
-    if ! jq -e "$filter" "$TMP/body" >/dev/null; then
-        echo "filter failed: $filter; body:"
-        head -c 600 "$TMP/body"
-        echo
-        return 1
-    fi
-}
 # expect_error STATUS CODE FIELD ("null" for none)
 expect_error() {
     local field=$3
@@ -186,18 +99,18 @@ t_offers_race() {
 check "GET /offers counts the seats sold by the command (3 left)" t_offers_race
 
 t_offers_errors() {
-    req GET "/api/v1/offers?from=Vientiane&to=Luang%20Prabang"
-    expect_error 400 invalid date || return 1
-    req GET "/api/v1/offers?to=Luang%20Prabang&date=$DATE"
-    expect_error 400 invalid from || return 1
-    req GET "/api/v1/offers?from=Vientiane&to=Luang%20Prabang&date=2026-02-30"
-    expect_error 400 invalid date || return 1
-    req GET "/api/v1/offers?from=Vientain&to=Luang%20Prabang&date=$DATE"
-    expect_error 404 not_found from || return 1
-    req GET "/api/v1/offers?from=Vientiane&to=Muang&date=$DATE"
-    expect_error 400 ambiguous to || return 1
-    req POST "/api/v1/offers?from=Vientiane&to=Luang%20Prabang&date=$DATE"
-    expect_error 405 method_not_allowed null || return 1
+    local method query status code field
+    while read -r method query status code field; do
+        req "$method" "/api/v1/offers?$query"
+        expect_error "$status" "$code" "$field" || return 1
+    done <<ERRORS
+GET  from=Vientiane&to=Luang%20Prabang                 400 invalid            date
+GET  to=Luang%20Prabang&date=$DATE                     400 invalid            from
+GET  from=Vientiane&to=Luang%20Prabang&date=2026-02-30 400 invalid            date
+GET  from=Vientain&to=Luang%20Prabang&date=$DATE       404 not_found          from
+GET  from=Vientiane&to=Muang&date=$DATE                400 ambiguous          to
+POST from=Vientiane&to=Luang%20Prabang&date=$DATE      405 method_not_allowed null
+ERRORS
     grep -qi '^Allow: GET, HEAD' "$TMP/headers"
 }
 check "GET /offers errors: invalid, not_found, ambiguous, 405" t_offers_errors
@@ -351,7 +264,7 @@ check "other methods -> 405 with Allow from the route table" t_methods
 # ---- bad requests: each names its field, none leaves a booking behind ----
 t_bad_input() {
     local before
-    before=$(curl -s "$BASE/api/v1/offers?from=Vientiane&to=Luang%20Prabang&date=$DATE" |
+    before=$(curl -s "$SERVER_URL/api/v1/offers?from=Vientiane&to=Luang%20Prabang&date=$DATE" |
         jq -c 'map(select(.train == "C82"))[0].classes')
     post /api/v1/bookings '{"train": "C82", '
     expect_error 422 malformed null || return 1
@@ -361,50 +274,38 @@ t_bad_input() {
     expect_error 400 invalid null || return 1
     post /api/v1/bookings '{"train": "C82", "train": "C82"}'
     expect_error 422 malformed null || return 1
-    post /api/v1/bookings "$(booking '.coupon = "FREE"')"
-    expect_error 400 invalid coupon || return 1
-    post /api/v1/bookings "$(booking '.passengers[0].age = 30')"
-    expect_error 400 invalid 'passengers[0].age' || return 1
-    post /api/v1/bookings "$(booking '.train = 82')"
-    expect_error 400 invalid train || return 1
-    post /api/v1/bookings "$(booking 'del(.class)')"
-    expect_error 400 invalid class || return 1
-    post /api/v1/bookings "$(booking '.passengers = "Somchai"')"
-    expect_error 400 invalid passengers || return 1
-    post /api/v1/bookings "$(booking '.passengers = []')"
-    expect_error 400 invalid passengers || return 1
-    post /api/v1/bookings "$(booking '.passengers = [range(6) | {name: "P\(.)", document: "D000\(.)"}]')"
-    expect_error 400 out_of_range passengers || return 1
-    post /api/v1/bookings "$(booking '.passengers[0].document = ""')"
-    expect_error 400 invalid 'passengers[0].document' || return 1
-    post /api/v1/bookings "$(booking '.passengers[0].name = 7')"
-    expect_error 400 invalid 'passengers[0].name' || return 1
-    post /api/v1/bookings "$(booking '.passengers[0].document = "P 123"')"
-    expect_error 400 invalid 'passengers[0].document' || return 1
-    post /api/v1/bookings "$(booking '.seats = "03-05A"')"
-    expect_error 400 invalid seats || return 1
-    post /api/v1/bookings "$(booking '.seats = ["03-05A", "03-05B"]')"
-    expect_error 400 invalid seats || return 1
-    post /api/v1/bookings "$(booking '.date = "2026-13-01"')"
-    expect_error 400 invalid date || return 1
-    post /api/v1/bookings "$(booking '.from = "Vientain"')"
-    expect_error 404 not_found from || return 1
-    post /api/v1/bookings "$(booking '.to = "Muang"')"
-    expect_error 400 ambiguous to || return 1
-    post /api/v1/bookings "$(booking '.train = "Z999"')"
-    expect_error 404 not_found train || return 1
-    post /api/v1/bookings "$(booking '.train = "C81"')"
-    expect_error 404 not_found train || return 1
-    post /api/v1/bookings "$(booking '.class = "sleeper"')"
-    expect_error 404 not_found class || return 1
-    post /api/v1/bookings "$(booking '.date = "2026-12-18"')"
-    expect_error 409 sales_closed null || return 1
+    # STATUS CODE FIELD, then the jq expression that amends the booking request
+    local status code field amend
+    while read -r status code field amend; do
+        post /api/v1/bookings "$(booking "$amend")"
+        expect_error "$status" "$code" "$field" || return 1
+    done <<'CASES'
+400 invalid      coupon                 .coupon = "FREE"
+400 invalid      passengers[0].age      .passengers[0].age = 30
+400 invalid      train                  .train = 82
+400 invalid      class                  del(.class)
+400 invalid      passengers             .passengers = "Somchai"
+400 invalid      passengers             .passengers = []
+400 out_of_range passengers             .passengers = [range(6) | {name: "P\(.)", document: "D000\(.)"}]
+400 invalid      passengers[0].document .passengers[0].document = ""
+400 invalid      passengers[0].name     .passengers[0].name = 7
+400 invalid      passengers[0].document .passengers[0].document = "P 123"
+400 invalid      seats                  .seats = "03-05A"
+400 invalid      seats                  .seats = ["03-05A", "03-05B"]
+400 invalid      date                   .date = "2026-13-01"
+404 not_found    from                   .from = "Vientain"
+400 ambiguous    to                     .to = "Muang"
+404 not_found    train                  .train = "Z999"
+404 not_found    train                  .train = "C81"
+404 not_found    class                  .class = "sleeper"
+409 sales_closed null                   .date = "2026-12-18"
+CASES
     post "/api/v1/bookings/$ID/fulfillments" '{"paid": true}'
     expect_error 400 invalid paid || return 1
     post "/api/v1/bookings/$ID/fulfillments" '{"payment": 5}'
     expect_error 400 invalid payment || return 1
     local after
-    after=$(curl -s "$BASE/api/v1/offers?from=Vientiane&to=Luang%20Prabang&date=$DATE" |
+    after=$(curl -s "$SERVER_URL/api/v1/offers?from=Vientiane&to=Luang%20Prabang&date=$DATE" |
         jq -c 'map(select(.train == "C82"))[0].classes')
     [ "$before" = "$after" ] || { echo "seats changed: $before -> $after"; return 1; }
 }
@@ -415,7 +316,7 @@ t_too_large() {
     post /api/v1/bookings "@$TMP/big.json"
     expect_error 413 too_large null || return 1
     STATUS=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST -H 'Transfer-Encoding: chunked' \
-        --data-binary "@$TMP/big.json" "$BASE/api/v1/bookings")
+        --data-binary "@$TMP/big.json" "$SERVER_URL/api/v1/bookings")
     expect_error 413 too_large null || return 1
     req GET /healthz
     expect 200 '.status == "ok"'
@@ -428,7 +329,7 @@ t_race() {
     body=$(jq -nc "$RACE"' + {passengers: [{name: "Racer", document: "R0000001"}]}')
     for i in $(seq 1 20); do
         curl -s -o "$TMP/race.$i" -w '%{http_code}\n' -X POST --data-binary "$body" \
-            "$BASE/api/v1/bookings" >"$TMP/race.status.$i" &
+            "$SERVER_URL/api/v1/bookings" >"$TMP/race.status.$i" &
         pids+=($!)
     done
     wait "${pids[@]}" # (not the server)
@@ -457,7 +358,7 @@ HELD=$(jq -r .id "$TMP/body")
 post /api/v1/bookings "$(booking)"
 HELD2=$(jq -r .id "$TMP/body")
 
-check "SIGTERM stops the server cleanly (exit 0)" stop_server
+check "SIGTERM stops the server cleanly (exit 0)" server_stop
 
 # ---- expiry: the server's clock starts at LANXANG_NOW ----
 start_server "$LATER"
@@ -481,7 +382,7 @@ t_sweep() {
 }
 check "the sweep expired the due holds durably" t_sweep
 
-check "SIGTERM stops the server cleanly again" stop_server
+check "SIGTERM stops the server cleanly again" server_stop
 
 # ---- the gate: the server's clock 10 minutes before C82 leaves Vientiane ----
 GATE_AT=2026-12-20T08:20:00+07:00
@@ -537,15 +438,11 @@ t_scan_cli_agrees() {
 }
 check "lanxang gate verify on the same data directory agrees: already used (exit 6)" t_scan_cli_agrees
 
-check "SIGTERM stops the server after the gate" stop_server
+check "SIGTERM stops the server after the gate" server_stop
 
 t_check() {
     lx check >"$TMP/check.txt" 2>&1 || { cat "$TMP/check.txt"; return 1; }
 }
 check "lanxang check on the data directory exits 0" t_check
 
-echo "$PASSED passed, $FAILED failed"
-if [ "$FAILED" -ne 0 ]; then
-    printf 'failed: %s\n' "${FAILURES[@]}"
-    exit 1
-fi
+check_summary

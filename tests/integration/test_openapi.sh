@@ -20,53 +20,14 @@ if [ $# -lt 1 ] || [ ! -x "$1" ]; then
 fi
 BIN=$(realpath "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-command -v python3 >/dev/null || { echo "test_openapi: python3 is needed" >&2; exit 2; }
-
-TMP=$(mktemp -d)
-PID=""
-cleanup() {
-    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-        kill "$PID" 2>/dev/null || true
-        wait "$PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-started=0
-for attempt in 1 2 3; do
-    PORT=$(free_port)
-    BASE="http://127.0.0.1:$PORT"
-    LANXANG_NOW=2026-12-19T10:00:00+07:00 "$BIN" --data "$TMP/data" serve \
-        --listen "127.0.0.1:$PORT" --threads 4 --quiet >"$TMP/server.log" 2>&1 &
-    PID=$!
-    for i in $(seq 1 100); do
-        if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
-            "$BASE/healthz" 2>/dev/null; then
-            started=1
-            break
-        fi
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    [ $started = 1 ] && break
-    kill "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-    PID=""
-    grep -q "already in use" "$TMP/server.log" || break
-done
-if [ $started != 1 ]; then
-    echo "test_openapi: the server did not start:" >&2
-    cat "$TMP/server.log" >&2
-    exit 1
-fi
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_tools python3
+test_init
+server_start LANXANG_NOW=2026-12-19T10:00:00+07:00 --data "$TMP/data" -- --threads 4 --quiet
 
 rc=0
-python3 - "$BASE" "$SRC/src/server/api.c" <<'PY' || rc=$?
+python3 - "$SERVER_URL" "$SRC/src/server/api.c" <<'PY' || rc=$?
 import json, re, sys, urllib.error, urllib.parse, urllib.request
 
 base, api_c = sys.argv[1], sys.argv[2]
@@ -314,7 +275,5 @@ print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
 PY
 
-kill -TERM "$PID"
-wait "$PID" || { echo "test_openapi: the server exited with an error" >&2; cat "$TMP/server.log" >&2; rc=1; }
-PID=""
+server_stop >&2 || rc=1
 exit $rc

@@ -18,119 +18,17 @@ BIN=$1
 shift
 GLOBAL_ARGS=("$@")
 
-for tool in curl jq python3; do
-    command -v "$tool" >/dev/null || { echo "test_server: $tool is needed" >&2; exit 2; }
-done
-
-TMP=$(mktemp -d)
-PID=""
-cleanup() {
-    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-        kill "$PID" 2>/dev/null || true
-        wait "$PID" 2>/dev/null || true
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# Starts the server and waits (10 s at most) until /healthz answers. A port taken
-# between free_port and bind makes the server exit at once: then try another.
-start_server() {
-    local attempt
-    for attempt in 1 2 3; do
-        PORT=$(free_port)
-        BASE="http://127.0.0.1:$PORT"
-        "$BIN" "${GLOBAL_ARGS[@]}" serve --listen "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
-        PID=$!
-        local i
-        for i in $(seq 1 100); do
-            if curl -fs -o /dev/null "$BASE/healthz" 2>/dev/null; then
-                return 0
-            fi
-            if ! kill -0 "$PID" 2>/dev/null; then
-                break
-            fi
-            sleep 0.1
-        done
-        if kill -0 "$PID" 2>/dev/null; then
-            echo "test_server: the server did not answer within 10 s" >&2
-            cat "$TMP/server.log" >&2
-            return 1
-        fi
-        wait "$PID" 2>/dev/null || true
-        PID=""
-        if ! grep -q "already in use" "$TMP/server.log"; then
-            break
-        fi
-    done
-    echo "test_server: the server did not start:" >&2
-    cat "$TMP/server.log" >&2
-    return 1
-}
-
-PASSED=0
-FAILED=0
-FAILURES=()
-
-# check NAME COMMAND...: runs the command; a zero status passes.
-check() {
-    local name=$1
-    shift
-    if "$@" >"$TMP/check.out" 2>&1; then
-        PASSED=$((PASSED + 1))
-        echo "ok   - $name"
-    else
-        FAILED=$((FAILED + 1))
-        FAILURES+=("$name")
-        echo "FAIL - $name"
-        sed 's/^/       /' "$TMP/check.out" | head -20
-    fi
-}
-
-# req METHOD PATH [curl args...]: the status in STATUS, the body in $TMP/body,
-# the headers in $TMP/headers.
-req() {
-    local method=$1 path=$2
-    shift 2
-    STATUS=$(curl -s -X "$method" -D "$TMP/headers" -o "$TMP/body" -w '%{http_code}' "$@" \
-        "$BASE$path")
-}
-
-# expect STATUS JQ-FILTER: the last answer had that status and the filter is true.
-expect() {
-    local want=$1 filter=$2
-    if [ "$STATUS" != "$want" ]; then
-        echo "status $STATUS, expected $want; body:"
-        head -c 600 "$TMP/body"
-        echo
-        return 1
-    fi
-    if ! jq -e "$filter" "$TMP/body" >/dev/null; then
-        echo "filter failed: $filter; body:"
-        head -c 600 "$TMP/body"
-        echo
-        return 1
-    fi
-}
-
-header_has() {
-    grep -i "^$1:" "$TMP/headers" | grep -qi -- "$2" || {
-        echo "header $1 lacks '$2':"
-        cat "$TMP/headers"
-        return 1
-    }
-}
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_tools curl jq
+test_init
 
 # the trains of a query as comparable JSON
 trains_of() {
-    curl -s "$BASE/api/v1/trains?from=$1&to=$2&date=$3" | jq -c '[.[] | [.train, .departure, .arrival]]'
+    curl -s "$SERVER_URL/api/v1/trains?from=$1&to=$2&date=$3" | jq -c '[.[] | [.train, .departure, .arrival]]'
 }
 
-start_server
+server_start "${GLOBAL_ARGS[@]}"
 
 # ---- the API ----
 t_healthz() {
@@ -275,7 +173,7 @@ t_long_query() {
 check "query string over 4 KiB -> 400/414" t_long_query
 
 t_head() {
-    STATUS=$(curl -s -I -o "$TMP/headers" -w '%{http_code}' "$BASE/api/v1/healthz")
+    STATUS=$(curl -s -I -o "$TMP/headers" -w '%{http_code}' "$SERVER_URL/api/v1/healthz")
     [ "$STATUS" = 200 ] || { echo "status $STATUS"; return 1; }
     grep -qi '^content-length: [1-9]' "$TMP/headers" || { cat "$TMP/headers"; return 1; }
 }
@@ -315,24 +213,16 @@ check "i18n/{en,lo,zh}.json are valid JSON" t_i18n
 t_static_404() {
     req GET /no-such-file.html
     [ "$STATUS" = 404 ] || { echo "status $STATUS"; return 1; }
-    STATUS=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$BASE/../../etc/passwd")
+    STATUS=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$SERVER_URL/../../etc/passwd")
     [ "$STATUS" = 404 ] || { echo "traversal: status $STATUS"; return 1; }
 }
 check "unknown file and '..' -> 404" t_static_404
 
 # ---- shutdown ----
 t_shutdown() {
-    kill -TERM "$PID"
-    local rc=0
-    wait "$PID" || rc=$?
-    PID=""
-    [ "$rc" = 0 ] || { echo "exit status $rc"; tail -5 "$TMP/server.log"; return 1; }
-    grep -q "serving http://127.0.0.1:$PORT/" "$TMP/server.log" || { cat "$TMP/server.log"; return 1; }
+    server_stop || return 1
+    grep -q "serving $SERVER_URL/" "$SERVER_LOG" || { cat "$SERVER_LOG"; return 1; }
 }
 check "SIGTERM stops the server cleanly (exit 0)" t_shutdown
 
-echo "$PASSED passed, $FAILED failed"
-if [ "$FAILED" -ne 0 ]; then
-    printf 'failed: %s\n' "${FAILURES[@]}"
-    exit 1
-fi
+check_summary
