@@ -11,7 +11,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 LISTEN     ?= 127.0.0.1:8080
 FUZZ_BUILD ?= build-fuzz
-FUZZ_TARGETS ?= fuzz_csv fuzz_gtfs fuzz_api
+FUZZ_TARGETS ?= fuzz_csv fuzz_gtfs fuzz_api fuzz_booking
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 

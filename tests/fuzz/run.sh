@@ -34,7 +34,7 @@ MODE=$1
 BUILD=$2
 shift 2
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_csv fuzz_gtfs fuzz_api)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_csv fuzz_gtfs fuzz_api fuzz_booking)
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
