@@ -7,6 +7,8 @@
 // Times are shown as the API gives them: in each station's own zone, with the
 // offset marked ("08:08 UTC+8"), never converted to the browser's zone.
 
+import { initBooking, classesEl, relabelBooking } from './book.js';
+
 const LANGS = ['en', 'lo', 'zh'];
 const LOCALES = { en: 'en-GB', lo: 'lo-LA', zh: 'zh-CN' };
 const SUGGEST_LIMIT = 8;
@@ -77,6 +79,7 @@ function applyText() {
   boxes.forEach((b) => b.relabel());
   if (state.last) renderResults(state.last.query, state.last.trains, false);
   if (!$('#error').hidden && lastError) showError(lastError);
+  relabelBooking();
 }
 
 // ---- formatting ----
@@ -394,7 +397,15 @@ async function search(ev, pushUrl = true) {
   $('#results').setAttribute('aria-busy', 'true');
   $('#status').textContent = t('results.loading');
   try {
-    const trains = await api(`api/v1/trains?${new URLSearchParams(query)}`, searchAbort.signal);
+    // offers: the trains with free seats and price per class; a server that does not
+    // sell seats answers 503 busy, then the plain timetable search is used
+    let trains;
+    try {
+      trains = await api(`api/v1/offers?${new URLSearchParams(query)}`, searchAbort.signal);
+    } catch (e) {
+      if (e.code !== 'busy' && e.code !== 'http') throw e;
+      trains = await api(`api/v1/trains?${new URLSearchParams(query)}`, searchAbort.signal);
+    }
     // the server resolved the names: show them as it understood them
     if (trains.length) {
       if (!fromBox.station) fromBox.set(trains[0].from);
@@ -466,7 +477,9 @@ function trainItem(tr, i, date, open) {
   panel.id = `tt-${i}`;
   panel.hidden = true;
   btn.addEventListener('click', () => toggleTimetable(btn, panel, tr));
-  li.append(btn, panel);
+  li.append(btn);
+  if (tr.classes && tr.classes.length) li.append(classesEl(tr));
+  li.append(panel);
   if (open.has(btn.dataset.key)) toggleTimetable(btn, panel, tr);
   return li;
 }
@@ -544,6 +557,9 @@ async function stationFromParam(box, value) {
 }
 
 async function main() {
+  initBooking({
+    t, el, timeEl, stationName, splitIso, longDate, locale: () => LOCALES[state.lang],
+  });
   fromBox = new StationBox($('#from'), $('#from-list'));
   toBox = new StationBox($('#to'), $('#to-list'));
   boxes.push(fromBox, toBox);

@@ -1,0 +1,498 @@
+// lanxang booking flow: the classes of a train with free seats and price, the
+// passenger form, the provisional booking with its countdown, payment through a
+// payment-provider interface, cancellation and the e-tickets with their QR payload.
+// Plain ES module; app.js hands it its helpers with initBooking().
+//
+// A payment provider is an object {name, label, pay(booking)}: `label` is an i18n key,
+// pay() resolves to the confirmed booking (or throws an error with a `code`). The
+// built-in one, "counter", confirms through POST /api/v1/bookings/{id}/fulfillments;
+// real providers plug in later with registerPaymentProvider().
+
+const MAX_PASSENGERS = 5;
+
+let ctx = null;                 // {t, el, timeEl, stationName, splitIso, locale, longDate}
+const view = {
+  mode: null,                   // 'form' | 'held' | 'tickets' | 'done' (cancelled / expired)
+  offer: null,                  // the train object with `classes`
+  cls: null,                    // the chosen class object
+  passengers: [{ name: '', document: '' }],
+  booking: null,
+  error: null,                  // {code, message, field}
+  note: null,                   // i18n key of the message of the 'done' view
+};
+let timer = 0;
+let lastAnnouncedMinute = -1;
+
+const section = () => document.getElementById('booking');
+
+// ---- the API ----
+
+export class BookError extends Error {
+  constructor(code, message, field, status) {
+    super(message);
+    this.code = code;
+    this.field = field;
+    this.status = status;
+  }
+}
+
+async function request(method, path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? { Accept: 'application/json' }
+        : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new BookError('network', '', null, 0);
+  }
+  let data = null;
+  try { data = await res.json(); } catch { /* not JSON */ }
+  if (!res.ok) {
+    const e = data && data.error;
+    throw new BookError(e?.code || 'http', e?.message || `HTTP ${res.status}`, e?.field || null, res.status);
+  }
+  return data;
+}
+
+// ---- payment providers ----
+
+export const paymentProviders = [];
+
+export function registerPaymentProvider(p) {
+  if (!p || typeof p.name !== 'string' || typeof p.pay !== 'function')
+    throw new TypeError('a payment provider needs a name and pay(booking)');
+  paymentProviders.push(p);
+}
+
+registerPaymentProvider({
+  name: 'counter',
+  label: 'pay.counter',
+  pay: (booking) => request('POST', `api/v1/bookings/${encodeURIComponent(booking.id)}/fulfillments`),
+});
+
+// ---- formatting ----
+
+function t(key, vars) { return ctx.t(key, vars); }
+function el(tag, cls, text) { return ctx.el(tag, cls, text); }
+
+export function formatPrice(amount, currency) {
+  if (amount === null || amount === undefined) return t('book.no_fare');
+  try {
+    return new Intl.NumberFormat(ctx.locale(), { style: 'currency', currency, maximumFractionDigits: 0 })
+      .format(amount);
+  } catch {
+    return `${amount} ${currency || ''}`.trim();
+  }
+}
+
+function className(c) {
+  const key = `class.${String(c).toLowerCase()}`;
+  const s = t(key);
+  return s === key ? c : s;
+}
+
+function errorText(err) {
+  const key = `book.error.${err.code}`;
+  const s = t(key);
+  if (s !== key) return s;
+  return err.message || t('error.title');
+}
+
+// mm:ss of the time left until `iso`
+export function countdownText(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+// ---- the classes of a train in the result list ----
+
+export function classesEl(offer) {
+  const classes = offer.classes || [];
+  const ul = el('ul', 'classes');
+  ul.setAttribute('aria-label', t('book.classes', { train: offer.train }));
+  for (const c of classes) {
+    const li = el('li', 'class-offer');
+    li.dataset.class = String(c.class).toLowerCase();
+    const info = el('span', 'class-info');
+    info.append(el('span', 'class-name', className(c.class)),
+      el('span', 'class-free', c.free > 0 ? t('book.free', { n: c.free }) : t('book.sold_out')),
+      el('span', 'class-price', formatPrice(c.price, c.currency)));
+    const b = el('button', 'book-btn', t('book.book'));
+    b.type = 'button';
+    b.dataset.class = li.dataset.class;
+    b.setAttribute('aria-label', t('book.book_aria', { train: offer.train, cls: className(c.class) }));
+    b.disabled = !(c.free > 0);
+    b.addEventListener('click', () => openForm(offer, c));
+    li.append(info, b);
+    ul.append(li);
+  }
+  return ul;
+}
+
+// ---- the booking panel ----
+
+function openForm(offer, cls) {
+  stopTimer();
+  view.mode = 'form';
+  view.offer = offer;
+  view.cls = cls;
+  view.passengers = [{ name: '', document: '' }];
+  view.booking = null;
+  view.error = null;
+  render(true);
+}
+
+function close() {
+  stopTimer();
+  view.mode = null;
+  section().hidden = true;
+  section().replaceChildren();
+  const results = document.getElementById('results');
+  if (results) results.hidden = false;
+  const first = document.querySelector('#trains .book-btn');
+  if (first) first.focus();
+}
+
+export function relabelBooking() {
+  if (view.mode) render(false);
+}
+
+function heading(key, vars) {
+  const h = el('h2', 'book-title', t(key, vars));
+  h.id = 'booking-title';
+  h.tabIndex = -1;
+  return h;
+}
+
+function journeyEl(b) {
+  // b: an offer or a booking: train, from, to, departure, arrival
+  const dl = el('dl', 'journey');
+  const add = (k, v) => {
+    const dt = el('dt', null, t(k));
+    const dd = el('dd');
+    if (typeof v === 'string') dd.textContent = v; else dd.append(v);
+    dl.append(dt, dd);
+  };
+  const date = ctx.splitIso(b.departure)?.date;
+  add('book.train', b.train);
+  add('book.route', `${ctx.stationName(b.from)} → ${ctx.stationName(b.to)}`);
+  if (date) add('book.date', ctx.longDate(date));
+  const times = el('span');
+  times.append(ctx.timeEl(b.departure, date), ' – ', ctx.timeEl(b.arrival, date));
+  add('book.times', times);
+  return dl;
+}
+
+function errorBox() {
+  const box = el('div', 'alert inline book-error');
+  box.setAttribute('role', 'alert');
+  box.dataset.testid = 'book-error';
+  if (view.error) {
+    box.append(el('strong', 'alert-title', t('error.title')), el('p', 'alert-text', errorText(view.error)));
+  } else {
+    box.hidden = true;
+  }
+  return box;
+}
+
+function render(focus) {
+  const sec = section();
+  sec.hidden = false;
+  stopTimer();
+  const body = [];
+  if (view.mode === 'form') body.push(...formView());
+  else if (view.mode === 'held') body.push(...heldView());
+  else if (view.mode === 'tickets') body.push(...ticketsView());
+  else if (view.mode === 'done') body.push(...doneView());
+  sec.replaceChildren(...body);
+  const results = document.getElementById('results');
+  if (results) results.hidden = true;
+  if (view.mode === 'held') startTimer();
+  if (focus) {
+    const h = sec.querySelector('h2');
+    if (h) h.focus();
+  }
+}
+
+function backButton() {
+  const b = el('button', 'secondary', t('book.back'));
+  b.type = 'button';
+  b.addEventListener('click', () => close());
+  return b;
+}
+
+function formView() {
+  const { offer, cls } = view;
+  const out = [heading('book.heading', { train: offer.train, cls: className(cls.class) })];
+  out.push(journeyEl(offer));
+  out.push(el('p', 'book-fare', t('book.fare_each', { price: formatPrice(cls.price, cls.currency) })));
+  const form = el('form', 'card book-form');
+  form.noValidate = true;
+  form.setAttribute('aria-labelledby', 'booking-title');
+  view.passengers.forEach((p, i) => {
+    const fs = el('fieldset', 'passenger');
+    fs.append(el('legend', null, t('book.passenger', { n: i + 1 })));
+    for (const [f, key, ac] of [['name', 'book.name', 'name'], ['document', 'book.document', 'off']]) {
+      const wrap = el('div', 'field');
+      const id = `p${i}-${f}`;
+      const label = el('label', null, t(key));
+      label.htmlFor = id;
+      const input = el('input');
+      input.id = id;
+      input.name = id;
+      input.type = 'text';
+      input.required = true;
+      input.autocomplete = ac;
+      input.spellcheck = false;
+      input.maxLength = f === 'name' ? 127 : 63;
+      input.value = p[f];
+      input.dataset.testid = `passenger-${f}`;
+      if (view.error && view.error.field === `passengers[${i}].${f}`) input.setAttribute('aria-invalid', 'true');
+      input.addEventListener('input', () => { p[f] = input.value; });
+      wrap.append(label, input);
+      if (f === 'document') {
+        const hint = el('p', 'hint', t('book.document_hint'));
+        hint.id = `${id}-hint`;
+        input.setAttribute('aria-describedby', hint.id);
+        wrap.append(hint);
+      }
+      fs.append(wrap);
+    }
+    if (view.passengers.length > 1) {
+      const rm = el('button', 'link-btn', t('book.remove'));
+      rm.type = 'button';
+      rm.setAttribute('aria-label', t('book.remove_aria', { n: i + 1 }));
+      rm.addEventListener('click', () => {
+        view.passengers.splice(i, 1);
+        render(false);
+        const next = document.getElementById(`p${Math.min(i, view.passengers.length - 1)}-name`);
+        if (next) next.focus();
+      });
+      fs.append(rm);
+    }
+    form.append(fs);
+  });
+  const add = el('button', 'secondary', t('book.add'));
+  add.type = 'button';
+  add.disabled = view.passengers.length >= MAX_PASSENGERS;
+  add.addEventListener('click', () => {
+    view.passengers.push({ name: '', document: '' });
+    render(false);
+    document.getElementById(`p${view.passengers.length - 1}-name`)?.focus();
+  });
+  const submit = el('button', 'primary', t('book.hold'));
+  submit.type = 'submit';
+  submit.dataset.testid = 'hold';
+  const actions = el('div', 'actions');
+  actions.append(add, submit, backButton());
+  form.append(el('p', 'hint', t('book.max', { n: MAX_PASSENGERS })), errorBox(), actions);
+  form.addEventListener('submit', (e) => { e.preventDefault(); hold(submit); });
+  out.push(form);
+  return out;
+}
+
+async function hold(submit) {
+  const missing = view.passengers.findIndex((p) => !p.name.trim() || !p.document.trim());
+  if (missing >= 0) {
+    const p = view.passengers[missing];
+    const f = !p.name.trim() ? 'name' : 'document';
+    view.error = { code: 'missing', field: `passengers[${missing}].${f}` };
+    render(false);
+    document.getElementById(`p${missing}-${f}`)?.focus();
+    return;
+  }
+  const { offer, cls } = view;
+  submit.disabled = true;
+  submit.setAttribute('aria-busy', 'true');
+  try {
+    const booking = await request('POST', 'api/v1/bookings', {
+      train: offer.train,
+      date: ctx.splitIso(offer.departure)?.date || offer.service_date,
+      from: `${offer.from.feed}:${offer.from.id}`,
+      to: `${offer.to.feed}:${offer.to.id}`,
+      class: cls.class,
+      passengers: view.passengers.map((p) => ({ name: p.name.trim(), document: p.document.replace(/\s+/g, '') })),
+    });
+    view.booking = booking;
+    view.error = null;
+    view.mode = 'held';
+    render(true);
+  } catch (e) {
+    view.error = { code: e.code, message: e.message, field: e.field };
+    render(false);
+    const m = /^passengers\[(\d+)\]\.(name|document)$/.exec(e.field || '');
+    if (m) document.getElementById(`p${m[1]}-${m[2]}`)?.focus();
+    else section().querySelector('.book-error')?.focus?.();
+  }
+}
+
+function heldView() {
+  const b = view.booking;
+  const out = [heading('book.held_heading')];
+  out.push(el('p', 'book-ref', t('book.reference', { id: b.id })));
+  out.push(journeyEl(b));
+  const seats = el('ul', 'seats');
+  seats.setAttribute('aria-label', t('book.seats'));
+  for (const tk of b.tickets || []) {
+    const li = el('li', 'seat-item');
+    li.append(el('span', 'seat', tk.seat), ' ', el('span', null, tk.name));
+    seats.append(li);
+  }
+  out.push(el('h3', null, t('book.seats')), seats);
+  out.push(el('p', 'book-total', t('book.total', {
+    price: formatPrice(b.price, b.currency), cls: className(b.class),
+  })));
+  const cd = el('p', 'countdown');
+  const label = el('span', null, t('book.time_left'));
+  label.id = 'countdown-label';
+  const clock = el('span', 'clock', countdownText(Date.parse(b.expires_at) - Date.now()));
+  clock.setAttribute('role', 'timer');
+  clock.setAttribute('aria-labelledby', 'countdown-label');
+  clock.dataset.testid = 'countdown';
+  cd.append(label, ' ', clock);
+  const live = el('p', 'visually-hidden');
+  live.id = 'countdown-live';
+  live.setAttribute('aria-live', 'polite');
+  live.setAttribute('aria-atomic', 'true');
+  out.push(cd, live);
+  out.push(errorBox());
+  const actions = el('div', 'actions');
+  for (const p of paymentProviders) {
+    const pay = el('button', 'primary pay', t(p.label || p.name));
+    pay.type = 'button';
+    pay.dataset.provider = p.name;
+    pay.dataset.testid = `pay-${p.name}`;
+    pay.addEventListener('click', () => payWith(p, pay));
+    actions.append(pay);
+  }
+  const cancel = el('button', 'secondary danger', t('book.cancel'));
+  cancel.type = 'button';
+  cancel.dataset.testid = 'cancel';
+  cancel.addEventListener('click', () => cancelBooking(cancel));
+  actions.append(cancel);
+  out.push(actions);
+  return out;
+}
+
+function startTimer() {
+  lastAnnouncedMinute = -1;
+  const tick = () => {
+    const clock = section().querySelector('[data-testid="countdown"]');
+    if (!clock || !view.booking) return stopTimer();
+    const left = Date.parse(view.booking.expires_at) - Date.now();
+    clock.textContent = countdownText(left);
+    const min = Math.ceil(left / 60000);
+    if (min !== lastAnnouncedMinute && (lastAnnouncedMinute === -1 || min <= 5 || min % 5 === 0)) {
+      lastAnnouncedMinute = min;
+      const live = document.getElementById('countdown-live');
+      if (live) live.textContent = t('book.minutes_left', { n: Math.max(0, min) });
+    }
+    if (left <= 0) {
+      stopTimer();
+      view.mode = 'done';
+      view.note = 'book.expired';
+      render(true);
+    }
+  };
+  tick();
+  timer = setInterval(tick, 1000);
+}
+
+function stopTimer() {
+  if (timer) clearInterval(timer);
+  timer = 0;
+}
+
+async function payWith(provider, btn) {
+  btn.disabled = true;
+  btn.setAttribute('aria-busy', 'true');
+  try {
+    const confirmed = await provider.pay(view.booking);
+    view.booking = confirmed;
+    view.error = null;
+    view.mode = 'tickets';
+    render(true);
+  } catch (e) {
+    view.error = { code: e.code, message: e.message, field: e.field };
+    if (e.code === 'expired') { view.mode = 'done'; view.note = 'book.expired'; }
+    render(view.mode !== 'held');
+  }
+}
+
+async function cancelBooking(btn) {
+  btn.disabled = true;
+  try {
+    view.booking = await request('DELETE', `api/v1/bookings/${encodeURIComponent(view.booking.id)}`);
+    view.error = null;
+    view.mode = 'done';
+    view.note = 'book.cancelled';
+    render(true);
+  } catch (e) {
+    view.error = { code: e.code, message: e.message, field: e.field };
+    render(false);
+  }
+}
+
+function doneView() {
+  const out = [heading(view.note || 'book.cancelled')];
+  if (view.booking) out.push(el('p', 'book-ref', t('book.reference', { id: view.booking.id })));
+  out.push(errorBox());
+  const actions = el('div', 'actions');
+  actions.append(backButton());
+  out.push(actions);
+  return out;
+}
+
+function ticketsView() {
+  const b = view.booking;
+  const out = [heading('book.tickets_heading')];
+  out.push(el('p', 'book-ref', t('book.reference', { id: b.id })));
+  out.push(el('p', 'book-total', t('book.paid', { price: formatPrice(b.price, b.currency) })));
+  const list = el('ol', 'tickets');
+  const date = ctx.splitIso(b.departure)?.date;
+  (b.tickets || []).forEach((tk, i) => {
+    const li = el('li', 'ticket');
+    li.dataset.testid = 'ticket';
+    const art = el('article');
+    const h = el('h3', null, t('book.ticket_n', { n: i + 1, of: b.tickets.length }));
+    const dl = el('dl', 'journey');
+    const add = (k, v, cls) => {
+      const dd = el('dd', cls);
+      if (typeof v === 'string') dd.textContent = v; else dd.append(v);
+      dl.append(el('dt', null, t(k)), dd);
+    };
+    add('book.passenger_name', tk.name);
+    add('book.seat', tk.seat, 'seat');
+    add('book.class', className(b.class));
+    add('book.train', b.train);
+    add('book.route', `${ctx.stationName(b.from)} → ${ctx.stationName(b.to)}`);
+    if (date) add('book.date', ctx.longDate(date));
+    const times = el('span');
+    times.append(ctx.timeEl(b.departure, date), ' – ', ctx.timeEl(b.arrival, date));
+    add('book.times', times);
+    const fig = el('figure', 'qr');
+    const code = el('code', 'qr-payload', tk.qr_payload || '');
+    code.dataset.testid = 'qr-payload';
+    code.tabIndex = 0;
+    code.setAttribute('aria-label', t('book.qr_payload'));
+    fig.append(code, el('figcaption', 'hint', t('book.qr_hint')));
+    art.append(h, dl, fig);
+    li.append(art);
+    list.append(li);
+  });
+  out.push(list);
+  const actions = el('div', 'actions');
+  const print = el('button', 'secondary', t('book.print'));
+  print.type = 'button';
+  print.addEventListener('click', () => window.print());
+  actions.append(print, backButton());
+  out.push(actions);
+  return out;
+}
+
+export function initBooking(helpers) {
+  ctx = helpers;
+}
