@@ -2,8 +2,9 @@
 #   make run    install what is missing, build, serve the China–Laos Railway on 127.0.0.1:8080
 #   make test   install what is missing, build, run every test (also under ASan + UBSan),
 #               then fuzz each libFuzzer target briefly (fuzz-smoke)
-#   make bench  import and seat inventory benchmarks against peers (docs/PERFORMANCE.md)
+#   make bench  import, seat inventory and HTTP benchmarks against peers (docs/PERFORMANCE.md)
 #   make bench-inventory  the seat inventory benchmark alone (bench/inventory/run.sh)
+#   make bench-http  the HTTP server benchmark alone: lanxang serve beside nginx, under wrk
 #   make fuzz   fuzz every libFuzzer target for FUZZ_SECONDS each (docs/testing.md)
 
 BUILD      ?= build
@@ -15,7 +16,7 @@ FUZZ_TARGETS ?= fuzz_csv fuzz_gtfs fuzz_api fuzz_booking
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 
-.PHONY: all deps deps-run build build-asan run test test-release test-asan bench bench-inventory clean \
+.PHONY: all deps deps-run build build-asan run test test-release test-asan bench bench-inventory bench-http clean \
         build-fuzz fuzz-smoke fuzz
 
 all: build
@@ -72,6 +73,7 @@ fuzz: deps
 bench: deps build
 	bench/run.sh $(BUILD)
 	bench/inventory/run.sh $(BUILD)
+	bench/http/run.sh $(BUILD)
 
 # issue 3's benchmarks only: lanxang's inventory designs against Redis and PostgreSQL
 # (installed and started by the script), and the seat-utilisation study; about 5 minutes
@@ -80,3 +82,9 @@ bench-inventory: deps build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# issue 4's HTTP benchmark: search and booking requests/s and latency of lanxang serve
+# under wrk, beside nginx serving the same answer as a static file (installed and started
+# by the script); about 2 minutes
+bench-http: deps build
+	bench/http/run.sh $(BUILD)

@@ -1,0 +1,59 @@
+-- wrk script for the booking workload of bench/http/run.sh: each request holds one
+-- second-class seat, Vientiane -> Luang Prabang, POST /api/v1/bookings. The train and
+-- the date turn over with every request (BOOK_TRAINS x BOOK_DAYS departures of 664
+-- second-class seats each in the built-in feed: 3 x 180 x 664 = 358,560 seats), so that
+-- seats do not run out during a run; a 409 (sold out) is counted apart from the other
+-- non-2xx answers. At the end: one JSON line prefixed "JSON ".
+local TRAINS = {"C86", "C82", "C88"}
+local DAYS = tonumber(os.getenv("BOOK_DAYS") or "180")
+local FIRST = os.time({year = 2026, month = 12, day = 20, hour = 12})  -- a departure date
+local threads = {}
+local nthreads = 0
+
+function setup(thread)
+  thread:set("tid", nthreads)
+  nthreads = nthreads + 1
+  table.insert(threads, thread)
+end
+
+n, c201, c409, cother = 0, 0, 0, 0   -- globals: done() reads them with thread:get
+
+function init(args)
+  n = tid * 7919          -- threads start at different departures
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+  n = n + 1
+  local train = TRAINS[(n % #TRAINS) + 1]
+  local day = math.floor(n / #TRAINS) % DAYS
+  local date = os.date("!%Y-%m-%d", FIRST + day * 86400)
+  local body = '{"train":"' .. train .. '","date":"' .. date ..
+    '","from":"Vientiane","to":"Luang Prabang","class":"second",' ..
+    '"passengers":[{"name":"Bench Passenger","document":"P' .. (n % 10000000) .. '"}]}'
+  return wrk.format(nil, nil, nil, body)
+end
+
+function response(status, headers, body)
+  if status == 201 then c201 = c201 + 1
+  elseif status == 409 then c409 = c409 + 1
+  else cother = cother + 1 end
+end
+
+function done(summary, latency, requests)
+  local a, b, c = 0, 0, 0
+  for _, t in ipairs(threads) do
+    a = a + t:get("c201"); b = b + t:get("c409"); c = c + t:get("cother")
+  end
+  local s = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format(
+    'JSON {"requests":%d,"duration_s":%.3f,"rps":%.1f,"created_201":%d,"sold_out_409":%d,"other_status":%d,' ..
+    '"errors_connect":%d,"errors_read":%d,"errors_write":%d,"errors_timeout":%d,' ..
+    '"lat_mean_us":%.1f,"lat_p50_us":%d,"lat_p90_us":%d,"lat_p99_us":%d,"lat_p999_us":%d,"lat_max_us":%d}\n',
+    summary.requests, s, summary.requests / s, a, b, c,
+    e.connect, e.read, e.write, e.timeout,
+    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency:percentile(99.9), latency.max))
+end
