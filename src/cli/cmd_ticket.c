@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lanxang/ticket.h"
+#include "view/journey.h"
 #include "view/view.h"
 
 
@@ -178,7 +179,6 @@ const lx_cmd lx_cmd_keys = {
 
 /* ---- gate ---- */
 
-#define MAX_STATION_IDS 16
 
 static int gate_verify(lx_cli *c, int argc, char **argv)
 {
@@ -219,23 +219,10 @@ static int gate_verify(lx_cli *c, int argc, char **argv)
                           "no data directory at %s: the gate needs its orders", c->data_dir);
 
     /* --station: a stop_id as is, and every station the name resolves to */
-    const char *ids[MAX_STATION_IDS];
+    const char *ids[LX_VIEW_GATE_IDS];
     uint32_t n_ids = 0;
     if (station) {
-        ids[n_ids++] = station;
-        lx_place places[8];
-        uint32_t np = 0;
-        if (lx_net_resolve(c->net, station, places, 8, &np) != LX_NOTFOUND)
-            for (uint32_t i = 0; i < np && n_ids + 2 <= MAX_STATION_IDS; i++) {
-                const lx_tt *tt = lx_net_feed(c->net, places[i].feed);
-                uint32_t ns;
-                const lx_station *st = lx_tt_stations(tt, &ns);
-                if (places[i].station >= ns)
-                    continue;
-                ids[n_ids++] = st[places[i].station].id;
-                if (st[places[i].station].parent != LX_NONE && st[places[i].station].parent < ns)
-                    ids[n_ids++] = st[st[places[i].station].parent].id;
-            }
+        n_ids = lx_view_gate_station_ids(c->net, station, ids, LX_VIEW_GATE_IDS);
         check.stations = ids;
         check.n_stations = n_ids;
     }

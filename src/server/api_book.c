@@ -559,7 +559,6 @@ void lx_api_set_tickets(lx_api *api, lx_store *store, const lx_ticket_keys *keys
  * otherwise share between a statement and its sqlite3_changes(); one scan at a time. */
 static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
 
-#define MAX_STATION_IDS 16
 
 
 
@@ -589,23 +588,10 @@ lx_err lx_api_h_gate_scan(const req *r, lx_srv_resp *resp)
      * command's --station) */
     lx_ticket_check check;
     memset(&check, 0, sizeof check);
-    const char *ids[MAX_STATION_IDS];
+    const char *ids[LX_VIEW_GATE_IDS];
     uint32_t n_ids = 0;
     if (station) {
-        ids[n_ids++] = station;
-        lx_place places[8];
-        uint32_t np = 0;
-        if (lx_net_resolve(api->net, station, places, 8, &np) != LX_NOTFOUND)
-            for (uint32_t i = 0; i < np && i < 8 && n_ids + 2 <= MAX_STATION_IDS; i++) {
-                const lx_tt *tt = lx_net_feed(api->net, places[i].feed);
-                uint32_t ns;
-                const lx_station *st = lx_tt_stations(tt, &ns);
-                if (places[i].station >= ns)
-                    continue;
-                ids[n_ids++] = st[places[i].station].id;
-                if (st[places[i].station].parent != LX_NONE && st[places[i].station].parent < ns)
-                    ids[n_ids++] = st[st[places[i].station].parent].id;
-            }
+        n_ids = lx_view_gate_station_ids(api->net, station, ids, LX_VIEW_GATE_IDS);
         check.stations = ids;
         check.n_stations = n_ids;
     }

@@ -175,3 +175,25 @@ const lx_fare *lx_view_fare(const lx_tt *tt, const lx_leg *leg, const char *cls)
     }
     return NULL;
 }
+
+uint32_t lx_view_gate_station_ids(const lx_net *net, const char *name, const char **ids,
+                                  uint32_t cap)
+{
+    uint32_t n = 0;
+    ids[n++] = name;
+    lx_place places[8];
+    uint32_t np = 0;
+    if (lx_net_resolve(net, name, places, 8, &np) == LX_NOTFOUND)
+        return n;
+    for (uint32_t i = 0; i < np && i < 8 && n + 2 <= cap; i++) {
+        uint32_t ns;
+        const lx_station *st = lx_tt_stations(lx_net_feed(net, places[i].feed), &ns);
+        if (places[i].station >= ns)
+            continue;
+        const lx_station *s = &st[places[i].station];
+        ids[n++] = s->id;
+        if (s->parent != LX_NONE && s->parent < ns)
+            ids[n++] = st[s->parent].id;
+    }
+    return n;
+}

@@ -47,4 +47,12 @@ uint32_t lx_view_trip_classes(const lx_tt *tt, uint32_t trip, const char **out, 
  * currency of the departure station's country first. NULL when the feed has none. */
 const lx_fare *lx_view_fare(const lx_tt *tt, const lx_leg *leg, const char *cls);
 
+/* The stop ids a gate's station stands for, as a ticket names its stations: the name
+ * as given (a stop_id) first, then each station it resolves to over the network and
+ * that station's parent. Writes up to cap (at least 1) into ids (pointers into the
+ * timetables and into name); returns how many. */
+#define LX_VIEW_GATE_IDS 16
+uint32_t lx_view_gate_station_ids(const lx_net *net, const char *name, const char **ids,
+                                  uint32_t cap);
+
 #endif
