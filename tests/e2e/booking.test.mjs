@@ -6,16 +6,10 @@
 // (accepted, or refused as outside its time window: the train may be days away) and a
 // tampered copy of it (always refused). A screenshot of each language is kept.
 //   node booking.test.mjs BASE_URL ARTIFACT_DIR
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { testArgs, launch, phoneContext, check, finish, switchLang, chooseStation } from './harness.mjs';
 
-const [base, artifacts] = process.argv.slice(2);
-if (!base || !artifacts) {
-  console.error('usage: node booking.test.mjs BASE_URL ARTIFACT_DIR');
-  process.exit(2);
-}
-mkdirSync(artifacts, { recursive: true });
+const { base, artifacts } = testArgs('booking.test.mjs');
 
 const LANGS = {
   en: { from: 'Vientiane', to: 'Luang Prabang', name: 'Somchai Phommachanh', doc: 'P1234567' },
@@ -54,40 +48,17 @@ function tamper(payload) {
   return payload.slice(0, i) + c + payload.slice(i + 1);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.LX_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
-  }
-}
+const browser = await launch();
 
 try {
-  // a phone-sized window: the app must be usable on a phone
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+  const ctx = await phoneContext(browser);
   for (const [lang, q] of Object.entries(LANGS)) {
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(base, { waitUntil: 'networkidle' });
-    await page.click(`button.lang[data-lang="${lang}"]`);
-    await page.waitForFunction((l) => document.documentElement.lang === l, lang, { timeout: 5000 });
-    for (const [field, name] of [['from', q.from], ['to', q.to]]) {
-      await page.fill(`#${field}`, name);
-      const option = page.locator(`#${field}-list [role="option"]`).first();
-      await option.waitFor({ state: 'visible', timeout: 5000 });
-      await option.click();
-    }
+    await switchLang(page, lang);
+    for (const [field, name] of [['from', q.from], ['to', q.to]]) await chooseStation(page, field, name);
     await page.fill('#date', DATE);
 
     await check(`${lang}: each train shows its classes with free seats, price and a Book button`, async () => {
@@ -174,5 +145,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
