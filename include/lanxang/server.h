@@ -14,8 +14,8 @@ typedef struct {
     lx_book *book;        /* the booking store to sell from (offers, bookings); NULL: none,
                              the booking endpoints answer 503. The caller opens and closes
                              it; the server expires due holds every few seconds. */
-    lx_instant_t clock_start; /* 0: "now" is the system clock; else the server's clock
-                                 starts at this time and runs at real pace (tests) */
+    lx_instant_t fixed_now; /* 0: "now" is the system clock; else "now" is always this
+                               time (LANXANG_NOW, for tests: answers are reproducible) */
     lx_store *store;      /* the catalog of book's data directory: check-ins at the gate */
     const lx_ticket_keys *keys; /* the ticket keys of that directory; NULL: confirmed
                                    bookings carry no qr_payload, /gate/scan answers 503.

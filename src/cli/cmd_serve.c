@@ -25,13 +25,13 @@ static int run_serve(lx_cli *c, int argc, char **argv)
             return cli_usage_error(&lx_cmd_serve, "--threads takes 0 to 256");
         so.threads = (unsigned)t;
     }
-    /* the clock of the selling commands: LANXANG_NOW (for tests) starts the server's
-     * clock there; it then runs at real pace */
+    /* the clock of the selling commands: LANXANG_NOW (for tests) fixes the server's
+     * "now" there, as it does for the commands */
     lx_instant_t now;
     const char *fixed = getenv("LANXANG_NOW");
     if ((rc = cli_now(&now)) || (rc = cli_load_net(c)))
         return rc;
-    so.clock_start = fixed && *fixed ? now : 0;
+    so.fixed_now = fixed && *fixed ? now : 0;
     lx_store *store;
     lx_book *book;
     if ((rc = cli_open_book(c, 1, 0, &store, &book)))
@@ -59,7 +59,7 @@ const lx_cmd lx_cmd_serve = {
     "Serves the API under /api/v1 (docs/api.md) and the timetable page at / until\n"
     "interrupted (Ctrl-C or SIGTERM). Seats are sold from the bookings of the data\n"
     "directory (created when missing); holds past their deadline are expired every few\n"
-    "seconds. The time is the clock's, or starts at LANXANG_NOW.\n"
+    "seconds. The time is the clock's, or LANXANG_NOW, fixed, when it is set.\n"
     "  --listen HOST:PORT  where to listen (default 127.0.0.1:8080)\n"
     "  --threads N         worker threads (default: one per core)\n"
     "  --quiet             no access log\n"

@@ -615,20 +615,15 @@ static lx_err dispatch(req *r, lx_srv_resp *resp, const char *raw_path)
     return lx_api_reply_errorf(resp, LX_NOTFOUND, NULL, "no such endpoint: %.200s", raw_path);
 }
 
-void lx_api_set_book(lx_api *api, lx_book *book, lx_instant_t clock_start)
+void lx_api_set_book(lx_api *api, lx_book *book, lx_instant_t fixed_now)
 {
     api->book = book;
-    api->clock_start = clock_start;
-    clock_gettime(CLOCK_MONOTONIC, &api->clock_mono);
+    api->fixed_now = fixed_now;
 }
 
 lx_instant_t lx_api_now(const lx_api *api)
 {
-    if (!api->clock_start)
-        return (lx_instant_t)time(NULL);
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return api->clock_start + (lx_instant_t)(t.tv_sec - api->clock_mono.tv_sec);
+    return api->fixed_now ? api->fixed_now : (lx_instant_t)time(NULL);
 }
 
 lx_err lx_api_handle(const lx_api *api, const char *method, const char *target,

@@ -29,8 +29,7 @@ struct lx_api {
     lx_book *book;           /* NULL: no bookings served (lx_api_set_book) */
     lx_store *store;         /* the catalog, for check-ins at the gate (lx_api_set_tickets) */
     const lx_ticket_keys *keys; /* NULL: no qr_payload, the gate answers 503 */
-    lx_instant_t clock_start; /* 0: the system clock; else the time at clock_mono */
-    struct timespec clock_mono;
+    lx_instant_t fixed_now; /* 0: the system clock; else the time, fixed (LANXANG_NOW) */
 };
 
 #define MAX_SEGS 8

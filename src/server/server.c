@@ -645,7 +645,7 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
         free(s.web_dir);
         return e;
     }
-    lx_api_set_book(s.api, opts->book, opts->clock_start);
+    lx_api_set_book(s.api, opts->book, opts->fixed_now);
     lx_api_set_tickets(s.api, opts->store, opts->keys);
 
     stop_guard guard;

@@ -42,10 +42,10 @@ lx_err lx_api_create(const lx_net *net, lx_api **out);
 void lx_api_destroy(lx_api *api);
 
 /* Serves bookings from book (which must outlive the API; NULL: none, the booking
- * endpoints answer 503). clock_start 0: the API's "now" is the system clock; else it
- * starts at clock_start and runs at the clock's pace (tests set it with LANXANG_NOW).
+ * endpoints answer 503). fixed_now 0: the API's "now" is the system clock; else it is
+ * always fixed_now (tests set it with LANXANG_NOW, as for the selling commands).
  * Call before the API is shared between threads. */
-void lx_api_set_book(lx_api *api, lx_book *book, lx_instant_t clock_start);
+void lx_api_set_book(lx_api *api, lx_book *book, lx_instant_t fixed_now);
 /* The API's "now" (Unix seconds). */
 lx_instant_t lx_api_now(const lx_api *api);
 

@@ -5,9 +5,9 @@
  *
  * Built once, in LLVMFuzzerInitialize: the network of the built-in China–Laos feed, an
  * API over it, and a memory-only booking store (lx_book_open(NULL, net,
- * {.memory_only = 1})) served by the API with a fixed clock start (CLOCK_START below,
- * 2026-12-01T00:00:00Z, before the runs of December 2026; it then runs at the clock's
- * pace). Every RESET_EVERY inputs the store is closed and opened empty again, so that
+ * {.memory_only = 1})) served by the API with a fixed clock (CLOCK_START below,
+ * 2026-12-01T00:00:00Z, before the runs of December 2026, so that an input answers the
+ * same every time). Every RESET_EVERY inputs the store is closed and opened empty again, so that
  * a long run does not stay sold out.
  *
  * An input is one or more requests, separated by a line "===" ("\n===\n"); each is
