@@ -50,6 +50,8 @@ struct lx_tt {
     uint32_t *tr_index;          /* translation indexes of stop names, by station */
     uint32_t *child_first;       /* n_stations + 1 offsets into children */
     uint32_t *children;
+    uint32_t *fare_first;        /* n_stations + 1 offsets into fare_index: the fares */
+    uint32_t *fare_index;        /*   by the lower of their two stops, in table order */
     lx_map station_ids, trip_ids;
     lx_tz **zones;               /* the zones stations and agencies point to; owned */
     uint32_t n_zones;
