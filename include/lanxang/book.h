@@ -90,6 +90,22 @@ void lx_book_close(lx_book *b);
 lx_err lx_book_avail(lx_book *b, uint32_t feed, const lx_leg *leg, const char *cls,
                      lx_instant_t now, uint32_t *free_seats);
 
+/* One seat of a run as a seat map shows it. */
+typedef struct {
+    char label[12];               /* "03-05A" */
+    const char *cls;              /* the class, as the feed spells it (lives with it) */
+    lx_inv_seat info;             /* coach, row, letter, window, aisle, quota */
+    uint8_t sellable;             /* lx_inv_seat_sellable for the journey at now */
+} lx_book_seat;
+
+/* The seat map of a journey: every seat of the leg's run, in layout order, in *out
+ * (malloc'ed, the caller frees it; NULL when the run has no seat), *n of them. Read
+ * under the run's lock, so the seats are one consistent picture. A run never sold has
+ * all its seats free (it is created, as lx_book_avail does). LX_NOTFOUND: no such feed
+ * or trip, or the trip has no seat layout; LX_INVAL: the leg does not fit its trip. */
+lx_err lx_book_seat_map(lx_book *b, uint32_t feed, const lx_leg *leg, lx_instant_t now,
+                        lx_book_seat **out, uint32_t *n);
+
 /* Holds (or sells, req->confirm) seats. On LX_OK *out is the new order. Holds of the
  * run whose deadline has passed are expired first. msg explains a refusal. */
 lx_err lx_book_hold(lx_book *b, const lx_book_req *req, lx_instant_t now, lx_book_order *out,

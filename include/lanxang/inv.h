@@ -169,6 +169,12 @@ int lx_inv_is_long_distance(const lx_inv_run *r, uint32_t from, uint32_t to);
  * segment of the journey and open to it under the quotas. O(1). */
 uint32_t lx_inv_avail(const lx_inv_run *r, uint32_t from, uint32_t to, uint32_t cls,
                       lx_instant_t now);
+/* Whether one seat can be sold to a journey from .. to at `now`: free on every segment
+ * of the journey and open to it under the quotas (a cross-border seat to a journey across
+ * a border; a long-distance seat to a long journey, or to any once its quota is
+ * released). The seats lx_inv_avail counts are exactly those. O(1). */
+int lx_inv_seat_sellable(const lx_inv_run *r, uint32_t seat, uint32_t from, uint32_t to,
+                         lx_instant_t now);
 /* The order with that id in this run, or NULL. Valid until the next change of the run. */
 const lx_inv_order *lx_inv_order_get(const lx_inv_run *r, lx_order_id id);
 /* Orders of the run, in no particular order (for reports). */

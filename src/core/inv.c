@@ -697,6 +697,22 @@ uint32_t lx_inv_avail(const lx_inv_run *r, uint32_t from, uint32_t to, uint32_t 
            ((f & LX_INV_PAIR_LD) || now >= r->release ? c[LX_INV_B_LD] : 0);
 }
 
+int lx_inv_seat_sellable(const lx_inv_run *r, uint32_t seat, uint32_t from, uint32_t to,
+                         lx_instant_t now)
+{
+    if (!lx_inv_seat_free(r, seat, from, to))
+        return 0;
+    uint32_t f = r->pflag[r->tri[from] + (int32_t)to];
+    switch (r->seats[seat].bucket) {
+    case LX_INV_B_CB:
+        return (f & LX_INV_PAIR_CB) != 0;
+    case LX_INV_B_LD:
+        return (f & LX_INV_PAIR_LD) || now >= r->release;
+    default:
+        return 1;
+    }
+}
+
 /* ---- orders ---- */
 
 static uint32_t order_home(lx_order_id id, uint32_t cap)

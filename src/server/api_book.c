@@ -6,7 +6,12 @@
  *   GET    /api/v1/bookings/{id}             the booking
  *   DELETE /api/v1/bookings/{id}             cancel a provisional booking
  *   POST   /api/v1/bookings/{id}/fulfillments   confirm it: state "confirmed"
+ *   GET    /api/v1/bookings/{id}/tickets/{n}/qr.svg   ticket n's QR code, as SVG
  *   POST   /api/v1/gate/scan                 check an e-ticket at a gate, record its use
+ *
+ * The seat map is api_seats.c; refund offers and refunds are api_refund.c. A 201 of a
+ * new booking names it in a Location header (lx_srv_resp.location); a provisional
+ * booking carries `expires_in`, the seconds left by the server's clock.
  *
  * A confirmed booking carries each ticket's signed `qr_payload` (lx_ticket_issue with
  * the keys of the data directory); the gate runs lx_ticket_gate, as `lanxang gate
@@ -30,6 +35,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -38,7 +44,7 @@
 #include "view/view.h"
 
 /* The booking store, or a 503 answer when the server runs without one. */
-static int want_book(const req *r, lx_srv_resp *resp, lx_err *err)
+int lx_api_want_book(const req *r, lx_srv_resp *resp, lx_err *err)
 {
     if (r->api->book)
         return 1;
@@ -90,7 +96,7 @@ lx_err lx_api_h_offers(const req *r, lx_srv_resp *resp)
     if (!to || !*to)
         return lx_api_missing(resp, "to");
     lx_date_t day;
-    if (!lx_api_want_date(r, resp, &day, &err) || !want_book(r, resp, &err))
+    if (!lx_api_want_date(r, resp, &day, &err) || !lx_api_want_book(r, resp, &err))
         return err;
     lx_place a[MAX_PLACES], b[MAX_PLACES];
     uint32_t na, nb;
@@ -184,14 +190,14 @@ static int read_body_as(const req *r, lx_srv_resp *resp, lx_err *err, int may_be
     return 1;
 }
 
-static int read_body(const req *r, lx_srv_resp *resp, lx_err *err, int may_be_empty,
+int lx_api_read_body(const req *r, lx_srv_resp *resp, lx_err *err, int may_be_empty,
                      json_t **out)
 {
     return read_body_as(r, resp, err, may_be_empty, LX_FORMAT, out);
 }
 
 /* Refuses a field not in known (NULL-ended). prefix: "" or "passengers[0]." */
-static int only_known(json_t *obj, const char *const *known, const char *prefix,
+int lx_api_only_known(json_t *obj, const char *const *known, const char *prefix,
                       lx_srv_resp *resp, lx_err *err)
 {
     const char *key;
@@ -214,7 +220,7 @@ static int only_known(json_t *obj, const char *const *known, const char *prefix,
 }
 
 /* A required non-empty string field of the body. */
-static int want_string(json_t *obj, const char *key, const char *field, size_t max,
+int lx_api_want_string(json_t *obj, const char *key, const char *field, size_t max,
                        lx_srv_resp *resp, lx_err *err, const char **out)
 {
     json_t *v = json_object_get(obj, key);
@@ -267,9 +273,9 @@ static int read_passengers(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_e
             return body_error(resp, err, LX_INVAL, fpax,
                               "each passenger must be an object {\"name\", \"document\"}");
         const char *name, *doc;
-        if (!only_known(p, known, prefix, resp, err) ||
-            !want_string(p, "name", fname, sizeof q->pax[i].name - 1, resp, err, &name) ||
-            !want_string(p, "document", fdoc, sizeof q->pax[i].document - 1, resp, err, &doc))
+        if (!lx_api_only_known(p, known, prefix, resp, err) ||
+            !lx_api_want_string(p, "name", fname, sizeof q->pax[i].name - 1, resp, err, &name) ||
+            !lx_api_want_string(p, "document", fdoc, sizeof q->pax[i].document - 1, resp, err, &doc))
             return 0;
         for (const char *c = name; *c; c++)
             if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -318,12 +324,45 @@ static int read_seats(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *e
     return 1;
 }
 
+/* seat_preference (optional): "window" or "aisle", a wish honoured when a seat allows */
+static int read_pref(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *err)
+{
+    json_t *v = json_object_get(body, "seat_preference");
+    const char *s = json_string_value(v);
+    q->pref = LX_SEAT_ANY;
+    if (!v || json_is_null(v))
+        return 1;
+    if (s && !strcmp(s, "window"))
+        q->pref = LX_SEAT_WINDOW;
+    else if (s && !strcmp(s, "aisle"))
+        q->pref = LX_SEAT_AISLE;
+    else
+        return body_error(resp, err, LX_INVAL, "seat_preference",
+                          "'seat_preference' must be \"window\" or \"aisle\"");
+    return 1;
+}
+
 /* ---- the bookings ---- */
 
-/* An answer with a booking. */
-static lx_err reply_booking(const req *r, lx_srv_resp *resp, int status, const lx_book_order *o)
+lx_err lx_api_reply_booking(const req *r, lx_srv_resp *resp, int status,
+                            const lx_book_order *o, const char *name, json_t *extra)
 {
     json_t *b = lx_view_booking(r->api->net, o);
+    if (b && name && json_object_set_new(b, name, extra ? extra : json_null())) {
+        json_decref(b);
+        return LX_NOMEM;
+    }
+    if (!b)
+        json_decref(extra);
+    /* seconds left to pay, by the server's clock (which LANXANG_NOW may fix: a browser
+     * counts down from this rather than comparing expires_at with its own clock) */
+    lx_instant_t left = o->expires_at - lx_api_now(r->api);
+    if (b && json_object_set_new(b, "expires_in", o->state == LX_ORDER_HELD
+                                                      ? json_integer(left > 0 ? left : 0)
+                                                      : json_null())) {
+        json_decref(b);
+        return LX_NOMEM;
+    }
     const lx_ticket_keys *keys = r->api->keys;
     if (!b || o->state != LX_ORDER_CONFIRMED || !keys)
         return lx_api_reply(resp, status, b);
@@ -352,21 +391,23 @@ static lx_err reply_booking(const req *r, lx_srv_resp *resp, int status, const l
 lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
 {
     static const char *const known[] = {"train", "date",       "from",  "to",
-                                        "class", "passengers", "seats", NULL};
+                                        "class", "passengers", "seats", "seat_preference",
+                                        NULL};
     lx_err err = LX_OK;
     json_t *body;
-    if (!want_book(r, resp, &err) || !read_body(r, resp, &err, 0, &body))
+    if (!lx_api_want_book(r, resp, &err) || !lx_api_read_body(r, resp, &err, 0, &body))
         return err;
     lx_book_req q;
     memset(&q, 0, sizeof q);
     const char *train, *date, *from, *to, *cls;
-    if (!only_known(body, known, "", resp, &err) ||
-        !want_string(body, "train", "train", 64, resp, &err, &train) ||
-        !want_string(body, "date", "date", 32, resp, &err, &date) ||
-        !want_string(body, "from", "from", 256, resp, &err, &from) ||
-        !want_string(body, "to", "to", 256, resp, &err, &to) ||
-        !want_string(body, "class", "class", 32, resp, &err, &cls) ||
-        !read_passengers(body, &q, resp, &err) || !read_seats(body, &q, resp, &err)) {
+    if (!lx_api_only_known(body, known, "", resp, &err) ||
+        !lx_api_want_string(body, "train", "train", 64, resp, &err, &train) ||
+        !lx_api_want_string(body, "date", "date", 32, resp, &err, &date) ||
+        !lx_api_want_string(body, "from", "from", 256, resp, &err, &from) ||
+        !lx_api_want_string(body, "to", "to", 256, resp, &err, &to) ||
+        !lx_api_want_string(body, "class", "class", 32, resp, &err, &cls) ||
+        !read_passengers(body, &q, resp, &err) || !read_seats(body, &q, resp, &err) ||
+        !read_pref(body, &q, resp, &err)) {
         json_decref(body);
         return err;
     }
@@ -379,11 +420,10 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
         field = "class";
     if (e) {
         json_decref(body);
-        return e == LX_NOMEM ? e : lx_api_reply_error(resp, e, msg, field);
+        return e == LX_NOMEM ? e : lx_api_reply_errorf(resp, e, field, "%s", msg);
     }
     q.feed = j.leg.feed;
     q.leg = j.leg.leg;
-    q.pref = LX_SEAT_ANY;
     lx_instant_t now = lx_api_now(api);
     lx_book_order o;
     msg[0] = 0;
@@ -401,7 +441,10 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
     json_decref(body);
     switch (e) {
     case LX_OK:
-        return reply_booking(r, resp, 201, &o);
+        e = lx_api_reply_booking(r, resp, 201, &o, NULL, NULL);
+        if (e == LX_OK && resp->status == 201)
+            snprintf(resp->location, sizeof resp->location, "/api/v1/bookings/%s", o.id);
+        return e;
     case LX_NOMEM:
         return e;
     case LX_SOLDOUT:
@@ -430,7 +473,7 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
 
 /* The booking id of the path, in capitals (ids are Crockford base32, shown in
  * capitals, accepted in any case). 0 when it cannot be an id (a 404 then). */
-static int path_id(const req *r, char *id)
+int lx_api_path_id(const req *r, char *id)
 {
     const char *arg = r->arg[0];
     size_t n = strlen(arg);
@@ -444,35 +487,44 @@ static int path_id(const req *r, char *id)
     return 1;
 }
 
-static lx_err no_booking(const req *r, lx_srv_resp *resp)
+lx_err lx_api_no_booking(const req *r, lx_srv_resp *resp)
 {
     return lx_api_reply_errorf(resp, LX_NOTFOUND, "id", "no booking '%.40s'", r->arg[0]);
+}
+
+int lx_api_find_booking(const req *r, lx_srv_resp *resp, lx_err *err, char *id,
+                        lx_book_order *o)
+{
+    lx_err e = LX_NOTFOUND;
+    if (!lx_api_path_id(r, id) || (e = lx_book_get(r->api->book, id, o)) == LX_NOTFOUND) {
+        *err = lx_api_no_booking(r, resp);
+        return 0;
+    }
+    if (e) {
+        *err = e == LX_NOMEM ? e
+                             : lx_api_reply_errorf(resp, e, NULL, "booking %s: %s", id,
+                                                   lx_strerror(e));
+        return 0;
+    }
+    return 1;
 }
 
 lx_err lx_api_h_booking(const req *r, lx_srv_resp *resp)
 {
     lx_err err;
     char id[LX_BOOK_ID_LEN];
-    if (!want_book(r, resp, &err))
-        return err;
-    if (!path_id(r, id))
-        return no_booking(r, resp);
     lx_book_order o;
-    lx_err e = lx_book_get(r->api->book, id, &o);
+    if (!lx_api_want_book(r, resp, &err) || !lx_api_find_booking(r, resp, &err, id, &o))
+        return err;
     lx_instant_t now = lx_api_now(r->api);
-    if (e == LX_OK && o.state == LX_ORDER_HELD && o.expires_at <= now) {
+    if (o.state == LX_ORDER_HELD && o.expires_at <= now) {
         /* past its deadline before the sweep came by: expire it now, so that it shows as
          * it is (and its seats are free) */
         lx_book_expire(r->api->book, now, NULL);
-        e = lx_book_get(r->api->book, id, &o);
+        if (!lx_api_find_booking(r, resp, &err, id, &o))
+            return err;
     }
-    if (e == LX_NOTFOUND)
-        return no_booking(r, resp);
-    if (e)
-        return e == LX_NOMEM ? e
-                             : lx_api_reply_errorf(resp, e, NULL, "booking %s: %s", id,
-                                                   lx_strerror(e));
-    return reply_booking(r, resp, 200, &o);
+    return lx_api_reply_booking(r, resp, 200, &o, NULL, NULL);
 }
 
 /* Fulfilment (confirm) and cancellation. */
@@ -480,22 +532,22 @@ static lx_err life(const req *r, lx_srv_resp *resp, lx_inv_opcode op)
 {
     lx_err err = LX_OK;
     char id[LX_BOOK_ID_LEN];
-    if (!want_book(r, resp, &err))
+    if (!lx_api_want_book(r, resp, &err))
         return err;
-    if (!path_id(r, id))
-        return no_booking(r, resp);
+    if (!lx_api_path_id(r, id))
+        return lx_api_no_booking(r, resp);
     char payment[64] = "";
     if (op == LX_INV_CONFIRM) {
         /* an optional body: {"payment": "reference"} */
         static const char *const known[] = {"payment", NULL};
         json_t *body;
-        if (!read_body(r, resp, &err, 1, &body))
+        if (!lx_api_read_body(r, resp, &err, 1, &body))
             return err;
         json_t *p = json_object_get(body, "payment");
-        int ok = only_known(body, known, "", resp, &err);
+        int ok = lx_api_only_known(body, known, "", resp, &err);
         if (ok && p && !json_is_null(p)) {
             const char *s;
-            ok = want_string(body, "payment", "payment", sizeof payment - 1, resp, &err, &s);
+            ok = lx_api_want_string(body, "payment", "payment", sizeof payment - 1, resp, &err, &s);
             if (ok)
                 snprintf(payment, sizeof payment, "%s", s);
         }
@@ -511,14 +563,14 @@ static lx_err life(const req *r, lx_srv_resp *resp, lx_inv_opcode op)
                                                       sizeof msg)
                                     : lx_book_cancel(book, id, NULL, now, &o, msg, sizeof msg);
     if (e == LX_OK)
-        return reply_booking(r, resp, 200, &o);
+        return lx_api_reply_booking(r, resp, 200, &o, NULL, NULL);
     int have = lx_book_get(book, id, &cur) == LX_OK;
     const char *verb = op == LX_INV_CONFIRM ? "confirmed" : "cancelled";
     switch (e) {
     case LX_NOMEM:
         return e;
     case LX_NOTFOUND:
-        return no_booking(r, resp);
+        return lx_api_no_booking(r, resp);
     case LX_EXPIRED:
         return lx_api_reply_errorf(resp, e, "id",
                                    "booking %s cannot be %s: its hold expired and the seats are "
@@ -568,7 +620,7 @@ lx_err lx_api_h_gate_scan(const req *r, lx_srv_resp *resp)
     const lx_api *api = r->api;
     lx_err err = LX_OK;
     json_t *body;
-    if (!want_book(r, resp, &err))
+    if (!lx_api_want_book(r, resp, &err))
         return err;
     if (!api->keys || !api->store)
         return lx_api_reply_errorf(resp, LX_BUSY, NULL, "this server has no ticket keys");
@@ -576,10 +628,10 @@ lx_err lx_api_h_gate_scan(const req *r, lx_srv_resp *resp)
         return err;
     const char *payload, *station = NULL;
     json_t *sv = json_object_get(body, "station");
-    if (!only_known(body, known, "", resp, &err) ||
-        !want_string(body, "payload", "payload", 4096, resp, &err, &payload) ||
+    if (!lx_api_only_known(body, known, "", resp, &err) ||
+        !lx_api_want_string(body, "payload", "payload", 4096, resp, &err, &payload) ||
         (sv && !json_is_null(sv) &&
-         !want_string(body, "station", "station", 256, resp, &err, &station))) {
+         !lx_api_want_string(body, "station", "station", 256, resp, &err, &station))) {
         json_decref(body);
         return err;
     }
@@ -635,4 +687,50 @@ lx_err lx_api_h_gate_scan(const req *r, lx_srv_resp *resp)
         json_object_set_new(v, "first_checked_in_at", json_string(at));
     }
     return lx_api_reply(resp, lx_err_http_status(verdict), v);
+}
+
+/* ---- a ticket's QR code as an image ---- */
+
+/* GET /api/v1/bookings/{id}/tickets/{n}/qr.svg: ticket n (1-based) of a confirmed
+ * booking, its qr_payload drawn as SVG (lx_ticket_qr_svg). */
+lx_err lx_api_h_ticket_qr(const req *r, lx_srv_resp *resp)
+{
+    const lx_api *api = r->api;
+    lx_err err;
+    char id[LX_BOOK_ID_LEN];
+    if (!lx_api_want_book(r, resp, &err))
+        return err;
+    if (!api->keys)
+        return lx_api_reply_errorf(resp, LX_BUSY, NULL, "this server has no ticket keys");
+    lx_book_order o;
+    if (!lx_api_find_booking(r, resp, &err, id, &o))
+        return err;
+    const char *arg = r->arg[1];
+    char *end;
+    unsigned long n = strtoul(arg, &end, 10);
+    if (*end || arg[0] < '1' || arg[0] > '9' || n > o.n)
+        return lx_api_reply_errorf(resp, LX_NOTFOUND, "n",
+                                   "booking %s has no ticket '%.20s' (its tickets are 1 to %u)",
+                                   id, arg, o.n);
+    if (o.state != LX_ORDER_CONFIRMED)
+        return lx_api_reply_errorf(resp, LX_CONFLICT, "id",
+                                   "booking %s is %s: only a confirmed booking has tickets", id,
+                                   lx_view_booking_state(o.state));
+    char payloads[LX_INV_MAX_PAX][LX_TICKET_TEXT_MAX];
+    uint32_t count = 0;
+    char *svg = NULL;
+    lx_err e;
+    if ((e = lx_ticket_issue(&o, api->keys->sk, payloads, &count)) == LX_OK && n <= count)
+        e = lx_ticket_qr_svg(payloads[n - 1], &svg);
+    if (e || !svg)
+        return e == LX_NOMEM ? e
+                             : lx_api_reply_errorf(resp, LX_INTERNAL, NULL,
+                                                   "the QR code of ticket %lu of %s cannot be "
+                                                   "made: %s",
+                                                   n, id, lx_strerror(e));
+    resp->status = 200;
+    resp->content_type = "image/svg+xml";
+    resp->body = svg;
+    resp->len = strlen(svg);
+    return LX_OK;
 }

@@ -1,5 +1,6 @@
 /* Inside the JSON API: what api.c (routing, decoding, the read-only endpoints) shares
- * with api_book.c (offers and the booking life cycle). */
+ * with api_book.c (offers and the booking life cycle), api_seats.c (the seat map) and
+ * api_refund.c (refund offers and refunds). */
 #ifndef LX_API_INT_H
 #define LX_API_INT_H
 
@@ -66,6 +67,39 @@ lx_err lx_api_missing(lx_srv_resp *resp, const char *name);
  * error answer was made (*err tells whether that succeeded). */
 int lx_api_want_date(const req *r, lx_srv_resp *resp, lx_date_t *day, lx_err *err);
 
+/* ---- shared by the booking handlers (api_book.c, api_seats.c, api_refund.c) ---- */
+
+/* The booking store: 1, or 0 with a 503 answer made when the server has none (*err:
+ * whether the answer was made). */
+int lx_api_want_book(const req *r, lx_srv_resp *resp, lx_err *err);
+/* The body as a JSON object (NULL body or blanks: {} when may_be_empty). 1 with *out
+ * (the caller releases it), or 0 with an answer made: text that is not JSON is 422
+ * malformed, anything but an object 400 invalid. */
+int lx_api_read_body(const req *r, lx_srv_resp *resp, lx_err *err, int may_be_empty,
+                     json_t **out);
+/* Refuses a field of obj not in known (NULL-ended); prefix names the object in the
+ * field at fault ("" or "passengers[0]."). 1 when all are known, else 0 with an answer. */
+int lx_api_only_known(json_t *obj, const char *const *known, const char *prefix,
+                      lx_srv_resp *resp, lx_err *err);
+/* A required string field of 1 to max bytes: 1 with *out (alive as long as obj), or 0
+ * with an answer naming field. */
+int lx_api_want_string(json_t *obj, const char *key, const char *field, size_t max,
+                       lx_srv_resp *resp, lx_err *err, const char **out);
+/* The booking id of the path's first capture, in capitals, into id (LX_BOOK_ID_LEN
+ * bytes); 0 when it cannot be an id. */
+int lx_api_path_id(const req *r, char *id);
+/* 404 not_found "no booking '...'" (field id). */
+lx_err lx_api_no_booking(const req *r, lx_srv_resp *resp);
+/* The booking of the path (id in capitals into id, LX_BOOK_ID_LEN bytes) into *o: 1, or
+ * 0 with an answer made (404 unknown, or the store's error). */
+int lx_api_find_booking(const req *r, lx_srv_resp *resp, lx_err *err, char *id,
+                        lx_book_order *o);
+/* Answers with a booking (lx_view_booking, the tickets' qr_payload when confirmed,
+ * expires_in when provisional) and, when extra is not NULL, extra as its member name
+ * (a reference the function takes over). */
+lx_err lx_api_reply_booking(const req *r, lx_srv_resp *resp, int status,
+                            const lx_book_order *o, const char *name, json_t *extra);
+
 /* The handlers of api_book.c */
 lx_err lx_api_h_offers(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_book(const req *r, lx_srv_resp *resp);
@@ -73,6 +107,12 @@ lx_err lx_api_h_booking(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_cancel(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_fulfil(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_gate_scan(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_ticket_qr(const req *r, lx_srv_resp *resp);
+/* api_seats.c: GET /api/v1/trains/{train}/seats */
+lx_err lx_api_h_seats(const req *r, lx_srv_resp *resp);
+/* api_refund.c: POST /api/v1/bookings/{id}/refund-offers and .../refunds */
+lx_err lx_api_h_refund_offer(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_refund(const req *r, lx_srv_resp *resp);
 /* metrics.c: GET /metrics and GET /api/v1/openapi.json */
 lx_err lx_api_h_metrics(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_openapi(const req *r, lx_srv_resp *resp);

@@ -122,9 +122,9 @@ _Static_assert(LX_API_MAX_BODY == 65536, "TOO_BIG_BODY names the limit");
 
 /* Queues a response made from body (len bytes). must_free: the body is malloc'ed and
  * libmicrohttpd frees it; otherwise it is static. */
-static enum MHD_Result answer(struct MHD_Connection *c, request *rq, int status,
-                              const char *type, void *body, size_t len, int must_free,
-                              const char *allow)
+static enum MHD_Result answer_loc(struct MHD_Connection *c, request *rq, int status,
+                                  const char *type, void *body, size_t len, int must_free,
+                                  const char *allow, const char *location)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
         len, body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -138,6 +138,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, request *rq, int status,
              MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") == MHD_YES;
     if (ok && allow)
         ok = MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow) == MHD_YES;
+    if (ok && location && *location)
+        ok = MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location) == MHD_YES;
     if (ok && strncmp(type, "text/html", 9) == 0)
         ok = MHD_add_response_header(r, "Content-Security-Policy",
                                      "default-src 'self'; img-src 'self' data:; "
@@ -149,6 +151,13 @@ static enum MHD_Result answer(struct MHD_Connection *c, request *rq, int status,
     if (res == MHD_YES && rq)
         rq->status = status;
     return res;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, request *rq, int status,
+                              const char *type, void *body, size_t len, int must_free,
+                              const char *allow)
+{
+    return answer_loc(c, rq, status, type, body, len, must_free, allow, NULL);
 }
 
 static enum MHD_Result answer_text(struct MHD_Connection *c, request *rq, int status,
@@ -166,8 +175,8 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, request *r
         return answer(c, rq, 500, "application/json; charset=utf-8", (void *)OOM_BODY,
                       sizeof OOM_BODY - 1, 0, NULL);
     rq->route = resp.route;
-    return answer(c, rq, resp.status, resp.content_type, resp.body, resp.len, 1,
-                  resp.allow);
+    return answer_loc(c, rq, resp.status, resp.content_type, resp.body, resp.len, 1,
+                      resp.allow, resp.location);
 }
 
 /* ---- static files ---- */

@@ -21,12 +21,13 @@
 
 /* One answer. body is malloc'ed and owned by the response: hand it on to the
  * transport or free it with lx_srv_resp_clear. The strings content_type and allow
- * are static. */
+ * are static; location is the response's own (empty: no Location header). */
 typedef struct {
     int status;
     const char *content_type;
     const char *allow;         /* value of the Allow header (405 answers), else NULL */
     int route;                 /* the route table's entry that answered + 1; 0 none */
+    char location[64];         /* value of the Location header (201 answers), "" none */
     char *body;
     size_t len;
 } lx_srv_resp;
@@ -56,8 +57,9 @@ int lx_api_owns(const char *target);
 /* Answers one API request. method is the request method as sent ("GET", "HEAD" is
  * treated as GET; the transport drops the body); target is the raw request target,
  * still percent-encoded ("/api/v1/trains?from=Vientiane&to=..."). Always fills resp
- * with a status and a JSON body and returns LX_OK, except when memory runs out: then
- * LX_NOMEM and resp is empty. */
+ * with a status and a JSON body (the one exception: the SVG image of a ticket's QR
+ * code, GET .../tickets/{n}/qr.svg, content type image/svg+xml) and returns LX_OK,
+ * except when memory runs out: then LX_NOMEM and resp is empty. */
 lx_err lx_api_handle(const lx_api *api, const char *method, const char *target,
                      lx_srv_resp *resp);
 /* lx_api_handle with the request body (body_len bytes, not NUL-terminated; NULL when

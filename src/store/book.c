@@ -521,10 +521,9 @@ lx_err lx_book_get(lx_book *b, const char *id, lx_book_order *out)
     return e;
 }
 
-lx_err lx_book_avail(lx_book *b, uint32_t feed, const lx_leg *leg, const char *cls,
-                     lx_instant_t now, uint32_t *free_seats)
+lx_err bk_leg_run(lx_book *b, uint32_t feed, const lx_leg *leg, lx_inv_run **run,
+                  uint32_t *first)
 {
-    *free_seats = 0;
     if (feed >= b->n_feeds)
         return LX_NOTFOUND;
     uint32_t nt;
@@ -535,8 +534,17 @@ lx_err lx_book_avail(lx_book *b, uint32_t feed, const lx_leg *leg, const char *c
     if (leg->from_pos < t->st_first || leg->to_pos >= t->st_first + t->st_count ||
         leg->from_pos >= leg->to_pos)
         return LX_INVAL;
+    *first = t->st_first;
+    return bk_run_get(b, feed, leg->trip, leg->service_day, 1, run, NULL, 0);
+}
+
+lx_err lx_book_avail(lx_book *b, uint32_t feed, const lx_leg *leg, const char *cls,
+                     lx_instant_t now, uint32_t *free_seats)
+{
+    *free_seats = 0;
     lx_inv_run *run;
-    lx_err e = bk_run_get(b, feed, leg->trip, leg->service_day, 1, &run, NULL, 0);
+    uint32_t first;
+    lx_err e = bk_leg_run(b, feed, leg, &run, &first);
     if (e)
         return e;
     uint32_t k =
@@ -547,7 +555,7 @@ lx_err lx_book_avail(lx_book *b, uint32_t feed, const lx_leg *leg, const char *c
     uint16_t stripe = bk_stripe_of(feed, leg->trip, leg->service_day);
     pthread_rwlock_rdlock(&f->runs);
     pthread_mutex_lock(&b->stripes[stripe]);
-    *free_seats = lx_inv_avail(run, leg->from_pos - t->st_first, leg->to_pos - t->st_first, k, now);
+    *free_seats = lx_inv_avail(run, leg->from_pos - first, leg->to_pos - first, k, now);
     pthread_mutex_unlock(&b->stripes[stripe]);
     pthread_rwlock_unlock(&f->runs);
     return LX_OK;

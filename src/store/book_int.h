@@ -182,6 +182,11 @@ void bk_each_run(lx_book *b, void (*fn)(lx_book *b, uint32_t feed, uint16_t stri
  * feed's runs lock: call it holding no lock. */
 lx_err bk_run_get(lx_book *b, uint32_t feed, uint32_t trip, lx_date_t day, int create,
                   lx_inv_run **out, char *msg, size_t msg_len);
+/* The run of a journey's leg (created when new) and the index of its trip's first stop
+ * time. LX_NOTFOUND: no such feed or trip (or no layout); LX_INVAL: the leg does not
+ * fit the trip. Call it holding no lock. */
+lx_err bk_leg_run(lx_book *b, uint32_t feed, const lx_leg *leg, lx_inv_run **run,
+                  uint32_t *first);
 bk_order *bk_map_find(lx_book *b, lx_order_id oid);
 /* A new record for oid in the map; NULL when out of memory, or (*dup set) when the map
  * has that id already. */

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Integration test of the booking API (docs/api.md, "Bookings"): starts `lanxang serve`
 # on a free loopback port with a temporary --data directory and a fixed LANXANG_NOW,
-# drives offers, bookings, fulfilment and cancellation with curl and jq, checks every
-# error code those endpoints answer with, races 20 clients for the last 3 seats of a
-# class, stops the server by its PID and runs `lanxang check` on the data directory.
+# drives offers, bookings, fulfilment and cancellation, the seat map, QR images and
+# refunds (offer, then refund) with curl and jq, checks every error code those endpoints
+# answer with, races 20 clients for the last 3 seats of a class, refunds at each fee
+# bracket with servers whose clocks (LANXANG_NOW) stand at chosen times before a
+# departure, stops each server by its PID and runs `lanxang check` on the data directory.
 #
 #   tests/integration/test_api_book.sh path/to/lanxang
 #
@@ -323,6 +325,306 @@ t_too_large() {
 }
 check "a body over 64 KiB -> 413 too_large (Content-Length and chunked)" t_too_large
 
+# ---- the seat map (GET /trains/{train}/seats) ----
+seats_q() { # TRAIN FROM TO [DATE] [EXTRA]: the path of a seat map
+    printf '/api/v1/trains/%s/seats?date=%s&from=%s&to=%s%s' "$1" "${4:-$DATE}" \
+        "$(jq -rn --arg s "$2" '$s | @uri')" "$(jq -rn --arg s "$3" '$s | @uri')" "${5:-}"
+}
+# seat_free LABEL: whether the last seat map shows that seat free (true/false)
+seat_free() { jq -r --arg s "$1" '[.classes[].coaches[].seats[] | select(.seat == $s)][0].free' "$TMP/body"; }
+
+t_seats_shape() {
+    req GET "$(seats_q C82 Vientiane "Luang Prabang")"
+    expect 200 '.train == "C82" and .date == "'$DATE'" and .from.id == "vientiane"
+        and .to.id == "luang_prabang" and (.to.names.zh | type == "string")
+        and ([.classes[].class] == ["first", "second"])
+        and all(.classes[]; (.free | type == "number") and (.coaches | length > 0)
+            and all(.coaches[]; (.coach | type == "number") and all(.seats[];
+                (.seat | test("^[0-9]{2}-[0-9]{2}[A-F]$")) and (.row | type == "number")
+                and (.letter | test("^[A-F]$")) and (.window | type == "boolean")
+                and (.aisle | type == "boolean") and (.free | type == "boolean")
+                and .quota == null)))
+        and ([.classes[] | .free == ([.coaches[].seats[] | select(.free)] | length)] | all)
+        and ([.classes[].coaches[].seats[] | select(.letter == "A" or .letter == "F")]
+             | all(.window and (.aisle | not)))' || return 1
+    # the free counts are those of the offers
+    local map offers
+    map=$(jq -c '[.classes[] | {class, free}]' "$TMP/body")
+    req GET "/api/v1/offers?from=Vientiane&to=Luang%20Prabang&date=$DATE"
+    offers=$(jq -c 'map(select(.train == "C82"))[0].classes | map({class, free})' "$TMP/body")
+    [ "$map" = "$offers" ] || { echo "map $map, offers $offers"; return 1; }
+}
+check "GET /trains/{train}/seats: classes, coaches, seats (row, letter, window, aisle, free, quota); counts as offers" t_seats_shape
+
+t_seats_taken() {
+    req GET "$(seats_q C82 Vientiane "Luang Prabang" "" '&class=second')"
+    [ "$(seat_free 03-12A)" = true ] || { echo "03-12A not free before"; return 1; }
+    post /api/v1/bookings "$(booking '.seats = ["03-12A"]')"
+    expect 201 '.tickets[0].seat == "03-12A"' || return 1
+    req GET "$(seats_q C82 Vientiane "Luang Prabang" "" '&class=second')"
+    [ "$(seat_free 03-12A)" = false ] || { echo "03-12A still free"; return 1; }
+    # a seat taken from Vang Vieng on is free before Vang Vieng
+    post /api/v1/bookings "$(booking '.from = "Vang Vieng" | .seats = ["03-13A"]')"
+    expect 201 '.tickets[0].seat == "03-13A"' || return 1
+    req GET "$(seats_q C82 Vientiane "Vang Vieng" "" '&class=second')"
+    [ "$(seat_free 03-13A)" = true ] || { echo "03-13A not free before Vang Vieng"; return 1; }
+    req GET "$(seats_q C82 Vientiane "Luang Prabang" "" '&class=second')"
+    [ "$(seat_free 03-13A)" = false ] || { echo "03-13A free over Vang Vieng"; return 1; }
+}
+check "seat map: a seat held shows taken over its stretch, free elsewhere" t_seats_taken
+
+t_seats_class() {
+    req GET "$(seats_q C82 Vientiane "Luang Prabang" "" '&class=FIRST')"
+    expect 200 '[.classes[].class] == ["first"] and
+        all(.classes[0].coaches[].seats[]; .letter != "B")'
+}
+check "seat map ?class= (any case): that class only" t_seats_class
+
+t_seats_quota() {
+    # D87's coaches 2, 3, 4 and 6 are kept for journeys across the border
+    req GET "$(seats_q D87 "Kunming South" "Pu'er")"
+    expect 200 '[.classes[].coaches[] | select(.coach == 3) | .seats[]] |
+        length > 0 and all(.quota == "cross_border" and (.free | not))' || return 1
+    jq -e '[.classes[].coaches[] | select(.coach == 7) | .seats[]] |
+        length > 0 and all(.quota == null and .free)' "$TMP/body" >/dev/null || return 1
+    req GET "$(seats_q D87 "Kunming South" Vientiane)"
+    expect 200 '[.classes[].coaches[] | select(.coach == 3) | .seats[]] |
+        all(.quota == "cross_border" and .free)'
+}
+check "seat map: cross-border quota seats are free only to a cross-border journey" t_seats_quota
+
+t_seats_long() {
+    local ld='[.classes[].coaches[].seats[] | select(.quota == "long_distance")]'
+    # two days ahead: the long-distance share is kept for long journeys
+    req GET "$(seats_q D8801 "Kunming South" Yuxi 2026-12-21)"
+    expect 200 "$ld | length > 0 and all(.free | not)" || return 1
+    req GET "$(seats_q D8801 "Kunming South" Mohan 2026-12-21)"
+    expect 200 "$ld | length > 0 and all(.free)" || return 1
+    # within a day of departure it is released to everyone
+    req GET "$(seats_q D8801 "Kunming South" Yuxi 2026-12-20)"
+    expect 200 "$ld | length > 0 and all(.free)"
+}
+check "seat map: long-distance quota seats free to long journeys, to all after the release" t_seats_long
+
+t_seats_errors() {
+    local path status code field
+    while read -r path status code field; do
+        req GET "$path"
+        expect_error "$status" "$code" "$field" || return 1
+    done <<ERRORS
+/api/v1/trains/C82/seats?from=Vientiane&to=Vang%20Vieng                   400 invalid   date
+/api/v1/trains/C82/seats?date=$DATE&to=Vang%20Vieng                       400 invalid   from
+/api/v1/trains/C82/seats?date=$DATE&from=Vientiane                        400 invalid   to
+/api/v1/trains/C82/seats?date=2026-02-30&from=Vientiane&to=Vang%20Vieng   400 invalid   date
+/api/v1/trains/C82/seats?date=$DATE&from=Vientain&to=Vang%20Vieng         404 not_found from
+/api/v1/trains/C82/seats?date=$DATE&from=Vientiane&to=Muang               400 ambiguous to
+/api/v1/trains/Z999/seats?date=$DATE&from=Vientiane&to=Vang%20Vieng       404 not_found train
+/api/v1/trains/C81/seats?date=$DATE&from=Vientiane&to=Vang%20Vieng        404 not_found train
+/api/v1/trains/C82/seats?date=$DATE&from=Vientiane&to=Vang%20Vieng&class=sleeper 404 not_found class
+ERRORS
+    req POST "$(seats_q C82 Vientiane "Vang Vieng")"
+    expect_error 405 method_not_allowed null
+}
+check "seat map errors: missing/bad date, unknown station, ambiguous, unknown train, class; 405" t_seats_errors
+
+t_seats_cli() {
+    req GET "$(seats_q C82 Vientiane "Luang Prabang")"
+    lx seats C82 --date "$DATE" --from Vientiane --to "Luang Prabang" --json >"$TMP/seats.cli" ||
+        return 1
+    jq -e --slurpfile api "$TMP/body" '. == $api[0]' "$TMP/seats.cli" >/dev/null ||
+        { echo "the command and the API differ"; return 1; }
+    lx seats C82 --date "$DATE" --from Vientiane --to "Luang Prabang" --class second \
+        >"$TMP/seats.txt" || return 1
+    grep -q '^  second: [0-9]* free$' "$TMP/seats.txt" && grep -q '^    coach 3$' "$TMP/seats.txt" &&
+        grep -q '^      12  \. B C   D F$' "$TMP/seats.txt" ||
+        { head -12 "$TMP/seats.txt"; return 1; }
+    local rc=0
+    lx seats C82 --date "$DATE" --from Vientiane --to "Luang Prabang" --class sleeper --json \
+        >"$TMP/seats.err" 2>/dev/null || rc=$?
+    [ "$rc" = 3 ] && jq -e '.error.code == "not_found" and .error.field == "class"' \
+        "$TMP/seats.err" >/dev/null
+}
+check "lanxang seats --json equals the API's map; text shows '.' for a taken seat; errors" t_seats_cli
+
+# ---- seat_preference, Location, expires_in ----
+t_pref() {
+    local pref want
+    for pref in window aisle; do
+        post /api/v1/bookings "$(booking ".seat_preference = \"$pref\"")"
+        expect 201 '.state == "provisional"' || return 1
+        want='^..-..[AF]$'
+        [ "$pref" = window ] || want='^..-..[CD]$'
+        jq -e --arg w "$want" '.tickets[0].seat | test($w)' "$TMP/body" >/dev/null || {
+            echo "$pref: $(jq -r '.tickets[0].seat' "$TMP/body")"
+            return 1
+        }
+    done
+    post /api/v1/bookings "$(booking '.seat_preference = "middle"')"
+    expect_error 400 invalid seat_preference || return 1
+    post /api/v1/bookings "$(booking '.seat_preference = 1')"
+    expect_error 400 invalid seat_preference
+}
+check "seat_preference window gives a window seat, aisle an aisle seat; other values -> 400" t_pref
+
+# hold_new [JQ]: a new provisional booking (the request amended by JQ); its id in NEW
+hold_new() {
+    post /api/v1/bookings "$(booking "${1:-}")"
+    expect 201 '.state == "provisional"' || return 1
+    NEW=$(jq -r .id "$TMP/body")
+}
+# confirm_new [JQ]: the same, confirmed
+confirm_new() {
+    hold_new "${1:-}" || return 1
+    post "/api/v1/bookings/$NEW/fulfillments" '{}'
+    expect 200 '.state == "confirmed"'
+}
+
+t_location() {
+    hold_new || return 1
+    grep -qi "^Location: /api/v1/bookings/$NEW"$'\r'"\?$" "$TMP/headers" ||
+        { cat "$TMP/headers"; return 1; }
+    req GET "/api/v1/bookings/$NEW"
+    ! grep -qi '^Location:' "$TMP/headers"
+}
+check "POST /bookings -> Location: /api/v1/bookings/{id}" t_location
+
+t_expires_in() {
+    # the server's clock is fixed at NOW; the hold lasts 30 minutes
+    hold_new || return 1
+    expect 201 '.expires_in == 1800' || return 1
+    req GET "/api/v1/bookings/$NEW"
+    expect 200 '.expires_in == 1800' || return 1
+    post "/api/v1/bookings/$NEW/fulfillments" '{}'
+    expect 200 '.state == "confirmed" and .expires_in == null' || return 1
+    req GET "/api/v1/bookings/$ID"
+    expect 200 '.state == "confirmed" and has("expires_in") and .expires_in == null'
+}
+check "expires_in: seconds to the deadline by the server's clock; null once confirmed" t_expires_in
+
+# ---- a ticket's QR code as SVG ----
+t_qr_svg() {
+    req GET "/api/v1/bookings/$ID/tickets/2/qr.svg"
+    [ "$STATUS" = 200 ] || { echo "status $STATUS"; cat "$TMP/body"; return 1; }
+    header_has Content-Type image/svg+xml || return 1
+    head -c 200 "$TMP/body" | grep -q '<svg xmlns="http://www.w3.org/2000/svg"' || return 1
+    grep -q '</svg>' "$TMP/body" || return 1
+    cp "$TMP/body" "$TMP/qr2.svg"
+    req GET "/api/v1/bookings/$ID/tickets/1/qr.svg"
+    ! cmp -s "$TMP/body" "$TMP/qr2.svg" || { echo "tickets 1 and 2 draw the same code"; return 1; }
+    req HEAD "/api/v1/bookings/$ID/tickets/1/qr.svg"
+    [ "$STATUS" = 200 ]
+}
+check "GET /bookings/{id}/tickets/{n}/qr.svg -> 200 image/svg+xml (HEAD too)" t_qr_svg
+
+t_qr_errors() {
+    local n
+    for n in 3 0 x 01x; do
+        req GET "/api/v1/bookings/$ID/tickets/$n/qr.svg"
+        expect_error 404 not_found n || return 1
+    done
+    req GET /api/v1/bookings/0000000000000/tickets/1/qr.svg
+    expect_error 404 not_found id || return 1
+    hold_new || return 1
+    req GET "/api/v1/bookings/$NEW/tickets/1/qr.svg"
+    expect_error 409 conflict id || return 1
+    req POST "/api/v1/bookings/$ID/tickets/1/qr.svg"
+    expect_error 405 method_not_allowed null
+}
+check "qr.svg: unknown ticket or booking -> 404, provisional -> 409, POST -> 405" t_qr_errors
+
+# ---- refunds: an offer, then the refund (the fee by the time before departure) ----
+t_refund_offer() {
+    confirm_new '.seats = ["03-14A"]' || return 1
+    RF=$NEW
+    # NOW is 22 h 30 before C82 leaves Vientiane: 20 % of 350000 LAK; the offer holds
+    # 15 minutes
+    req POST "/api/v1/bookings/$RF/refund-offers"
+    expect 201 "(.id | test(\"^[A-Za-z0-9_-]{60,}$\")) and .booking == \"$RF\" and
+        .fee == 70000 and .amount == 280000 and .currency == \"LAK\" and
+        .valid_until == \"2026-12-19T03:15:00Z\"" || return 1
+    OFFER=$(jq -r .id "$TMP/body")
+    post "/api/v1/bookings/$RF/refund-offers" '{}'
+    expect 201 '.fee == 70000' || return 1
+    post "/api/v1/bookings/$RF/refund-offers" '{"reason": "ill"}'
+    expect_error 400 invalid reason
+}
+check "POST /bookings/{id}/refund-offers -> 201 {id, booking, fee 20 %, amount, currency, valid_until}" t_refund_offer
+
+t_refund_bad_offer() {
+    local forged c
+    c=${OFFER:30:1}
+    if [ "$c" = A ]; then c=B; else c=A; fi
+    forged="${OFFER:0:30}$c${OFFER:31}"
+    post "/api/v1/bookings/$RF/refunds" "$(jq -nc --arg o "$forged" '{refund_offer: $o}')"
+    expect_error 422 malformed refund_offer || return 1
+    post "/api/v1/bookings/$RF/refunds" '{"refund_offer": "not an offer"}'
+    expect_error 422 malformed refund_offer || return 1
+    post "/api/v1/bookings/$RF/refunds" '{}'
+    expect_error 400 invalid refund_offer || return 1
+    post "/api/v1/bookings/$RF/refunds" '{"refund_offer": 7}'
+    expect_error 400 invalid refund_offer || return 1
+    req POST "/api/v1/bookings/$RF/refunds"
+    expect_error 400 invalid null || return 1
+    post "/api/v1/bookings/$RF/refunds" '{"refund_offer": '
+    expect_error 422 malformed null || return 1
+    # an offer for another booking
+    req POST "/api/v1/bookings/$ID/refund-offers"
+    expect 201 ".booking == \"$ID\"" || return 1
+    post "/api/v1/bookings/$RF/refunds" "$(jq -nc --arg o "$(jq -r .id "$TMP/body")" '{refund_offer: $o}')"
+    expect_error 422 malformed refund_offer || return 1
+    req GET "/api/v1/bookings/$RF"
+    expect 200 '.state == "confirmed"'
+}
+check "refunds with a tampered, garbage, other booking's offer -> 422; missing -> 400; still confirmed" t_refund_bad_offer
+
+t_refund() {
+    req GET "$(seats_q C82 Vientiane "Luang Prabang" "" '&class=second')"
+    [ "$(seat_free 03-14A)" = false ] || { echo "03-14A free before the refund"; return 1; }
+    post "/api/v1/bookings/$RF/refunds" "$(jq -nc --arg o "$OFFER" '{refund_offer: $o}')"
+    expect 200 ".id == \"$RF\" and .state == \"refunded\" and .refund.fee == 70000 and
+        .refund.amount == 280000 and .refund.currency == \"LAK\" and .price == 350000" || return 1
+    req GET "/api/v1/bookings/$RF"
+    expect 200 '.state == "refunded"' || return 1
+    lx order "$RF" --json | jq -e '.state == "refunded"' >/dev/null || return 1
+    req GET "$(seats_q C82 Vientiane "Luang Prabang" "" '&class=second')"
+    [ "$(seat_free 03-14A)" = true ] || { echo "03-14A not free after the refund"; return 1; }
+}
+check "POST /bookings/{id}/refunds -> 200 refunded with refund {fee, amount, currency}; the seat is free" t_refund
+
+t_refund_twice() {
+    post "/api/v1/bookings/$RF/refunds" "$(jq -nc --arg o "$OFFER" '{refund_offer: $o}')"
+    expect_error 409 conflict id || return 1
+    req POST "/api/v1/bookings/$RF/refund-offers"
+    expect_error 409 conflict id || return 1
+    req GET "/api/v1/bookings/$RF/tickets/1/qr.svg"
+    expect_error 409 conflict id
+}
+check "a second refund, an offer or a QR code of a refunded booking -> 409 conflict" t_refund_twice
+
+t_refund_errors() {
+    hold_new || return 1
+    req POST "/api/v1/bookings/$NEW/refund-offers"
+    expect_error 409 conflict id || return 1
+    post "/api/v1/bookings/$NEW/refunds" "$(jq -nc --arg o "$OFFER" '{refund_offer: $o}')"
+    expect_error 409 conflict id || return 1
+    req POST /api/v1/bookings/0000000000000/refund-offers
+    expect_error 404 not_found id || return 1
+    post /api/v1/bookings/0000000000000/refunds "$(jq -nc --arg o "$OFFER" '{refund_offer: $o}')"
+    expect_error 404 not_found id || return 1
+    req GET "/api/v1/bookings/$ID/refund-offers"
+    expect_error 405 method_not_allowed null || return 1
+    grep -qi '^Allow: POST' "$TMP/headers" || return 1
+    req DELETE "/api/v1/bookings/$ID/refunds"
+    expect_error 405 method_not_allowed null
+}
+check "refund of a provisional booking -> 409, of an unknown one -> 404; other methods -> 405" t_refund_errors
+
+# a confirmed booking to refund at the gate, and its first ticket
+confirm_new '.seats = ["03-15A"]' >/dev/null
+GATE_REFUND=$NEW
+req GET "/api/v1/bookings/$GATE_REFUND"
+QR_REFUND=$(jq -r '.tickets[0].qr_payload' "$TMP/body")
+
 # ---- the race for the last 3 seats ----
 t_race() {
     local body i pids=()
@@ -364,7 +666,8 @@ check "SIGTERM stops the server cleanly (exit 0)" server_stop
 start_server "$LATER"
 t_expired_get() {
     req GET "/api/v1/bookings/$HELD"
-    expect 200 '.state == "expired" and (.expires_at | startswith("2026-12-19T10:30:"))'
+    expect 200 '.state == "expired" and (.expires_at | startswith("2026-12-19T10:30:"))
+        and .expires_in == null'
 }
 check "after its deadline a booking shows as expired" t_expired_get
 
@@ -438,7 +741,109 @@ t_scan_cli_agrees() {
 }
 check "lanxang gate verify on the same data directory agrees: already used (exit 6)" t_scan_cli_agrees
 
+t_scan_refunded() {
+    # 10 minutes before departure: 20 %, the offer good until the train leaves
+    req POST "/api/v1/bookings/$GATE_REFUND/refund-offers"
+    expect 201 '.fee == 70000 and .amount == 280000 and .valid_until == "2026-12-20T01:30:00Z"' ||
+        return 1
+    post "/api/v1/bookings/$GATE_REFUND/refunds" "$(jq -nc --arg o "$(jq -r .id "$TMP/body")" \
+        '{refund_offer: $o}')"
+    expect 200 '.state == "refunded" and .refund.fee == 70000' || return 1
+    scan "$QR_REFUND" Vientiane
+    expect 422 ".error.code == \"malformed\" and .accepted == false and
+        .result == \"not_valid\" and .ticket.order == \"$GATE_REFUND\""
+}
+check "a ticket refunded just before departure is refused at the gate (422 not_valid)" t_scan_refunded
+
 check "SIGTERM stops the server after the gate" server_stop
+
+# ---- refund fees by the time before departure: D88 leaves Vientiane 2026-12-12 08:00
+# (+07:00, 01:00Z) and costs 1410000 LAK in second class; a server per moment ----
+fee_booking() {
+    jq -nc '{train: "D88", date: "2026-12-12", from: "Vientiane", to: "Kunming South",
+        class: "second", passengers: [{name: "Refund Tester", document: "R7654321"}]}'
+}
+# fee_offer ID FEE VALID_UNTIL: an offer with that fee (and amount) and valid_until
+fee_offer() {
+    req POST "/api/v1/bookings/$1/refund-offers"
+    expect 201 ".booking == \"$1\" and .fee == $2 and .amount == 1410000 - $2 and
+        .currency == \"LAK\" and .valid_until == \"$3\""
+}
+fee_refund() { # ID OFFER
+    post "/api/v1/bookings/$1/refunds" "$(jq -nc --arg o "$2" '{refund_offer: $o}')"
+}
+# fee_takes ID FEE VALID_UNTIL: an offer as fee_offer, accepted: refunded, that fee kept
+fee_takes() {
+    fee_offer "$@" || return 1
+    fee_refund "$1" "$(jq -r .id "$TMP/body")"
+    expect 200 ".state == \"refunded\" and .refund.fee == $2 and .refund.amount == 1410000 - $2
+        and .refund.currency == \"LAK\""
+}
+
+# fee_at NOW DESCRIPTION CHECK: a server whose clock stands at NOW for one check
+fee_at() {
+    start_server "$1"
+    check "$2" "$3"
+    check "SIGTERM stops the server at $1" server_stop
+}
+
+t_fee_free() {
+    local i
+    FB=()
+    for i in 1 2 3 4 5 6; do
+        post /api/v1/bookings "$(fee_booking)"
+        expect 201 '.price == 1410000 and .currency == "LAK"' || return 1
+        FB+=("$(jq -r .id "$TMP/body")")
+        post "/api/v1/bookings/${FB[-1]}/fulfillments" '{}'
+        expect 200 '.state == "confirmed"' || return 1
+    done
+    fee_takes "${FB[0]}" 0 2026-12-01T01:15:00Z || return 1
+    fee_offer "${FB[1]}" 0 2026-12-01T01:15:00Z || return 1
+    OLD_OFFER=$(jq -r .id "$TMP/body")
+}
+fee_at 2026-12-01T08:00:00+07:00 "11 days before departure: refund free (offer valid 15 minutes)" t_fee_free
+
+t_fee_8d() {
+    fee_refund "${FB[1]}" "$OLD_OFFER"
+    expect_error 409 expired refund_offer || return 1
+    fee_offer "${FB[1]}" 0 2026-12-04T01:00:00Z || return 1
+    EDGE_OFFER=$(jq -r .id "$TMP/body")
+}
+fee_at 2026-12-04T08:00:00+07:00 "exactly 8 days before: free, the offer ends with its bracket; an old offer -> 409 expired" t_fee_8d
+
+t_fee_5() {
+    fee_refund "${FB[1]}" "$EDGE_OFFER"
+    expect_error 409 expired refund_offer || return 1
+    fee_takes "${FB[1]}" 70500 2026-12-04T01:15:01Z
+}
+fee_at 2026-12-04T08:00:01+07:00 "8 days minus 1 s: 5 % (the free offer of a second ago -> 409 expired)" t_fee_5
+
+t_fee_48h() {
+    fee_offer "${FB[2]}" 70500 2026-12-10T01:00:00Z
+}
+fee_at 2026-12-10T08:00:00+07:00 "exactly 48 h before: 5 %, the offer ends with its bracket" t_fee_48h
+
+t_fee_10() {
+    fee_takes "${FB[2]}" 141000 2026-12-10T13:15:00Z
+}
+fee_at 2026-12-10T20:00:00+07:00 "36 h before: 10 %" t_fee_10
+
+t_fee_20() {
+    fee_takes "${FB[3]}" 282000 2026-12-12T01:00:00Z || return 1
+    fee_offer "${FB[4]}" 282000 2026-12-12T01:00:00Z || return 1
+    LAST_OFFER=$(jq -r .id "$TMP/body")
+}
+fee_at 2026-12-12T07:50:00+07:00 "10 minutes before: 20 %, the offer good until departure" t_fee_20
+
+t_fee_gone() {
+    req POST "/api/v1/bookings/${FB[5]}/refund-offers"
+    expect_error 409 sales_closed id || return 1
+    fee_refund "${FB[4]}" "$LAST_OFFER"
+    expect_error 409 expired refund_offer || return 1
+    req GET "/api/v1/bookings/${FB[4]}"
+    expect 200 '.state == "confirmed"'
+}
+fee_at 2026-12-12T08:00:01+07:00 "after departure: no refund (offer -> 409 sales_closed, an old offer -> 409 expired)" t_fee_gone
 
 t_check() {
     lx check >"$TMP/check.txt" 2>&1 || { cat "$TMP/check.txt"; return 1; }

@@ -139,12 +139,14 @@ st, _, raw = http("POST", "/api/v1/bookings", BOOK)
 check(st == 201, "POST /api/v1/bookings holds a seat (%d)" % st)
 booking = json.loads(raw)
 bid = booking.get("id", "X")
-fill = {"station": "vientiane", "train": "C82", "id": bid}
+fill = {"station": "vientiane", "train": "C82", "id": bid, "n": "1"}
 query = {"/api/v1/stations/{station}/departures": "?date=" + DATE,
          "/api/v1/trains": "?" + trip, "/api/v1/offers": "?" + trip,
-         "/api/v1/trains/{train}/timetable": "?date=" + DATE}
+         "/api/v1/trains/{train}/timetable": "?date=" + DATE,
+         "/api/v1/trains/{train}/seats": "?" + trip}
 bodies = {"/api/v1/bookings": BOOK, "/api/v1/bookings/{id}/fulfillments": {},
-          "/api/v1/gate/scan": {"payload": "x"}}
+          "/api/v1/gate/scan": {"payload": "x"}, "/api/v1/bookings/{id}/refund-offers": {},
+          "/api/v1/bookings/{id}/refunds": {"refund_offer": "x"}}
 # DELETE last, after GET and the fulfilment of another booking
 for path, item in doc["paths"].items():
     for m in sorted(item, key=lambda m: m == "delete"):
@@ -219,6 +221,17 @@ b = live("POST", "/api/v1/bookings", "/api/v1/bookings", 201, BOOK)
 if b:
     live("GET", "/api/v1/bookings/{id}", "/api/v1/bookings/" + b["id"], 200)
     live("POST", "/api/v1/bookings/{id}/fulfillments", "/api/v1/bookings/%s/fulfillments" % b["id"], 200, {})
+    st, hd, raw = http("GET", "/api/v1/bookings/%s/tickets/1/qr.svg" % b["id"])
+    check(st == 200 and hd["Content-Type"] == "image/svg+xml" and b"<svg" in raw[:300],
+          "GET /api/v1/bookings/{id}/tickets/1/qr.svg is image/svg+xml (%d)" % st)
+    o = live("POST", "/api/v1/bookings/{id}/refund-offers", "/api/v1/bookings/%s/refund-offers" % b["id"], 201, {})
+    if o:
+        live("POST", "/api/v1/bookings/{id}/refunds", "/api/v1/bookings/%s/refunds" % b["id"], 200,
+             {"refund_offer": o["id"]})
+live("GET", "/api/v1/trains/{train}/seats", "/api/v1/trains/C82/seats?" + trip, 200)
+live("GET", "/api/v1/trains/{train}/seats", "/api/v1/trains/D87/seats?date=%s&from=%s&to=%s&class=second"
+     % (DATE, q("Kunming South"), "Vientiane"), 200)
+live("GET", "/api/v1/trains/{train}/seats", "/api/v1/trains/C82/seats?" + trip + "&class=sleeper", 404)
 live("GET", "/api/v1/stations/{station}", "/api/v1/stations/Nowhere", 404)
 live("GET", "/api/v1/trains", "/api/v1/trains?from=Vientiane", 400)
 live("GET", "/api/v1/bookings/{id}", "/api/v1/bookings/NOSUCHBOOKING", 404)

@@ -1,0 +1,38 @@
+/* lanxang: the fee of a refund (src/core/fees.c), a pure function of the price, the
+ * departure and `now`.
+ *
+ * The brackets are 12306's (China Railway's), the only published table: LCR's own was
+ * not found. By the time left before the journey's departure,
+ *   8 days or more     free
+ *   48 h to 8 days     5 %
+ *   24 h to 48 h       10 %
+ *   under 24 h         20 %      (up to and including the second of departure)
+ *   after departure    no refund (LX_CLOSED)
+ * A bracket includes its lower bound: exactly 8 days before is free, 8 days minus one
+ * second costs 5 %. The fee is rounded half up to the currency's minor unit (the price
+ * is already counted in it: fen for CNY, kip for LAK), so fee + amount == price. */
+#ifndef LANXANG_FEES_H
+#define LANXANG_FEES_H
+
+#include <stdint.h>
+#include "lanxang/error.h"
+#include "lanxang/time.h"
+
+#define LX_REFUND_OFFER_SECONDS (15 * 60) /* how long a refund offer holds at most */
+
+typedef struct {
+    int percent;              /* 0, 5, 10 or 20 */
+    int64_t fee;              /* in the minor unit */
+    int64_t amount;           /* paid back: price - fee */
+    lx_instant_t valid_until; /* the last second this fee holds (inclusive): the end of
+                                 its bracket, departure, or now + LX_REFUND_OFFER_SECONDS,
+                                 whichever comes first */
+} lx_refund_quote;
+
+/* The refund of a ticket bought for price (minor unit, >= 0) on a journey leaving at
+ * departure, asked at now. LX_OK with *out; LX_CLOSED when now is after departure;
+ * LX_INVAL when price is negative (unknown). */
+lx_err lx_refund_quote_at(int64_t price, lx_instant_t departure, lx_instant_t now,
+                          lx_refund_quote *out);
+
+#endif

@@ -1,0 +1,37 @@
+/* The fee of a refund (lanxang/fees.h). */
+#include "lanxang/fees.h"
+
+#include <string.h>
+
+#define HOUR 3600
+#define DAY (24 * HOUR)
+
+/* The brackets, earliest first: from `before` seconds before departure on, `percent`. */
+static const struct {
+    lx_instant_t before;
+    int percent;
+} brackets[] = {{8 * DAY, 0}, {48 * HOUR, 5}, {24 * HOUR, 10}, {0, 20}};
+#define N_BRACKETS (sizeof brackets / sizeof brackets[0])
+
+lx_err lx_refund_quote_at(int64_t price, lx_instant_t departure, lx_instant_t now,
+                          lx_refund_quote *out)
+{
+    memset(out, 0, sizeof *out);
+    if (price < 0)
+        return LX_INVAL;
+    if (now > departure)
+        return LX_CLOSED;
+    lx_instant_t left = departure - now;
+    size_t i = 0;
+    while (i + 1 < N_BRACKETS && left < brackets[i].before)
+        i++;
+    out->percent = brackets[i].percent;
+    /* half up; price * 20 stays far inside int64 for any real price */
+    out->fee = (price * out->percent + 50) / 100;
+    out->amount = price - out->fee;
+    lx_instant_t until = departure - brackets[i].before;
+    if (now + LX_REFUND_OFFER_SECONDS < until)
+        until = now + LX_REFUND_OFFER_SECONDS;
+    out->valid_until = until;
+    return LX_OK;
+}
