@@ -188,14 +188,15 @@ lx_err lx_api_reply(lx_srv_resp *resp, int status, json_t *j)
 {
     if (!j)
         return LX_NOMEM;
-    char *body = json_dumps(j, JSON_COMPACT | LX_VIEW_JSON_FLAGS);
+    size_t len = 0;
+    char *body = lx_view_dump(j, &len);
     json_decref(j);
     if (!body)
         return LX_NOMEM;
     resp->status = status;
     resp->content_type = JSON_TYPE;
     resp->body = body;
-    resp->len = strlen(body);
+    resp->len = len;
     return LX_OK;
 }
 

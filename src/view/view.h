@@ -38,6 +38,11 @@
  * 15 significant digits print 102.689, not 102.68899999999999. */
 #define LX_VIEW_JSON_FLAGS JSON_REAL_PRECISION(15)
 
+/* The compact text of j, exactly json_dumps(j, JSON_COMPACT | LX_VIEW_JSON_FLAGS),
+ * faster (dump.c); malloc'ed, *len (may be NULL) its length. NULL when out of memory
+ * or when j is not an array or an object (as json_dumps). */
+char *lx_view_dump(const json_t *j, size_t *len);
+
 json_t *lx_view_station(const lx_net *net, lx_place p);
 json_t *lx_view_leg(const lx_net *net, const lx_net_leg *leg);
 json_t *lx_view_timetable(const lx_net *net, const lx_net_leg *run);
