@@ -182,6 +182,10 @@ uint32_t lx_inv_order_count(const lx_inv_run *r);
 const lx_inv_order *lx_inv_order_at(const lx_inv_run *r, uint32_t i);
 
 /* ---- changes ---- */
+/* How many times lx_inv_apply and lx_inv_restore have been called, on any run of the
+ * process, counted after the call's change: an answer read from runs while this stayed
+ * the same is still true (the server's answer cache, src/server/cache.c). */
+uint64_t lx_inv_changes(void);
 /* Applies one operation. On LX_OK, *chg holds the change record (chg->after is the
  * order now) and the run has changed; on error the run is unchanged and *chg is
  * untouched. Errors: LX_INVAL (bad request: from >= to, n out of range, unknown class,

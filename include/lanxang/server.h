@@ -10,6 +10,8 @@ typedef struct {
     const char *listen;   /* "127.0.0.1:8080" (default), "0.0.0.0:80", "[::1]:8080" */
     const char *web_dir;  /* serve web files from this folder instead of the embedded copy (development); NULL = embedded */
     unsigned threads;     /* worker threads; 0 = one per core */
+    unsigned cache_mb;    /* the answer cache's budget in MiB (searches asked again are
+                             copied, src/server/cache.h); 0 = no cache */
     int quiet;            /* no access log on stderr */
     lx_book *book;        /* the booking store to sell from (offers, bookings); NULL: none,
                              the booking endpoints answer 503. The caller opens and closes

@@ -6,25 +6,34 @@
 #include <string.h>
 #include "lanxang/server.h"
 
+#define DEFAULT_CACHE_MB 64
+
+/* A whole number option from 0 to max; 0 and *out set when it is one or absent. */
+static int count_opt(const char *text, const char *name, unsigned max, unsigned *out)
+{
+    if (!text)
+        return 0;
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*end || end == text || v < 0 || v > (long)max)
+        return cli_usage_error(&lx_cmd_serve, "%s takes 0 to %u", name, max);
+    *out = (unsigned)v;
+    return 0;
+}
+
 static int run_serve(lx_cli *c, int argc, char **argv)
 {
-    const char *threads = NULL;
+    const char *threads = NULL, *cache = NULL;
     int quiet = 0;
-    lx_server_opts so = {.listen = "127.0.0.1:8080"};
+    lx_server_opts so = {.listen = "127.0.0.1:8080", .cache_mb = DEFAULT_CACHE_MB};
     const cli_opt opts[] = {{"--listen", &so.listen, NULL}, {"--web", &so.web_dir, NULL},
-                            {"--threads", &threads, NULL}, {"--quiet", NULL, &quiet},
-                            {NULL, NULL, NULL}};
+                            {"--threads", &threads, NULL}, {"--cache-mb", &cache, NULL},
+                            {"--quiet", NULL, &quiet}, {NULL, NULL, NULL}};
     int rc = cli_args(&lx_cmd_serve, argc, argv, opts, NULL, 0, 0, NULL);
-    if (rc)
+    if (rc || (rc = count_opt(threads, "--threads", 256, &so.threads)) ||
+        (rc = count_opt(cache, "--cache-mb", 65536, &so.cache_mb)))
         return rc;
     so.quiet = quiet;
-    if (threads) {
-        char *end;
-        long t = strtol(threads, &end, 10);
-        if (*end || end == threads || t < 0 || t > 256)
-            return cli_usage_error(&lx_cmd_serve, "--threads takes 0 to 256");
-        so.threads = (unsigned)t;
-    }
     /* the clock of the selling commands: LANXANG_NOW (for tests) fixes the server's
      * "now" there, as it does for the commands */
     lx_instant_t now;
@@ -55,12 +64,16 @@ static int run_serve(lx_cli *c, int argc, char **argv)
 
 const lx_cmd lx_cmd_serve = {
     "serve", run_serve, "serve the JSON API and the web pages",
-    "usage: lanxang [--data DIR] serve [--listen HOST:PORT] [--threads N] [--quiet] [--web DIR]\n\n"
+    "usage: lanxang [--data DIR] serve [--listen HOST:PORT] [--threads N] [--cache-mb N]\n"
+    "                                  [--quiet] [--web DIR]\n\n"
     "Serves the API under /api/v1 (docs/api.md) and the timetable page at / until\n"
     "interrupted (Ctrl-C or SIGTERM). Seats are sold from the bookings of the data\n"
     "directory (created when missing); holds past their deadline are expired every few\n"
     "seconds. The time is the clock's, or LANXANG_NOW, fixed, when it is set.\n"
     "  --listen HOST:PORT  where to listen (default 127.0.0.1:8080)\n"
     "  --threads N         worker threads (default: one per core)\n"
+    "  --cache-mb N        keep up to N MiB of search answers to give again (default 64;\n"
+    "                      0: compute every answer). An answer with free seats is given\n"
+    "                      again only within its second and while no seat changed.\n"
     "  --quiet             no access log\n"
     "  --web DIR           serve the web pages from DIR instead of the built-in copy\n"};

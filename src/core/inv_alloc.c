@@ -413,7 +413,7 @@ static lx_err op_change(lx_inv_run *r, const lx_inv_op *op, lx_inv_change *chg)
     return LX_OK;
 }
 
-lx_err lx_inv_apply(lx_inv_run *r, const lx_inv_op *op, lx_inv_change *chg)
+static lx_err apply_op(lx_inv_run *r, const lx_inv_op *op, lx_inv_change *chg)
 {
     switch (op->code) {
     case LX_INV_HOLD:
@@ -427,6 +427,23 @@ lx_err lx_inv_apply(lx_inv_run *r, const lx_inv_op *op, lx_inv_change *chg)
     default:
         return LX_INVAL;
     }
+}
+
+/* Every change to any run of the process, counted after it is made (a caller that
+ * caches what it read of runs tells from it whether anything changed since). */
+static uint64_t changes;
+
+uint64_t lx_inv_changes(void) { return __atomic_load_n(&changes, __ATOMIC_ACQUIRE); }
+
+static lx_err counted(lx_err e)
+{
+    __atomic_add_fetch(&changes, 1, __ATOMIC_RELEASE);
+    return e;
+}
+
+lx_err lx_inv_apply(lx_inv_run *r, const lx_inv_op *op, lx_inv_change *chg)
+{
+    return counted(apply_op(r, op, chg));
 }
 
 /* ---- replay and undo ---- */
@@ -457,7 +474,14 @@ static void order_leave(lx_inv_run *r, uint32_t i)
         order_release(r, o);
 }
 
+static lx_err restore(lx_inv_run *r, const lx_inv_order *snap);
+
 lx_err lx_inv_restore(lx_inv_run *r, const lx_inv_order *snap)
+{
+    return counted(restore(r, snap));
+}
+
+static lx_err restore(lx_inv_run *r, const lx_inv_order *snap)
 {
     if (!snap || snap->id == 0 || snap->state > LX_ORDER_REFUNDED)
         return LX_INVAL;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "cache.h"
 #include "server/assets.h"
 #include "server_int.h"
 
@@ -103,6 +104,32 @@ void lx_metrics_count(const char *method, int route, int status, long long us)
 }
 
 /* ---- the exposition ---- */
+
+static lx_cache *shown_cache;
+
+void lx_metrics_set_cache(lx_cache *c) { shown_cache = c; }
+
+static void render_cache(FILE *f)
+{
+    if (!shown_cache)
+        return;
+    lx_cache_stats cs;
+    lx_cache_stats_get(shown_cache, &cs);
+    fprintf(f,
+            "# HELP lanxang_answer_cache_requests_total API GET requests looked up in the "
+            "answer cache, by result.\n"
+            "# TYPE lanxang_answer_cache_requests_total counter\n"
+            "lanxang_answer_cache_requests_total{result=\"hit\"} %llu\n"
+            "lanxang_answer_cache_requests_total{result=\"miss\"} %llu\n"
+            "# HELP lanxang_answer_cache_stored_total Answers put in the answer cache.\n"
+            "# TYPE lanxang_answer_cache_stored_total counter\n"
+            "lanxang_answer_cache_stored_total %llu\n"
+            "# HELP lanxang_answer_cache_bytes Bytes of answers held in the answer cache.\n"
+            "# TYPE lanxang_answer_cache_bytes gauge\n"
+            "lanxang_answer_cache_bytes %llu\n",
+            (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+            (unsigned long long)cs.stored, (unsigned long long)cs.bytes);
+}
 
 lx_err lx_metrics_render(lx_book *book, lx_srv_resp *resp)
 {
@@ -187,6 +214,7 @@ lx_err lx_metrics_render(lx_book *book, lx_srv_resp *resp)
                 (unsigned long long)st.commits, (unsigned long long)st.refusals);
     }
 
+    render_cache(f);
     if (fclose(f) != 0 || !buf) {
         free(buf);
         return LX_NOMEM;

@@ -53,6 +53,7 @@
 
 #include "server/assets.h"
 #include "server_int.h"
+#include "cache.h"
 #include "api_int.h" /* lx_api_set_tickets */
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
@@ -68,6 +69,8 @@ typedef struct {
     size_t n_assets;
     char *web_dir;      /* realpath of opts->web_dir, or NULL for the embedded files */
     int quiet;
+    lx_cache *cache;    /* NULL: every answer is computed (--cache-mb 0) */
+    lx_cache_rule *rules; /* the cache rule of each entry of the API's route table */
 } server;
 
 /* One request, from the URI log callback to the completion callback. */
@@ -167,13 +170,24 @@ static enum MHD_Result answer_text(struct MHD_Connection *c, request *rq, int st
                   allow);
 }
 
+/* An API answer: from the answer cache when it holds one for this target (cache.h),
+ * else computed and offered to the cache. */
 static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, request *rq,
                                  const char *method)
 {
     lx_srv_resp resp;
-    if (lx_api_handle_body(s->api, method, rq->target, rq->body, rq->body_len, &resp) != LX_OK)
-        return answer(c, rq, 500, "application/json; charset=utf-8", (void *)OOM_BODY,
-                      sizeof OOM_BODY - 1, 0, NULL);
+    int get = s->cache && !rq->body && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
+    lx_cache_tag tag = {0, 0};
+    if (get)
+        tag = lx_cache_seats_tag(lx_api_now(s->api)); /* before computing, see cache.h */
+    if (!get || !lx_cache_get(s->cache, rq->target, tag, &resp)) {
+        if (lx_api_handle_body(s->api, method, rq->target, rq->body, rq->body_len, &resp) !=
+            LX_OK)
+            return answer(c, rq, 500, "application/json; charset=utf-8", (void *)OOM_BODY,
+                          sizeof OOM_BODY - 1, 0, NULL);
+        if (get && resp.route > 0)
+            lx_cache_put(s->cache, rq->target, s->rules[resp.route - 1], tag, &resp);
+    }
     rq->route = resp.route;
     return answer_loc(c, rq, resp.status, resp.content_type, resp.body, resp.len, 1,
                       resp.allow, resp.location);
@@ -656,10 +670,24 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
     }
     lx_api_set_book(s.api, opts->book, opts->fixed_now);
     lx_api_set_tickets(s.api, opts->store, opts->keys);
+    size_t n_routes = lx_api_route_count();
+    s.rules = calloc(n_routes ? n_routes : 1, sizeof *s.rules);
+    if (!s.rules || lx_cache_create((size_t)opts->cache_mb << 20, &s.cache) != LX_OK) {
+        free(s.rules);
+        lx_api_destroy(s.api);
+        free(s.web_dir);
+        return LX_NOMEM;
+    }
+    for (size_t i = 0; i < n_routes; i++)
+        s.rules[i] = lx_cache_rule_of(lx_api_route_pattern(i));
+    lx_metrics_set_cache(s.cache);
 
     stop_guard guard;
     if (catch_stop_signals(&guard) != 0) {
         fprintf(stderr, "lanxang: cannot create a pipe: %s\n", strerror(errno));
+        lx_metrics_set_cache(NULL);
+        lx_cache_destroy(s.cache);
+        free(s.rules);
         lx_api_destroy(s.api);
         free(s.web_dir);
         return LX_IO;
@@ -707,6 +735,9 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
     if (sweeping)
         sweeper_stop(&sw);
     release_stop_signals(&guard);
+    lx_metrics_set_cache(NULL);
+    lx_cache_destroy(s.cache);
+    free(s.rules);
     lx_api_destroy(s.api);
     free(s.web_dir);
     return e;

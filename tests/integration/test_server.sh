@@ -218,6 +218,48 @@ t_static_404() {
 }
 check "unknown file and '..' -> 404" t_static_404
 
+# ---- the answer cache ----
+# metric VALUE of a /metrics line starting with $1 (0 when absent)
+metric() { curl -s "$SERVER_URL/metrics" | awk -v k="$1" 'index($0, k " ") == 1 { print $2; f = 1 } END { if (!f) print 0 }'; }
+HIT='lanxang_answer_cache_requests_total{result="hit"}'
+CACHE_Q='/api/v1/trains?from=Kunming%20South&to=Vientiane&date=2026-12-20'
+
+t_cache_hit() {
+    local before first second after
+    before=$(metric "$HIT")
+    first=$(curl -sf "$SERVER_URL$CACHE_Q") || return 1
+    second=$(curl -sf "$SERVER_URL$CACHE_Q") || return 1
+    after=$(metric "$HIT")
+    [ "$first" = "$second" ] || { echo "the cached answer differs"; return 1; }
+    [ "$after" -gt "$before" ] || { echo "hits $before -> $after"; return 1; }
+    echo "$first" | jq -e 'length > 0' >/dev/null
+}
+check "a search asked again is given from the answer cache, unchanged" t_cache_hit
+
+t_cache_off() {
+    local cached=$TMP/cached.json
+    curl -sf "$SERVER_URL$CACHE_Q" >"$cached" || return 1
+    local url=$SERVER_URL pid=$SERVER_PID log=$SERVER_LOG
+    SERVER_LOG=$TMP/nocache.log
+    server_start "${GLOBAL_ARGS[@]}" -- --cache-mb 0 || return 1
+    local plain rc=0
+    plain=$(curl -sf "$SERVER_URL$CACHE_Q") || rc=1
+    [ "$rc" = 0 ] && [ "$plain" = "$(cat "$cached")" ] || { echo "answers differ"; rc=1; }
+    curl -s "$SERVER_URL/metrics" | grep -q lanxang_answer_cache && { echo "cache metrics without a cache"; rc=1; }
+    server_stop || rc=1
+    SERVER_URL=$url SERVER_PID=$pid SERVER_LOG=$log
+    return $rc
+}
+check "--cache-mb 0 computes every answer, the same as the cache gives" t_cache_off
+
+t_cache_usage() {
+    local rc=0
+    "$BIN" serve --cache-mb lots >/dev/null 2>"$TMP/err" && return 1
+    grep -q -- '--cache-mb takes 0 to' "$TMP/err" || { cat "$TMP/err"; rc=1; }
+    return $rc
+}
+check "serve --cache-mb with a bad number is a usage error" t_cache_usage
+
 # ---- shutdown ----
 t_shutdown() {
     server_stop || return 1
