@@ -6,7 +6,10 @@
 -- non-2xx answers. At the end: one JSON line prefixed "JSON ".
 local TRAINS = {"C86", "C82", "C88"}
 local DAYS = tonumber(os.getenv("BOOK_DAYS") or "180")
-local FIRST = os.time({year = 2026, month = 12, day = 20, hour = 12})  -- a departure date
+-- the first departure date: LX_HTTP_FIRST (YYYY-MM-DD, set by run.sh)
+local y, m, d = string.match(os.getenv("LX_HTTP_FIRST") or "", "(%d+)-(%d+)-(%d+)")
+assert(y, "LX_HTTP_FIRST=YYYY-MM-DD is needed")
+local FIRST = os.time({year = tonumber(y), month = tonumber(m), day = tonumber(d), hour = 12})
 local threads = {}
 local nthreads = 0
 
@@ -28,7 +31,7 @@ function request()
   n = n + 1
   local train = TRAINS[(n % #TRAINS) + 1]
   local day = math.floor(n / #TRAINS) % DAYS
-  local date = os.date("!%Y-%m-%d", FIRST + day * 86400)
+  local date = os.date("%Y-%m-%d", FIRST + day * 86400)
   local body = '{"train":"' .. train .. '","date":"' .. date ..
     '","from":"Vientiane","to":"Luang Prabang","class":"second",' ..
     '"passengers":[{"name":"Bench Passenger","document":"P' .. (n % 10000000) .. '"}]}'
