@@ -7,7 +7,8 @@
 // Times are shown as the API gives them: in each station's own zone, with the
 // offset marked ("08:08 UTC+8"), never converted to the browser's zone.
 
-import { initBooking, classesEl, relabelBooking } from './book.js';
+import { initBooking, classesEl, relabelBooking, hideBooking } from './book.js';
+import { initOrders, openOrders, closeOrders, relabelOrders, ordersOpen } from './orders.js';
 
 const LANGS = ['en', 'lo', 'zh'];
 const LOCALES = { en: 'en-GB', lo: 'lo-LA', zh: 'zh-CN' };
@@ -80,6 +81,7 @@ function applyText() {
   if (state.last) renderResults(state.last.query, state.last.trains, false);
   if (!$('#error').hidden && lastError) showError(lastError);
   relabelBooking();
+  relabelOrders();
 }
 
 // ---- formatting ----
@@ -387,6 +389,8 @@ async function search(ev, pushUrl = true) {
   if (ev) ev.preventDefault();
   hideError();
   const query = { from: fromBox.value(), to: toBox.value(), date: $('#date').value };
+  if (ordersOpen()) closeOrders(false);
+  hideBooking();
   if (!query.from) return focusError('from', 'error.missing_from');
   if (!query.to) return focusError('to', 'error.missing_to');
   if (!query.date) return focusError('date', 'error.missing_date');
@@ -456,6 +460,7 @@ function renderResults(query, trains, announce) {
 
 function trainItem(tr, i, date, open) {
   const li = el('li', 'train');
+  li.dataset.train = tr.train;
   const btn = el('button', 'train-row');
   btn.type = 'button';
   btn.dataset.key = `${tr.trip_id}|${tr.service_date}`;
@@ -557,9 +562,15 @@ async function stationFromParam(box, value) {
 }
 
 async function main() {
+  // the results come back when the booking panel or My orders closes (if a search ran)
+  const showResults = () => { if (state.last) $('#results').hidden = false; };
   initBooking({
     t, el, timeEl, stationName, splitIso, longDate, locale: () => LOCALES[state.lang],
+    showResults,
+    hideOthers: () => { if (ordersOpen()) closeOrders(false); },
+    searchAgain: () => { $('#search').requestSubmit(); },
   });
+  initOrders({ t, el, timeEl, stationName, splitIso, longDate, showResults });
   fromBox = new StationBox($('#from'), $('#from-list'));
   toBox = new StationBox($('#to'), $('#to-list'));
   boxes.push(fromBox, toBox);
@@ -582,6 +593,7 @@ async function main() {
     if (a) toBox.set(a); else { toBox.station = null; toBox.input.value = av; }
   });
   $('#error-close').addEventListener('click', () => hideError());
+  $('#orders-open').addEventListener('click', () => openOrders());
   $('#search').addEventListener('submit', (e) => search(e));
   // a chosen "From" moves on to "To"; a chosen "To" moves on to the date
   $('#from').addEventListener('station-chosen', () => { if (!toBox.input.value) $('#to').focus(); });

@@ -1,14 +1,23 @@
 // lanxang booking flow: the classes of a train with free seats and price, the
-// passenger form, the provisional booking with its countdown, payment through a
-// payment-provider interface, cancellation and the e-tickets with their QR payload.
-// Plain ES module; app.js hands it its helpers with initBooking().
+// passenger form with the seat choice (any seat with a window/aisle wish, or seats
+// picked on the seat map of seatmap.js), the provisional booking with its countdown,
+// payment through a payment-provider interface, cancellation and the e-tickets with
+// their QR code. Plain ES module; app.js hands it its helpers with initBooking().
+//
+// The countdown runs from the booking's `expires_in` (seconds left by the SERVER's
+// clock, which tests fix with LANXANG_NOW) on the browser's monotonic clock
+// (performance.now()); the browser's wall clock is never compared with `expires_at`.
 //
 // A payment provider is an object {name, label, pay(booking)}: `label` is an i18n key,
 // pay() resolves to the confirmed booking (or throws an error with a `code`). The
 // built-in one, "counter", confirms through POST /api/v1/bookings/{id}/fulfillments;
 // real providers plug in later with registerPaymentProvider().
 
+import { initSeatMap, seatMapEl } from './seatmap.js';
+
 const MAX_PASSENGERS = 5;
+const ORDERS_KEY = 'lanxang.orders';
+const ORDERS_MAX = 50;
 
 let ctx = null;                 // {t, el, timeEl, stationName, splitIso, locale, longDate}
 const view = {
@@ -19,6 +28,11 @@ const view = {
   booking: null,
   error: null,                  // {code, message, field}
   note: null,                   // i18n key of the message of the 'done' view
+  seatMode: 'any',              // 'any' (the engine picks, with `pref`) | 'map'
+  pref: '',                     // '' | 'window' | 'aisle'
+  sm: null,                     // the seat map: {data, coach, chosen, max, loading, error}
+  deadline: 0,                  // performance.now() at which the hold ends
+  back: null,                   // where "back" leads when the panel was opened from elsewhere
 };
 let timer = 0;
 let lastAnnouncedMinute = -1;
@@ -36,7 +50,7 @@ export class BookError extends Error {
   }
 }
 
-async function request(method, path, body) {
+export async function request(method, path, body) {
   let res;
   try {
     res = await fetch(path, {
@@ -88,7 +102,7 @@ export function formatPrice(amount, currency) {
   }
 }
 
-function className(c) {
+export function className(c) {
   const key = `class.${String(c).toLowerCase()}`;
   const s = t(key);
   return s === key ? c : s;
@@ -101,7 +115,7 @@ function errorText(err) {
   return err.message || t('error.title');
 }
 
-// mm:ss of the time left until `iso`
+// mm:ss of `ms` milliseconds
 export function countdownText(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
@@ -142,6 +156,10 @@ function openForm(offer, cls) {
   view.passengers = [{ name: '', document: '' }];
   view.booking = null;
   view.error = null;
+  view.seatMode = 'any';
+  view.pref = '';
+  view.sm = null;
+  view.back = null;
   render(true);
 }
 
@@ -150,10 +168,65 @@ function close() {
   view.mode = null;
   section().hidden = true;
   section().replaceChildren();
-  const results = document.getElementById('results');
-  if (results) results.hidden = false;
+  const back = view.back;
+  view.back = null;
+  if (back) return back();
+  ctx.showResults();
   const first = document.querySelector('#trains .book-btn');
   if (first) first.focus();
+}
+
+// Shows a booking fetched elsewhere (My orders): its hold with the countdown, or its
+// e-tickets; "back" calls `back`.
+export function showBooking(booking, back) {
+  stopTimer();
+  setBooking(booking);
+  view.error = null;
+  view.back = back || null;
+  view.mode = booking.state === 'confirmed' ? 'tickets' : 'held';
+  render(true);
+}
+
+// Hides the panel (another view takes the page) and stops its countdown.
+export function hideBooking() {
+  stopTimer();
+  view.mode = null;
+  view.back = null;
+  section().hidden = true;
+  section().replaceChildren();
+}
+
+// the seconds left on a hold, by the server's clock
+function secondsLeft(b, fresh) {
+  if (typeof b.expires_in === 'number') return Math.max(0, b.expires_in);
+  // a server without expires_in: right after it made or changed the hold, its
+  // updated_at is its "now"
+  if (fresh && b.expires_at && b.updated_at)
+    return Math.max(0, (Date.parse(b.expires_at) - Date.parse(b.updated_at)) / 1000);
+  return 0;
+}
+
+function setBooking(b, fresh) {
+  view.booking = b;
+  if (b.state === 'provisional') view.deadline = performance.now() + secondsLeft(b, fresh) * 1000;
+}
+
+// The ids of the bookings made in this browser, newest first (for My orders).
+export function rememberedOrders() {
+  try {
+    const a = JSON.parse(localStorage.getItem(ORDERS_KEY) || '[]');
+    return Array.isArray(a) ? a.filter((x) => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export function rememberOrders(ids) {
+  try { localStorage.setItem(ORDERS_KEY, JSON.stringify(ids.slice(0, ORDERS_MAX))); } catch { /* storage may be disabled */ }
+}
+
+function rememberOrder(id) {
+  rememberOrders([id, ...rememberedOrders().filter((x) => x !== id)]);
 }
 
 export function relabelBooking() {
@@ -210,6 +283,7 @@ function render(focus) {
   sec.replaceChildren(...body);
   const results = document.getElementById('results');
   if (results) results.hidden = true;
+  ctx.hideOthers?.();
   if (view.mode === 'held') startTimer();
   if (focus) {
     const h = sec.querySelector('h2');
@@ -217,9 +291,17 @@ function render(focus) {
   }
 }
 
+function refEl(b) {
+  const p = el('p', 'book-ref', t('book.reference', { id: b.id }));
+  p.dataset.testid = 'booking-ref';
+  p.dataset.id = b.id;
+  return p;
+}
+
 function backButton() {
-  const b = el('button', 'secondary', t('book.back'));
+  const b = el('button', 'secondary', t(view.back ? 'book.back_orders' : 'book.back'));
   b.type = 'button';
+  b.dataset.testid = 'back';
   b.addEventListener('click', () => close());
   return b;
 }
@@ -286,12 +368,107 @@ function formView() {
   const submit = el('button', 'primary', t('book.hold'));
   submit.type = 'submit';
   submit.dataset.testid = 'hold';
+  const more = el('div', 'actions');
+  more.append(add);
+  form.append(more, el('p', 'hint', t('book.max', { n: MAX_PASSENGERS })), seatsFieldset());
   const actions = el('div', 'actions');
-  actions.append(add, submit, backButton());
-  form.append(el('p', 'hint', t('book.max', { n: MAX_PASSENGERS })), errorBox(), actions);
+  actions.append(submit, backButton());
+  form.append(errorBox(), actions);
   form.addEventListener('submit', (e) => { e.preventDefault(); hold(submit); });
   out.push(form);
   return out;
+}
+
+// ---- the seat choice: any seat (with a wish) or seats from the seat map ----
+
+function seatsFieldset() {
+  const fs = el('fieldset', 'seat-choice');
+  fs.append(el('legend', null, t('seat.heading')));
+  const radios = el('div', 'radios');
+  for (const [mode, key] of [['any', 'seat.any'], ['map', 'seat.map']]) {
+    const label = el('label', 'radio');
+    const r = el('input');
+    r.type = 'radio';
+    r.name = 'seat-mode';
+    r.id = `seat-mode-${mode}`;
+    r.value = mode;
+    r.checked = view.seatMode === mode;
+    r.dataset.testid = `seat-mode-${mode}`;
+    r.addEventListener('change', () => {
+      view.seatMode = mode;
+      if (mode === 'map' && (!view.sm || view.sm.error)) loadSeatMap(r.id);
+      else rerender(r.id);
+    });
+    label.append(r, ' ', el('span', null, t(key)));
+    radios.append(label);
+  }
+  fs.append(radios);
+  if (view.seatMode === 'any') {
+    const wrap = el('div', 'field');
+    const label = el('label', null, t('seat.pref'));
+    label.htmlFor = 'seat-pref';
+    const sel = el('select');
+    sel.id = 'seat-pref';
+    sel.dataset.testid = 'seat-pref';
+    for (const [v, key] of [['', 'seat.pref_none'], ['window', 'seat.pref_window'], ['aisle', 'seat.pref_aisle']]) {
+      const o = el('option', null, t(key));
+      o.value = v;
+      o.selected = view.pref === v;
+      sel.append(o);
+    }
+    sel.addEventListener('change', () => { view.pref = sel.value; });
+    wrap.append(label, sel, el('p', 'hint', t('seat.pref_hint')));
+    fs.append(wrap);
+  } else if (!view.sm || view.sm.loading) {
+    const p = el('p', 'muted', t('seat.loading'));
+    p.setAttribute('role', 'status');
+    fs.append(p);
+  } else if (view.sm.error) {
+    const box = el('p', 'alert inline');
+    box.setAttribute('role', 'alert');
+    box.dataset.testid = 'seatmap-error';
+    box.textContent = t('seat.unavailable');
+    fs.append(box);
+  } else {
+    view.sm.max = view.passengers.length;
+    while (view.sm.chosen.length > view.sm.max) view.sm.chosen.shift();
+    const n = view.passengers.length;
+    fs.append(el('p', 'hint', n === 1 ? t('seat.map_hint_one') : t('seat.map_hint', { n })),
+      seatMapEl(view.sm, () => { view.error = null; }));
+  }
+  return fs;
+}
+
+// re-renders the panel and gives the focus back to the element with id `id`
+function rerender(id) {
+  render(false);
+  if (id) document.getElementById(id)?.focus();
+}
+
+async function loadSeatMap(focusId) {
+  const { offer, cls } = view;
+  const keep = view.sm && !view.sm.error ? view.sm : null;
+  view.sm = { data: null, coach: keep?.coach ?? null, chosen: [], max: view.passengers.length, loading: true, error: null };
+  rerender(focusId);
+  const q = new URLSearchParams({
+    date: ctx.splitIso(offer.departure)?.date || offer.service_date,
+    from: `${offer.from.feed}:${offer.from.id}`,
+    to: `${offer.to.feed}:${offer.to.id}`,
+    class: cls.class,
+  });
+  const sm = view.sm;
+  try {
+    const data = await request('GET', `api/v1/trains/${encodeURIComponent(offer.train)}/seats?${q}`);
+    const want = String(cls.class).toLowerCase();
+    sm.data = (data.classes || []).find((c) => String(c.class).toLowerCase() === want) || null;
+    if (!sm.data) sm.error = 'none';
+  } catch (e) {
+    sm.error = e.code || 'http';
+  }
+  sm.loading = false;
+  // the form may have moved on (another class, a hold) meanwhile
+  if (view.sm !== sm || view.mode !== 'form') return;
+  rerender(document.activeElement?.id || focusId);
 }
 
 async function hold(submit) {
@@ -307,21 +484,35 @@ async function hold(submit) {
   const { offer, cls } = view;
   submit.disabled = true;
   submit.setAttribute('aria-busy', 'true');
+  const body = {
+    train: offer.train,
+    date: ctx.splitIso(offer.departure)?.date || offer.service_date,
+    from: `${offer.from.feed}:${offer.from.id}`,
+    to: `${offer.to.feed}:${offer.to.id}`,
+    class: cls.class,
+    passengers: view.passengers.map((p) => ({ name: p.name.trim(), document: p.document.replace(/\s+/g, '') })),
+  };
+  const chosen = view.seatMode === 'map' && view.sm && !view.sm.error ? view.sm.chosen.slice(0, view.passengers.length) : [];
+  if (chosen.length) body.seats = chosen;
+  else if (view.pref && view.seatMode === 'any') body.seat_preference = view.pref;
   try {
-    const booking = await request('POST', 'api/v1/bookings', {
-      train: offer.train,
-      date: ctx.splitIso(offer.departure)?.date || offer.service_date,
-      from: `${offer.from.feed}:${offer.from.id}`,
-      to: `${offer.to.feed}:${offer.to.id}`,
-      class: cls.class,
-      passengers: view.passengers.map((p) => ({ name: p.name.trim(), document: p.document.replace(/\s+/g, '') })),
-    });
-    view.booking = booking;
+    let booking;
+    try {
+      booking = await request('POST', 'api/v1/bookings', body);
+    } catch (e) {
+      // a server that does not know the wish yet: book without it
+      if (e.field !== 'seat_preference') throw e;
+      delete body.seat_preference;
+      booking = await request('POST', 'api/v1/bookings', body);
+    }
+    setBooking(booking, true);
+    rememberOrder(booking.id);
     view.error = null;
     view.mode = 'held';
     render(true);
   } catch (e) {
     view.error = { code: e.code, message: e.message, field: e.field };
+    if (e.code === 'seat_taken' && view.seatMode === 'map') return loadSeatMap(null);
     render(false);
     const m = /^passengers\[(\d+)\]\.(name|document)$/.exec(e.field || '');
     if (m) document.getElementById(`p${m[1]}-${m[2]}`)?.focus();
@@ -332,7 +523,7 @@ async function hold(submit) {
 function heldView() {
   const b = view.booking;
   const out = [heading('book.held_heading')];
-  out.push(el('p', 'book-ref', t('book.reference', { id: b.id })));
+  out.push(refEl(b));
   out.push(journeyEl(b));
   const seats = el('ul', 'seats');
   seats.setAttribute('aria-label', t('book.seats'));
@@ -348,7 +539,7 @@ function heldView() {
   const cd = el('p', 'countdown');
   const label = el('span', null, t('book.time_left'));
   label.id = 'countdown-label';
-  const clock = el('span', 'clock', countdownText(Date.parse(b.expires_at) - Date.now()));
+  const clock = el('span', 'clock', countdownText(view.deadline - performance.now()));
   clock.setAttribute('role', 'timer');
   clock.setAttribute('aria-labelledby', 'countdown-label');
   clock.dataset.testid = 'countdown';
@@ -382,7 +573,7 @@ function startTimer() {
   const tick = () => {
     const clock = section().querySelector('[data-testid="countdown"]');
     if (!clock || !view.booking) return stopTimer();
-    const left = Date.parse(view.booking.expires_at) - Date.now();
+    const left = view.deadline - performance.now();
     clock.textContent = countdownText(left);
     const min = Math.ceil(left / 60000);
     if (min !== lastAnnouncedMinute && (lastAnnouncedMinute === -1 || min <= 5 || min % 5 === 0)) {
@@ -411,7 +602,7 @@ async function payWith(provider, btn) {
   btn.setAttribute('aria-busy', 'true');
   try {
     const confirmed = await provider.pay(view.booking);
-    view.booking = confirmed;
+    setBooking(confirmed);
     view.error = null;
     view.mode = 'tickets';
     render(true);
@@ -425,7 +616,7 @@ async function payWith(provider, btn) {
 async function cancelBooking(btn) {
   btn.disabled = true;
   try {
-    view.booking = await request('DELETE', `api/v1/bookings/${encodeURIComponent(view.booking.id)}`);
+    setBooking(await request('DELETE', `api/v1/bookings/${encodeURIComponent(view.booking.id)}`));
     view.error = null;
     view.mode = 'done';
     view.note = 'book.cancelled';
@@ -438,9 +629,21 @@ async function cancelBooking(btn) {
 
 function doneView() {
   const out = [heading(view.note || 'book.cancelled')];
-  if (view.booking) out.push(el('p', 'book-ref', t('book.reference', { id: view.booking.id })));
+  if (view.booking) out.push(refEl(view.booking));
   out.push(errorBox());
   const actions = el('div', 'actions');
+  if (view.note === 'book.expired') {
+    // the seats counts have changed: search again
+    const again = el('button', 'primary', t('book.search_again'));
+    again.type = 'button';
+    again.dataset.testid = 'search-again';
+    again.addEventListener('click', () => {
+      view.back = null;
+      close();
+      ctx.searchAgain();
+    });
+    actions.append(again);
+  }
   actions.append(backButton());
   out.push(actions);
   return out;
@@ -449,7 +652,7 @@ function doneView() {
 function ticketsView() {
   const b = view.booking;
   const out = [heading('book.tickets_heading')];
-  out.push(el('p', 'book-ref', t('book.reference', { id: b.id })));
+  out.push(refEl(b));
   out.push(el('p', 'book-total', t('book.paid', { price: formatPrice(b.price, b.currency) })));
   const list = el('ol', 'tickets');
   const date = ctx.splitIso(b.departure)?.date;
@@ -474,11 +677,22 @@ function ticketsView() {
     times.append(ctx.timeEl(b.departure, date), ' – ', ctx.timeEl(b.arrival, date));
     add('book.times', times);
     const fig = el('figure', 'qr');
+    const img = el('img', 'qr-img');
+    img.src = `api/v1/bookings/${encodeURIComponent(b.id)}/tickets/${i + 1}/qr.svg`;
+    img.alt = t('book.qr_alt', { n: i + 1, train: b.train, seat: tk.seat, name: tk.name });
+    img.width = 240;
+    img.height = 240;
+    img.dataset.testid = 'qr-img';
+    const missing = el('p', 'hint qr-missing', t('book.qr_missing'));
+    missing.hidden = true;
+    img.addEventListener('error', () => { img.hidden = true; missing.hidden = false; });
+    const det = el('details', 'qr-text');
     const code = el('code', 'qr-payload', tk.qr_payload || '');
     code.dataset.testid = 'qr-payload';
     code.tabIndex = 0;
     code.setAttribute('aria-label', t('book.qr_payload'));
-    fig.append(code, el('figcaption', 'hint', t('book.qr_hint')));
+    det.append(el('summary', null, t('book.qr_payload')), code);
+    fig.append(img, missing, el('figcaption', 'hint', t('book.qr_hint')), det);
     art.append(h, dl, fig);
     li.append(art);
     list.append(li);
@@ -495,4 +709,5 @@ function ticketsView() {
 
 export function initBooking(helpers) {
   ctx = helpers;
+  initSeatMap({ t: helpers.t, el: helpers.el });
 }

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Browser tests: installs playwright-core from the lock file (npm ci, no browser
-# download), starts `lanxang serve` on a free loopback port with a fresh data directory,
-# runs every tests/e2e/*.test.mjs against it in Debian's chromium, stops the server by
-# its PID. Screenshots are kept in ARTIFACT_DIR (default build/e2e-artifacts).
+# download), starts `lanxang serve` on a free loopback port with a fresh data directory
+# and a fixed clock, runs every tests/e2e/*.test.mjs against it in Debian's chromium,
+# stops the server by its PID. Screenshots are kept in ARTIFACT_DIR (default
+# build/e2e-artifacts).
 #   tests/e2e/run.sh path/to/lanxang [ARTIFACT_DIR]
+#
+# The clock (LANXANG_NOW) is fixed so that the tests never depend on today's date:
+# Saturday 2026-12-19 at 06:00 in Vientiane, 2.5 hours before train C82 leaves for
+# Luang Prabang (08:30): its seats are on sale and a hold lasts 30 minutes. The gate
+# window opens only 20 minutes before departure, after sales close (30 minutes before),
+# so booking.test.mjs checks the tickets in at a second server over the same data
+# directory with the clock at 08:15 (harness.mjs startServer; LX_BIN and LX_DATA).
 set -euo pipefail
 LX=$(realpath "${1:?usage: run.sh path/to/lanxang [ARTIFACT_DIR]}")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$LX" --data "$WORK/data" serve --listen 127.0.0.1:0 --quiet 2>"$WORK/serve.log" &
+export LX_NOW=2026-12-19T06:00:00+07:00 LX_BIN="$LX" LX_DATA="$WORK/data"
+LANXANG_NOW="$LX_NOW" "$LX" --data "$WORK/data" serve --listen 127.0.0.1:0 --quiet 2>"$WORK/serve.log" &
 PID=$!
 URL=""
 for _ in $(seq 100); do
