@@ -12,6 +12,9 @@ typedef struct {
     unsigned threads;     /* worker threads; 0 = one per core */
     unsigned cache_mb;    /* the answer cache's budget in MiB (searches asked again are
                              copied, src/server/cache.h); 0 = no cache */
+    unsigned max_connections; /* served at once; a request on one more gets 503 busy
+                                 and its connection is closed; 0 = 1000 */
+    unsigned timeout_s;   /* a connection idle or slow for this long is closed; 0 = 30 */
     int quiet;            /* no access log on stderr */
     lx_book *book;        /* the booking store to sell from (offers, bookings); NULL: none,
                              the booking endpoints answer 503. The caller opens and closes

@@ -23,15 +23,19 @@ static int count_opt(const char *text, const char *name, unsigned max, unsigned 
 
 static int run_serve(lx_cli *c, int argc, char **argv)
 {
-    const char *threads = NULL, *cache = NULL;
+    const char *threads = NULL, *cache = NULL, *max_conns = NULL, *timeout = NULL;
     int quiet = 0;
     lx_server_opts so = {.listen = "127.0.0.1:8080", .cache_mb = DEFAULT_CACHE_MB};
     const cli_opt opts[] = {{"--listen", &so.listen, NULL}, {"--web", &so.web_dir, NULL},
                             {"--threads", &threads, NULL}, {"--cache-mb", &cache, NULL},
-                            {"--quiet", NULL, &quiet}, {NULL, NULL, NULL}};
+                            {"--max-connections", &max_conns, NULL},
+                            {"--timeout", &timeout, NULL}, {"--quiet", NULL, &quiet},
+                            {NULL, NULL, NULL}};
     int rc = cli_args(&lx_cmd_serve, argc, argv, opts, NULL, 0, 0, NULL);
     if (rc || (rc = count_opt(threads, "--threads", 256, &so.threads)) ||
-        (rc = count_opt(cache, "--cache-mb", 65536, &so.cache_mb)))
+        (rc = count_opt(cache, "--cache-mb", 65536, &so.cache_mb)) ||
+        (rc = count_opt(max_conns, "--max-connections", 100000, &so.max_connections)) ||
+        (rc = count_opt(timeout, "--timeout", 3600, &so.timeout_s)))
         return rc;
     so.quiet = quiet;
     /* the clock of the selling commands: LANXANG_NOW (for tests) fixes the server's
@@ -65,7 +69,8 @@ static int run_serve(lx_cli *c, int argc, char **argv)
 const lx_cmd lx_cmd_serve = {
     "serve", run_serve, "serve the JSON API and the web pages",
     "usage: lanxang [--data DIR] serve [--listen HOST:PORT] [--threads N] [--cache-mb N]\n"
-    "                                  [--quiet] [--web DIR]\n\n"
+    "                                  [--max-connections N] [--timeout S] [--quiet]\n"
+    "                                  [--web DIR]\n\n"
     "Serves the API under /api/v1 (docs/api.md) and the timetable page at / until\n"
     "interrupted (Ctrl-C or SIGTERM). Seats are sold from the bookings of the data\n"
     "directory (created when missing); holds past their deadline are expired every few\n"
@@ -75,5 +80,9 @@ const lx_cmd lx_cmd_serve = {
     "  --cache-mb N        keep up to N MiB of search answers to give again (default 64;\n"
     "                      0: compute every answer). An answer with free seats is given\n"
     "                      again only within its second and while no seat changed.\n"
+    "  --max-connections N connections served at once (default 1000); a request on one\n"
+    "                      more is answered 503 busy with Retry-After and closed\n"
+    "  --timeout S         close a connection idle or sending slowly for S seconds\n"
+    "                      (default 30)\n"
     "  --quiet             no access log\n"
     "  --web DIR           serve the web pages from DIR instead of the built-in copy\n"};

@@ -57,8 +57,9 @@
 #include "api_int.h" /* lx_api_set_tickets */
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
-#define CONNECTION_LIMIT 1000
-#define CONNECTION_TIMEOUT_S 30
+#define CONNECTION_LIMIT 1000   /* --max-connections: past it, 503 and close */
+#define BUSY_MARGIN 64          /* connections past the limit still told 503, not dropped */
+#define CONNECTION_TIMEOUT_S 30 /* --timeout: an idle or slow connection is closed */
 #define MAX_THREADS 64
 #define MAX_FILE_SIZE (16u << 20)
 #define SWEEP_S 2
@@ -70,6 +71,8 @@ typedef struct {
     char *web_dir;      /* realpath of opts->web_dir, or NULL for the embedded files */
     int quiet;
     lx_cache *cache;    /* NULL: every answer is computed (--cache-mb 0) */
+    unsigned max_conns; /* connections served; the next ones get 503 */
+    int open_conns;     /* open now (atomic: every worker thread counts) */
     lx_cache_rule *rules; /* the cache rule of each entry of the API's route table */
 } server;
 
@@ -278,6 +281,43 @@ static enum MHD_Result serve_static(server *s, struct MHD_Connection *c, request
     return answer_text(c, rq, 404, "not found\n", NULL);
 }
 
+/* ---- too many connections ---- */
+
+static const char BUSY_BODY[] =
+    "{\"error\":{\"code\":\"busy\",\"message\":\"the server has as many connections as it "
+    "serves at once; try again in a moment\",\"field\":null}}";
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)c;
+    (void)socket_context;
+    server *s = cls;
+    __atomic_add_fetch(&s->open_conns, code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1,
+                       __ATOMIC_RELAXED);
+}
+
+/* A request on a connection past the limit: 503 with Retry-After, and the connection
+ * is closed (answered before its body is read). The limit leaves room for
+ * BUSY_MARGIN more connections to hear this; past those, libmicrohttpd closes new
+ * connections at once. */
+static enum MHD_Result answer_busy(struct MHD_Connection *c, request *rq)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        sizeof BUSY_BODY - 1, (void *)BUSY_BODY, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    int ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                     "application/json; charset=utf-8") == MHD_YES &&
+             MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1") == MHD_YES &&
+             MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES;
+    enum MHD_Result res = ok ? MHD_queue_response(c, 503, r) : MHD_NO;
+    MHD_destroy_response(r);
+    if (res == MHD_YES)
+        rq->status = 503;
+    return res;
+}
+
 /* ---- libmicrohttpd callbacks ---- */
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
@@ -311,6 +351,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     request *rq = *req_cls;
     if (!rq)
         return answer_text(c, NULL, 500, "out of memory\n", NULL);
+    if (!rq->seen && !rq->status &&
+        (unsigned)__atomic_load_n(&s->open_conns, __ATOMIC_RELAXED) > s->max_conns) {
+        snprintf(rq->method, sizeof rq->method, "%s", method);
+        return answer_busy(c, rq);
+    }
     int api = lx_api_owns(rq->target) || lx_metrics_owns(rq->target);
     int bodyless = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     if (rq->status || *upload_data_size) {
@@ -651,7 +696,8 @@ static unsigned pick_threads(unsigned want)
 lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
 {
     const char *listen_spec = opts->listen && *opts->listen ? opts->listen : DEFAULT_LISTEN;
-    server s = {.quiet = opts->quiet};
+    server s = {.quiet = opts->quiet,
+                .max_conns = opts->max_connections ? opts->max_connections : CONNECTION_LIMIT};
     s.assets = lx_web_assets(&s.n_assets);
     if (opts->web_dir) {
         s.web_dir = realpath(opts->web_dir, NULL);
@@ -703,9 +749,11 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
         d = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &s,
             MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, on_uri, &s,
-            MHD_OPTION_NOTIFY_COMPLETED, on_done, &s, MHD_OPTION_CONNECTION_LIMIT,
-            (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE,
+            MHD_OPTION_NOTIFY_COMPLETED, on_done, &s, MHD_OPTION_NOTIFY_CONNECTION,
+            on_connection, &s, MHD_OPTION_CONNECTION_LIMIT, s.max_conns + BUSY_MARGIN,
+            MHD_OPTION_CONNECTION_TIMEOUT,
+            opts->timeout_s ? opts->timeout_s : (unsigned)CONNECTION_TIMEOUT_S,
+            MHD_OPTION_THREAD_POOL_SIZE,
             threads > 1 ? threads : 0u, MHD_OPTION_END);
         if (!d) {
             fprintf(stderr, "lanxang: cannot start the HTTP server on %s\n", listen_spec);

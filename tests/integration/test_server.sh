@@ -260,6 +260,47 @@ t_cache_usage() {
 }
 check "serve --cache-mb with a bad number is a usage error" t_cache_usage
 
+# ---- slow clients and too many connections ----
+# Four clients that send half a request and stop hold every connection of a server
+# started with --max-connections 4 --timeout 2: one more request is told 503 busy with
+# Retry-After (not dropped); once the slow ones are closed for their silence, the
+# server answers again.
+t_busy() {
+    local url=$SERVER_URL pid=$SERVER_PID log=$SERVER_LOG rc=0 i fds=()
+    SERVER_LOG=$TMP/busy.log
+    server_start "${GLOBAL_ARGS[@]}" -- --max-connections 4 --timeout 2 || return 1
+    local port=${SERVER_URL##*:}
+    for i in 1 2 3 4; do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+        printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n' >&"$fd"
+        fds+=("$fd")
+    done
+    sleep 0.5
+    req GET /healthz
+    expect 503 '.error.code == "busy" and (.error.message | test("try again"))' || rc=1
+    header_has Retry-After 1 || rc=1
+    sleep 3
+    # the slow ones were closed: reading them ends (EOF), it does not time out
+    local got=0
+    read -r -t 2 -u "${fds[0]}" _ || got=$?
+    [ "$got" -le 128 ] || { echo "a slow connection was still open after --timeout"; rc=1; }
+    req GET /healthz
+    expect 200 '.status == "ok"' || rc=1
+    for fd in "${fds[@]}"; do exec {fd}>&-; done
+    server_stop || rc=1
+    SERVER_URL=$url SERVER_PID=$pid SERVER_LOG=$log
+    return $rc
+}
+check "slow clients at --max-connections: 503 busy with Retry-After, served again after --timeout" t_busy
+
+t_serve_usage() {
+    "$BIN" serve --max-connections -1 >/dev/null 2>"$TMP/err" && return 1
+    grep -q -- '--max-connections takes 0 to' "$TMP/err" || { cat "$TMP/err"; return 1; }
+    "$BIN" serve --timeout soon >/dev/null 2>"$TMP/err" && return 1
+    grep -q -- '--timeout takes 0 to' "$TMP/err" || { cat "$TMP/err"; return 1; }
+}
+check "serve --max-connections and --timeout with bad numbers are usage errors" t_serve_usage
+
 # ---- shutdown ----
 t_shutdown() {
     server_stop || return 1
