@@ -212,14 +212,20 @@ int main(int argc, char **argv)
     size_t q_head = 0, q_tail = 0;
     if (!queue)
         die("memory");
-    struct epoll_event evs[64];
+    struct epoll_event evs[256];
+    /* idle connections, as a stack; busy: requests out */
+    int *idle = malloc((size_t)conns * sizeof *idle), n_idle = 0, busy = 0;
+    if (!idle)
+        die("memory");
+    for (int i = conns - 1; i >= 0; i--)
+        idle[n_idle++] = i;
     for (;;) {
         double t = now_s();
         while (issued < total && t0 + (double)issued / rate <= t && t < t_end)
             queue[q_tail++] = (double)issued++ / rate;
-        for (int i = 0; i < conns && q_head < q_tail; i++) {
-            if (cs[i].busy || cs[i].fd < 0)
-                continue;
+        while (n_idle && q_head < q_tail) {
+            int i = idle[--n_idle];
+            busy++;
             cs[i].busy = 1;
             cs[i].due = queue[q_head++];
             cs[i].rq = &rq[next_rq++ % n_rq];
@@ -231,16 +237,13 @@ int main(int argc, char **argv)
             if (cs[i].sent < cs[i].rq->len)
                 watch(ep, &cs[i], (uint32_t)i, EPOLL_CTL_MOD);
         }
-        int busy = 0;
-        for (int i = 0; i < conns; i++)
-            busy += cs[i].busy;
         if (t >= t_end && !busy)
             break;
-        if (t >= t_end + 5) /* answers still out 5 s after the end: count them as errors */
+        if (t >= t_end + 5) /* answers still out 5 s after the end: counted below */
             break;
         double next_due = issued < total && t < t_end ? t0 + (double)issued / rate : t + 0.001;
         int wait_ms = (int)((next_due - t) * 1000);
-        int n = epoll_wait(ep, evs, 64, wait_ms < 0 ? 0 : wait_ms > 5 ? 5 : wait_ms);
+        int n = epoll_wait(ep, evs, 256, wait_ms < 0 ? 0 : wait_ms > 5 ? 5 : wait_ms);
         for (int e = 0; e < n; e++) {
             conn *c = &cs[evs[e].data.u32];
             if (!c->busy || c->fd < 0)
@@ -263,6 +266,8 @@ int main(int argc, char **argv)
                 close(c->fd);
                 c->fd = connect_to(&sa);
                 c->busy = 0;
+                busy--;
+                idle[n_idle++] = (int)evs[e].data.u32;
                 watch(ep, c, evs[e].data.u32, EPOLL_CTL_ADD);
                 continue;
             }
@@ -283,6 +288,8 @@ int main(int argc, char **argv)
                     other++;
             }
             c->busy = 0;
+            busy--;
+            idle[n_idle++] = (int)evs[e].data.u32;
         }
     }
     double elapsed = now_s() - t0;
@@ -318,6 +325,7 @@ int main(int argc, char **argv)
     free(cs);
     free(lat);
     free(queue);
+    free(idle);
     close(ep);
     return 0;
 }

@@ -29,14 +29,18 @@
 #               counted apart)
 #      p99 at 80% of peak  wrk has no fixed rate (that is wrk2's -R, not in Debian), so
 #               BUILD_DIR/lx_load (bench/http/lxload.c) sends trains, offers and
-#               bookings at 0.8 x the peak wrk measured, open loop over 32
-#               connections, timing each request from when it was due.
+#               bookings at 80% of lanxang's wrk peak, open loop over 32 connections,
+#               timing each request from when it was due; the trains file at 80% of
+#               nginx's peak, to nginx and to lanxang (the same load on both); the
+#               median of 3 runs each.
 # 4. Writes the JSON lines to bench/results/http-YYYY-MM-DD.jsonl (appended, each tagged
 #    with run_id, server, workload, connections) and the report to
 #    bench/results/http-RUN_ID.md (RUN_ID: the UTC start time), also printed.
 #
 # Environment:
 #   LX_HTTP_SECONDS=10          duration of a peak run
+#   LX_HTTP_P80_REPS=3          runs per fixed rate (the median p99 is reported)
+#   LX_HTTP_P80_SECONDS=5       duration of each fixed-rate run
 #   LX_HTTP_THREADS=2           lanxang serve --threads
 #   LX_HTTP_SERVER_CPUS=1  LX_HTTP_CLIENT_CPUS=0   taskset CPU lists
 #   LX_HTTP_PORT=58080  LX_HTTP_NGINX_PORT=58081   first ports tried
@@ -213,29 +217,55 @@ R[lanxang.book]=$(run lanxang book 32 "$SECONDS_PEAK" "$LX/api/v1/bookings" -s "
 # p99 at 80% of the peak: lx_load (bench/http/lxload.c) sends requests at a fixed rate,
 # 0.8 x the peak wrk measured, over 32 connections, and times each from when it was due
 # (no coordinated omission). Its request files: the search as asked above; bookings
-# like book.lua's (C86/C82/C88 over 180 dates, one passenger, documents numbered).
+# like book.lua's (C86/C82/C88 over the same 180 dates, one passenger, documents
+# numbered), on the runs the peak run sold from.
 LOAD=$BUILD/lx_load
 [ -x "$LOAD" ] || die "$LOAD is missing: build first (make build)"
-P80_METHOD="lx_load: open loop at a fixed rate, latency from each request's due time"
+P80_METHOD="lx_load, open loop at a fixed rate, ${LX_HTTP_P80_SECONDS:-5} s a run, ${LX_HTTP_P80_REPS:-3} runs a row, the one with the median p99 shown; latency from each request's due time"
 printf 'GET /api/v1/trains?%s\n' "$QUERY" >"$TMP/trains.req"
 printf 'GET /api/v1/offers?%s\n' "$QUERY" >"$TMP/offers.req"
 DATES=$(for d in $(seq 0 179); do date -d "$FIRST + $d days" +%F; done | tr '\n' ' ')
 awk -v dates="$DATES" 'BEGIN {
     n = split(dates, d, " "); split("C86 C82 C88", t, " ")
     for (i = 0; i < 60000; i++)
-        printf "POST /api/v1/bookings {\"train\":\"%s\",\"date\":\"%s\",\"from\":\"Vientiane\",\"to\":\"Luang Prabang\",\"class\":\"second\",\"passengers\":[{\"name\":\"Load Passenger\",\"document\":\"L%07d\"}]}\n", t[i % 3 + 1], d[(int(i / 3) + 90) % n + 1], i
+        printf "POST /api/v1/bookings {\"train\":\"%s\",\"date\":\"%s\",\"from\":\"Vientiane\",\"to\":\"Luang Prabang\",\"class\":\"second\",\"passengers\":[{\"name\":\"Load Passenger\",\"document\":\"L%07d\"}]}\n", t[i % 3 + 1], d[int(i / 3) % n + 1], i
 }' >"$TMP/book.req"
-for wl in trains offers book; do
-    peak=$(get "${R[lanxang.$wl]}" rps)
-    target=$(awk -v p="$peak" 'BEGIN { printf "%.0f", 0.8 * p }')
-    say "$wl at 80% of peak, lanxang: lx_load -r $target -c32 ${SECONDS_PEAK}s"
-    out=$("${PIN_C[@]}" "$LOAD" -a "127.0.0.1:$PORT" -r "$target" -d "$SECONDS_PEAK" -c 32 \
-        -f "$TMP/$wl.req" 2>&1) || die "lx_load failed: $out"
+# load SERVER WORKLOAD KEY PORT RATE SECONDS: one lx_load run, kept as R[KEY]
+load() {
+    local server=$1 wl=$2 key=$3 port=$4 rate=$5 secs=$6 out line
+    out=$("${PIN_C[@]}" "$LOAD" -a "127.0.0.1:$port" -r "$rate" -d "$secs" -c 32 \
+        -f "$TMP/${wl%-*}.req" 2>&1) || die "lx_load failed: $out"
     line=$(printf '%s\n' "$out" | sed -n 's/^JSON //p' | tail -n 1)
     [ -n "$line" ] || die "no JSON from lx_load: $out"
-    R[p80.$wl]="{\"run_id\":\"$RUN_ID\",\"server\":\"lanxang\",\"workload\":\"$wl-p80\",\"connections\":32,${line#\{}"
-    printf '%s\n' "${R[p80.$wl]}" >>"$JSONL"
-done
+    R[$key]="{\"run_id\":\"$RUN_ID\",\"server\":\"$server\",\"workload\":\"$wl\",\"connections\":32,${line#\{}"
+    printf '%s\n' "${R[$key]}" >>"$JSONL"
+}
+# Fixed rates: 80% of each server's own wrk peak for lanxang's three workloads and for
+# nginx's trains file (the ceiling's own tail, by the same client and method), and
+# lanxang's trains at nginx's 80% rate (the same load on both). This machine's speed
+# drifts from run to run, so each is run LX_HTTP_P80_REPS times (3) for
+# LX_HTTP_P80_SECONDS (5) and the run with the median p99 is reported.
+REPS=${LX_HTTP_P80_REPS:-3}
+PSECS=${LX_HTTP_P80_SECONDS:-5}
+# fixed KEY SERVER WORKLOAD PORT RATE: the median-p99 run of REPS, as R[KEY]
+fixed() {
+    local key=$1 server=$2 wl=$3 port=$4 rate=$5 rep p99s= med
+    for ((rep = 1; rep <= REPS; rep++)); do
+        say "$wl, $server: -r $rate, ${PSECS}s ($rep/$REPS)"
+        load "$server" "$wl-fixed" "$key.$rep" "$port" "$rate" "$PSECS"
+        p99s+="$(get "${R[$key.$rep]}" lat_p99_us) $rep"$'\n'
+        sleep 1
+    done
+    med=$(printf '%s' "$p99s" | sort -n | awk -v n="$REPS" 'NR == int((n + 1) / 2) { print $2 }')
+    R[$key]=${R[$key.$med]}
+    R[$key.all]=$(printf '%s' "$p99s" | sort -n | awk '{ printf "%s%.2f", (NR > 1 ? ", " : ""), $1 / 1000 }')
+}
+eighty() { awk -v p="$(get "${R[$1]}" rps)" 'BEGIN { printf "%.0f", 0.8 * p }'; }
+fixed p80.lanxang.trains lanxang trains "$PORT" "$(eighty lanxang.trains)"
+fixed p80.nginx.trains nginx trains "$PORT2" "$(eighty nginx.trains)"
+fixed same.lanxang.trains lanxang trains "$PORT" "$(eighty nginx.trains)"
+fixed p80.lanxang.offers lanxang offers "$PORT" "$(eighty lanxang.offers)"
+fixed p80.lanxang.book lanxang book "$PORT" "$(eighty lanxang.book)"
 
 # ---- 4. report ----
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
@@ -268,16 +298,20 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     echo "| GET /api/v1/offers, 7,728 searches at random (varied.lua) | lanxang | 32 | $(k "$(get "$l" rps)") | $(ms "$(get "$l" lat_p50_us)") | $(ms "$(get "$l" lat_p99_us)") | $(ratio "$(get "$l" rps)" "$(get "${R[nginx.offers]}" rps)") |"
     l=${R[lanxang.book]}
     echo "| POST /api/v1/bookings | lanxang | 32 | $(k "$(get "$l" rps)") | $(ms "$(get "$l" lat_p50_us)") | $(ms "$(get "$l" lat_p99_us)") | |"
-    for wl in trains offers book; do
-        l=${R[p80.$wl]}
-        name="GET /api/v1/$wl"; [ $wl != book ] || name="POST /api/v1/bookings"
-        echo "| $name at 80% of peak ($(k "$(get "$l" rate)")/s asked) | lanxang | 32 | $(k "$(get "$l" rps)") | $(ms "$(get "$l" lat_p50_us)") | $(ms "$(get "$l" lat_p99_us)") | |"
-    done
+    row() { # KEY SERVER LABEL
+        local l=${R[$1]}
+        echo "| $3 ($(k "$(get "$l" rate)")/s asked; p99 of the $REPS runs: ${R[$1.all]} ms) | $2 | 32 | $(k "$(get "$l" rps)") | $(ms "$(get "$l" lat_p50_us)") | $(ms "$(get "$l" lat_p99_us)") | |"
+    }
+    row p80.lanxang.trains lanxang "GET /api/v1/trains at 80% of lanxang's peak"
+    row p80.nginx.trains nginx "GET /api/v1/trains at 80% of nginx's peak"
+    row same.lanxang.trains lanxang "GET /api/v1/trains at 80% of nginx's peak"
+    row p80.lanxang.offers lanxang "GET /api/v1/offers at 80% of lanxang's peak"
+    row p80.lanxang.book lanxang "POST /api/v1/bookings at 80% of lanxang's peak"
     echo
     l=${R[lanxang.book]}
     echo "Bookings: $(get "$l" created_201) created (201), $(get "$l" sold_out_409) sold out (409), $(get "$l" other_status) other statuses,"
     echo "$(( $(get "$l" errors_connect) + $(get "$l" errors_read) + $(get "$l" errors_write) + $(get "$l" errors_timeout) )) socket errors/timeouts."
-    echo "80% of peak: $P80_METHOD."
+    echo "Rates below the peak: $P80_METHOD."
     echo
     echo "Targets (issue 4):"
     r=$(ratio "$(get "${R[lanxang.trains]}" rps)" "$(get "${R[nginx.trains]}" rps)")
@@ -286,11 +320,13 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     met() { awk -v r="$1" 'BEGIN { print (r >= 0.5 ? "met" : "NOT met") }'; }
     echo "- search >= 0.5 x nginx: trains $r ($(met "$r")), offers $ro ($(met "$ro")), offers varied $rv ($(met "$rv"))"
     for wl in trains offers book; do
-        p=$(get "${R[p80.$wl]}" lat_p99_us)
-        rate=$(get "${R[p80.$wl]}" rps); asked=$(get "${R[p80.$wl]}" rate)
+        p=$(get "${R[p80.lanxang.$wl]}" lat_p99_us)
+        rate=$(get "${R[p80.lanxang.$wl]}" rps); asked=$(get "${R[p80.lanxang.$wl]}" rate)
         reached=$(awk -v r="$rate" -v a="$asked" 'BEGIN { print (r >= 0.98 * a ? "" : " (the rate asked was not reached)") }')
         echo "- p99 < 10 ms at 80% of peak, $wl: $(ms "$p") ms at $(k "$rate")/s$reached -> $(awk -v p="$p" 'BEGIN { print (p < 10000 ? "met" : "NOT met") }')"
     done
+    echo "- the ceiling, nginx serving the trains file at 80% of its peak: p99 $(ms "$(get "${R[p80.nginx.trains]}" lat_p99_us)") ms;" \
+         "lanxang at that same rate: $(ms "$(get "${R[same.lanxang.trains]}" lat_p99_us)") ms"
 } >"$REPORT"
 cat "$REPORT"
 say "report: $REPORT; JSON lines: $JSONL"
