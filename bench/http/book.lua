@@ -1,14 +1,15 @@
 -- wrk script for the booking workload of bench/http/run.sh: each request holds one
--- second-class seat, Vientiane -> Luang Prabang, POST /api/v1/bookings. The train and
--- the date turn over with every request (BOOK_TRAINS x BOOK_DAYS departures of 664
--- second-class seats each in the built-in feed: 3 x 180 x 664 = 358,560 seats), so that
+-- second-class seat, Kunming South -> Yuxi, POST /api/v1/bookings. The train and the
+-- date turn over with every request: the ten trains of that stretch on BOOK_DAYS (14)
+-- dates from LX_HTTP_BOOK_FIRST (tomorrow, set by run.sh), all inside China Railway's
+-- 15-day sales window; about 550-600 second-class seats each, some 80,000 in all, so
 -- seats do not run out during a run; a 409 (sold out) is counted apart from the other
 -- non-2xx answers. At the end: one JSON line prefixed "JSON ".
-local TRAINS = {"C86", "C82", "C88"}
-local DAYS = tonumber(os.getenv("BOOK_DAYS") or "180")
--- the first departure date: LX_HTTP_FIRST (YYYY-MM-DD, set by run.sh)
-local y, m, d = string.match(os.getenv("LX_HTTP_FIRST") or "", "(%d+)-(%d+)-(%d+)")
-assert(y, "LX_HTTP_FIRST=YYYY-MM-DD is needed")
+local TRAINS = {"D8813", "C7301", "D8801", "D8803", "C7303", "D8807", "D8811", "D8817",
+                "D8819", "D8821"}
+local DAYS = tonumber(os.getenv("BOOK_DAYS") or "14")
+local y, m, d = string.match(os.getenv("LX_HTTP_BOOK_FIRST") or "", "(%d+)-(%d+)-(%d+)")
+assert(y, "LX_HTTP_BOOK_FIRST=YYYY-MM-DD is needed")
 local FIRST = os.time({year = tonumber(y), month = tonumber(m), day = tonumber(d), hour = 12})
 local threads = {}
 local nthreads = 0
@@ -33,7 +34,7 @@ function request()
   local day = math.floor(n / #TRAINS) % DAYS
   local date = os.date("%Y-%m-%d", FIRST + day * 86400)
   local body = '{"train":"' .. train .. '","date":"' .. date ..
-    '","from":"Vientiane","to":"Luang Prabang","class":"second",' ..
+    '","from":"Kunming South","to":"Yuxi","class":"second",' ..
     '"passengers":[{"name":"Bench Passenger","document":"P' .. (n % 10000000) .. '"}]}'
   return wrk.format(nil, nil, nil, body)
 end

@@ -25,7 +25,8 @@
 #               without its answer cache; then offers for 7,728 different searches
 #               drawn at random (bench/http/varied.lua)
 #      booking  POST /api/v1/bookings (bench/http/book.lua: one passenger, second class,
-#               C86/C82/C88 over 180 dates from FIRST so seats do not run out; 409s
+#               Kunming South -> Yuxi on its ten trains over 14 dates from tomorrow,
+#               inside their 15-day sales window, so seats do not run out; 409s
 #               counted apart)
 #      p99 at 80% of peak  wrk has no fixed rate (that is wrk2's -R, not in Debian), so
 #               BUILD_DIR/lx_load (bench/http/lxload.c) sends trains, offers and
@@ -60,12 +61,16 @@ CCPU=${LX_HTTP_CLIENT_CPUS:-0}
 # The servers run on the real clock (so the answer cache gives an answer with free seats
 # again only within its second, as in service); LX_HTTP_NOW fixes it (LANXANG_NOW).
 NOW=${LX_HTTP_NOW:-}
+# Searches are for a week ahead; bookings from tomorrow (in Kunming's zone), inside the
+# 15-day sales window of the China Railway trains they sell (lx_sales_rules.txt).
 if [ -n "$NOW" ]; then
-    FIRST=$(date -d "${NOW} + 1 day" +%F)
+    FIRST=$(date -d "${NOW} + 7 days" +%F)
+    BOOK_FIRST=$(date -d "${NOW} + 1 day" +%F)
 else
     FIRST=$(TZ=Asia/Vientiane date -d '+7 days' +%F)
+    BOOK_FIRST=$(TZ=Asia/Shanghai date -d '+1 day' +%F)
 fi
-export LX_HTTP_FIRST=$FIRST LX_HTTP_HERE=$HERE
+export LX_HTTP_FIRST=$FIRST LX_HTTP_BOOK_FIRST=$BOOK_FIRST LX_HTTP_HERE=$HERE
 QUERY="from=Vientiane&to=Luang%20Prabang&date=$FIRST"
 RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=$ROOT/bench/results
@@ -217,18 +222,18 @@ R[lanxang.book]=$(run lanxang book 32 "$SECONDS_PEAK" "$LX/api/v1/bookings" -s "
 # p99 at 80% of the peak: lx_load (bench/http/lxload.c) sends requests at a fixed rate,
 # 0.8 x the peak wrk measured, over 32 connections, and times each from when it was due
 # (no coordinated omission). Its request files: the search as asked above; bookings
-# like book.lua's (C86/C82/C88 over the same 180 dates, one passenger, documents
+# like book.lua's (the ten Kunming South -> Yuxi trains over 14 dates, one passenger, documents
 # numbered), on the runs the peak run sold from.
 LOAD=$BUILD/lx_load
 [ -x "$LOAD" ] || die "$LOAD is missing: build first (make build)"
 P80_METHOD="lx_load, open loop at a fixed rate, ${LX_HTTP_P80_SECONDS:-5} s a run, ${LX_HTTP_P80_REPS:-3} runs a row, the one with the median p99 shown; latency from each request's due time"
 printf 'GET /api/v1/trains?%s\n' "$QUERY" >"$TMP/trains.req"
 printf 'GET /api/v1/offers?%s\n' "$QUERY" >"$TMP/offers.req"
-DATES=$(for d in $(seq 0 179); do date -d "$FIRST + $d days" +%F; done | tr '\n' ' ')
+DATES=$(for d in $(seq 0 13); do date -d "$BOOK_FIRST + $d days" +%F; done | tr '\n' ' ')
 awk -v dates="$DATES" 'BEGIN {
-    n = split(dates, d, " "); split("C86 C82 C88", t, " ")
+    n = split(dates, d, " "); nt = split("D8813 C7301 D8801 D8803 C7303 D8807 D8811 D8817 D8819 D8821", t, " ")
     for (i = 0; i < 60000; i++)
-        printf "POST /api/v1/bookings {\"train\":\"%s\",\"date\":\"%s\",\"from\":\"Vientiane\",\"to\":\"Luang Prabang\",\"class\":\"second\",\"passengers\":[{\"name\":\"Load Passenger\",\"document\":\"L%07d\"}]}\n", t[i % 3 + 1], d[int(i / 3) % n + 1], i
+        printf "POST /api/v1/bookings {\"train\":\"%s\",\"date\":\"%s\",\"from\":\"Kunming South\",\"to\":\"Yuxi\",\"class\":\"second\",\"passengers\":[{\"name\":\"Load Passenger\",\"document\":\"L%07d\"}]}\n", t[i % nt + 1], d[int(i / nt) % n + 1], i
 }' >"$TMP/book.req"
 # load SERVER WORKLOAD KEY PORT RATE SECONDS: one lx_load run, kept as R[KEY]
 load() {

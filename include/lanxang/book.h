@@ -86,6 +86,10 @@ lx_err lx_book_open(lx_store *s, const lx_net *net, const lx_book_opts *opts, lx
                     char *msg, size_t msg_len);
 void lx_book_close(lx_book *b);
 
+/* Which sales rule (lanxang/inv.h: opening, closing, passengers per order) an order of
+ * n passengers on this journey meets at now: LX_OK, LX_RULE or LX_CLOSED with *out. */
+lx_err lx_book_sales_check(lx_book *b, uint32_t feed, const lx_leg *leg, uint32_t n,
+                           lx_instant_t now, lx_inv_sales *out);
 /* Seats free for a journey in a class at `now`. */
 lx_err lx_book_avail(lx_book *b, uint32_t feed, const lx_leg *leg, const char *cls,
                      lx_instant_t now, uint32_t *free_seats);

@@ -35,6 +35,7 @@
     X(CONFLICT,  "conflict",      "not allowed in the order's state", 409, 6)  \
     X(EXPIRED,   "expired",       "the hold has expired",            409,  6)  \
     X(CLOSED,    "sales_closed",  "sales are closed for this train", 409,  6)  \
+    X(RULE,      "rule_refused",  "refused by a passenger rule",     422,  6)  \
     X(FORBIDDEN, "forbidden",     "not the owner of this order",     403,  7)  \
     X(NOSPACE,   "no_space",      "no space left on the device",     507, 74)  \
     X(BUSY,      "busy",          "busy, try again",                 503, 75)  \

@@ -156,6 +156,31 @@ int lx_inv_seat_free(const lx_inv_run *r, uint32_t seat, uint32_t from, uint32_t
 
 /* Departure instant of the run at stop position pos (the trip's timetable). */
 lx_instant_t lx_inv_departure(const lx_inv_run *r, uint32_t pos);
+/* The sales rules a new order meets (lx_sales_rules.txt of the train's operator; the
+ * journey's scope, domestic or across a border, picks the rule): sales open open_days
+ * before departure from the journey's first stop and close close_minutes before it,
+ * and an order has at most max_passengers. */
+typedef enum {
+    LX_INV_RULE_NONE,
+    LX_INV_RULE_DEPARTED,       /* the train has left `from` (LX_CLOSED) */
+    LX_INV_RULE_SALES_CLOSE,    /* within close_minutes of departure (LX_RULE) */
+    LX_INV_RULE_SALES_OPEN,     /* before sales open (LX_RULE) */
+    LX_INV_RULE_MAX_PASSENGERS  /* more passengers than the operator allows (LX_RULE) */
+} lx_inv_rule;
+typedef struct {
+    lx_inv_rule rule;           /* the rule that refuses, LX_INV_RULE_NONE when none */
+    lx_instant_t open_at;       /* sales open (0: no limit) ... */
+    lx_instant_t close_at;      /* ... and close (at departure when no rule says) */
+    uint32_t max_passengers;
+} lx_inv_sales;
+/* LX_OK when an order of n passengers from .. to may be taken at now; else LX_CLOSED
+ * (departed) or LX_RULE, and out (may be NULL) names the rule and its limits. Holds and
+ * sales (lx_inv_apply) are refused the same way. O(1). */
+lx_err lx_inv_sales_check(const lx_inv_run *r, uint32_t from, uint32_t to, uint32_t n,
+                          lx_instant_t now, lx_inv_sales *out);
+/* "sales_open", "sales_close", "max_passengers", "departed"; "" for none. */
+const char *lx_inv_rule_name(lx_inv_rule rule);
+
 /* The hold time for a hold made at `now` for a journey leaving stop `from`: the
  * operator's hold_minutes, or hold_minutes_near when departure is within near_minutes
  * (lx_sales_rules.txt; defaults 30, 10 and 120). In seconds. */
@@ -192,6 +217,7 @@ uint64_t lx_inv_changes(void);
  * duplicate id, a named seat of another class or not in the run), LX_NOTFOUND (no such
  * order), LX_FORBIDDEN (owner differs), LX_SOLDOUT, LX_TAKEN (a named seat is not free,
  * or not open to this journey under the quotas), LX_CLOSED (the train has left `from`),
+ * LX_RULE (a sales rule refuses a new order: lx_inv_sales_check says which),
  * LX_EXPIRED (confirming a hold whose deadline has passed: the order is NOT expired by
  * this call; expire it with LX_INV_EXPIRE; or confirming an order already expired),
  * LX_CONFLICT (wrong state, e.g. refunding a hold or cancelling a sold order).

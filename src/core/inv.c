@@ -404,31 +404,72 @@ static void assign_quotas(lx_inv_run *r, const lx_tt *tt)
     }
 }
 
-static void read_rules(lx_inv_run *r, const lx_tt *tt, const lx_trip *tr)
+/* The operator's rule for one scope, else its other rule, else NULL. */
+static const lx_sales_rule *rule_for(const lx_tt *tt, uint32_t agency, const char *scope)
 {
-    uint32_t nrt, nr;
-    const lx_route *routes = lx_tt_routes(tt, &nrt);
+    uint32_t nr;
     const lx_sales_rule *rules = lx_tt_sales_rules(tt, &nr);
-    uint32_t agency = tr->route < nrt ? routes[tr->route].agency : LX_NONE;
-    const char *last = r->country[r->n_stops - 1];
-    int cross = r->country[0][0] && last[0] && strcmp(r->country[0], last) != 0;
-    const char *want = cross ? "cross_border" : "domestic";
-    const lx_sales_rule *hit = NULL, *other = NULL;
+    const lx_sales_rule *other = NULL;
     for (uint32_t i = 0; i < nr; i++) {
         if (rules[i].agency != agency)
             continue;
-        if (strcmp(rules[i].scope, want) == 0) {
-            hit = &rules[i];
-            break;
-        }
+        if (strcmp(rules[i].scope, scope) == 0)
+            return &rules[i];
         if (!other)
             other = &rules[i];
     }
-    if (!hit)
-        hit = other;
+    return other;
+}
+
+static void read_rules(lx_inv_run *r, const lx_tt *tt, const lx_trip *tr)
+{
+    uint32_t nrt;
+    const lx_route *routes = lx_tt_routes(tt, &nrt);
+    uint32_t agency = tr->route < nrt ? routes[tr->route].agency : LX_NONE;
+    const char *last = r->country[r->n_stops - 1];
+    int cross = r->country[0][0] && last[0] && strcmp(r->country[0], last) != 0;
+    const lx_sales_rule *hit = rule_for(tt, agency, cross ? "cross_border" : "domestic");
     r->hold_s = hit ? hit->hold_minutes * 60 : 30 * 60;
     r->hold_near_s = hit ? hit->hold_minutes_near * 60 : 10 * 60;
     r->near_s = hit ? hit->near_minutes * 60 : 120 * 60;
+    for (int k = 0; k < 2; k++) {
+        const lx_sales_rule *ru = rule_for(tt, agency, k ? "cross_border" : "domestic");
+        r->open_s[k] = ru && ru->open_days > 0 ? ru->open_days * 86400 : 0;
+        r->close_s[k] = ru && ru->close_minutes > 0 ? ru->close_minutes * 60 : 0;
+        r->max_pax[k] = ru && ru->max_passengers > 0 ? ru->max_passengers : LX_INV_MAX_PAX;
+    }
+}
+
+lx_err lx_inv_sales_check(const lx_inv_run *r, uint32_t from, uint32_t to, uint32_t n,
+                          lx_instant_t now, lx_inv_sales *out)
+{
+    lx_inv_sales info = {LX_INV_RULE_NONE, 0, 0, 0};
+    lx_err e = LX_OK;
+    if (from < to && to < r->n_stops) {
+        int k = lx_inv_is_cross_border(r, from, to);
+        lx_instant_t dep = r->dep[from];
+        info.close_at = dep - r->close_s[k];
+        info.open_at = r->open_s[k] ? dep - r->open_s[k] : 0;
+        info.max_passengers = (uint32_t)r->max_pax[k];
+        if (now >= dep)
+            e = LX_CLOSED, info.rule = LX_INV_RULE_DEPARTED;
+        else if (now >= info.close_at)
+            e = LX_RULE, info.rule = LX_INV_RULE_SALES_CLOSE;
+        else if (info.open_at && now < info.open_at)
+            e = LX_RULE, info.rule = LX_INV_RULE_SALES_OPEN;
+        else if (n > info.max_passengers)
+            e = LX_RULE, info.rule = LX_INV_RULE_MAX_PASSENGERS;
+    }
+    if (out)
+        *out = info;
+    return e;
+}
+
+const char *lx_inv_rule_name(lx_inv_rule rule)
+{
+    static const char *const names[] = {"", "departed", "sales_close", "sales_open",
+                                        "max_passengers"};
+    return rule < sizeof names / sizeof names[0] ? names[rule] : "";
 }
 
 static lx_err build_counts(lx_inv_run *r)

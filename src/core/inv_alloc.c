@@ -313,8 +313,9 @@ static lx_err op_take(lx_inv_run *r, const lx_inv_op *op, lx_inv_change *chg)
             if (q->want[j] == q->want[i])
                 return LX_INVAL;
     }
-    if (op->now >= r->dep[q->from])
-        return LX_CLOSED;
+    lx_err rule = lx_inv_sales_check(r, q->from, q->to, q->n, op->now, NULL);
+    if (rule != LX_OK)
+        return rule;
     want w = {.from = q->from,
               .to = q->to,
               .k = (uint32_t)(q->n - q->n_want),

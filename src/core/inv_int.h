@@ -63,6 +63,10 @@ struct lx_inv_run {
     int32_t ld_min_km;
     lx_instant_t release; /* long-distance seats open to all from then (MAX: never) */
     int32_t hold_s, hold_near_s, near_s;
+    /* the sales rules of its operator (lx_sales_rules.txt), [0] domestic journeys, [1]
+     * journeys across a border: sales open open_s before departure from the journey's
+     * first stop (0: any time) and close close_s before it; at most max_pax a order */
+    int32_t open_s[2], close_s[2], max_pax[2];
 
     /* orders: a growable array and an open-addressing hash of (index + 1) by id */
     lx_inv_order *orders;

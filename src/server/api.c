@@ -205,6 +205,15 @@ lx_err lx_api_reply_error(lx_srv_resp *resp, lx_err e, const char *msg, const ch
     return lx_api_reply(resp, lx_err_http_status(e), lx_view_error(e, msg, field));
 }
 
+lx_err lx_api_reply_rule(lx_srv_resp *resp, lx_err e, const char *rule, const char *msg)
+{
+    json_t *j = lx_view_error(e, msg, NULL);
+    json_t *inner = j ? json_object_get(j, "error") : NULL;
+    if (inner && rule && *rule)
+        json_object_set_new(inner, "rule", json_string(rule));
+    return lx_api_reply(resp, lx_err_http_status(e), j);
+}
+
 lx_err lx_api_reply_errorf(lx_srv_resp *resp, lx_err e, const char *field, const char *fmt, ...)
 {
     char msg[512];

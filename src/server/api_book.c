@@ -454,10 +454,15 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
         return lx_api_reply_errorf(resp, e, "seats", "seat %s is not free from %s to %s on %s %s",
                                    list, j.from_name, j.to_name, j.train, j.date);
     case LX_CLOSED:
-        return lx_api_reply_errorf(resp, e, NULL, "sales are closed for %s %s from %s: %s",
-                                   j.train, j.date, j.from_name,
-                                   now >= j.leg.leg.departure ? "the train has left"
-                                                              : "not open yet");
+    case LX_RULE: {
+        /* a sales rule: 422 naming it (409 sales_closed once the train has left) */
+        lx_inv_sales si = {LX_INV_RULE_NONE, 0, 0, 0};
+        lx_err ce = lx_book_sales_check(api->book, j.leg.feed, &j.leg.leg, q.n, now, &si);
+        if (ce != LX_RULE && ce != LX_CLOSED)
+            si.rule = e == LX_CLOSED ? LX_INV_RULE_DEPARTED : LX_INV_RULE_NONE;
+        lx_view_rule_message(&j, &si, msg, sizeof msg);
+        return lx_api_reply_rule(resp, e, lx_inv_rule_name(si.rule), msg);
+    }
     case LX_INVAL:
         if (n_seats) /* train, stations and class were checked above */
             return lx_api_reply_errorf(resp, e, "seats", "seat%s %s %s in class %s on %s",

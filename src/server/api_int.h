@@ -60,6 +60,9 @@ int lx_api_valid_utf8(const char *s);
  * returns LX_OK, or LX_NOMEM when the answer could not be made. */
 lx_err lx_api_reply(lx_srv_resp *resp, int status, json_t *j);
 lx_err lx_api_reply_error(lx_srv_resp *resp, lx_err e, const char *msg, const char *field);
+/* The error answer of a refused passenger rule: {"error": {"code", "message", "field":
+ * null, "rule"}}, status by e (LX_RULE 422). rule: lx_inv_rule_name. */
+lx_err lx_api_reply_rule(lx_srv_resp *resp, lx_err e, const char *rule, const char *msg);
 lx_err lx_api_reply_errorf(lx_srv_resp *resp, lx_err e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 lx_err lx_api_missing(lx_srv_resp *resp, const char *name);

@@ -37,3 +37,21 @@ lx_err lx_book_seat_map(lx_book *b, uint32_t feed, const lx_leg *leg, lx_instant
     *n = count;
     return LX_OK;
 }
+
+/* The sales rules of a journey (lx_inv_sales_check): what a refused hold (LX_RULE,
+ * LX_CLOSED) was refused by, with its limits, for the message. Reads only what the run
+ * was built with, under the feed's runs lock. */
+lx_err lx_book_sales_check(lx_book *b, uint32_t feed, const lx_leg *leg, uint32_t n,
+                           lx_instant_t now, lx_inv_sales *out)
+{
+    lx_inv_run *run;
+    uint32_t first;
+    lx_err e = bk_leg_run(b, feed, leg, &run, &first);
+    if (e)
+        return e;
+    bk_feed *f = &b->feeds[feed];
+    pthread_rwlock_rdlock(&f->runs);
+    e = lx_inv_sales_check(run, leg->from_pos - first, leg->to_pos - first, n, now, out);
+    pthread_rwlock_unlock(&f->runs);
+    return e;
+}

@@ -197,3 +197,38 @@ uint32_t lx_view_gate_station_ids(const lx_net *net, const char *name, const cha
     }
     return n;
 }
+
+void lx_view_rule_message(const lx_journey *j, const lx_inv_sales *si, char *msg, size_t msg_len)
+{
+    const lx_station *st = &lx_tt_stations(j->tt, NULL)[lx_tt_st_stop(j->tt)[j->leg.leg.from_pos]];
+    char at[32];
+    lx_instant_t dep = j->leg.leg.departure;
+    switch (si->rule) {
+    case LX_INV_RULE_SALES_OPEN:
+        lx_tz_format_iso(st->tz, si->open_at, at);
+        snprintf(msg, msg_len,
+                 "sales for %s on %s from %s open at %s, %lld days before departure "
+                 "(rule sales_open)",
+                 j->train, j->date, j->from_name, at, (long long)((dep - si->open_at) / 86400));
+        break;
+    case LX_INV_RULE_SALES_CLOSE:
+        lx_tz_format_iso(st->tz, si->close_at, at);
+        snprintf(msg, msg_len,
+                 "sales for %s on %s from %s closed at %s, %lld minutes before departure "
+                 "(rule sales_close)",
+                 j->train, j->date, j->from_name, at, (long long)((dep - si->close_at) / 60));
+        break;
+    case LX_INV_RULE_MAX_PASSENGERS:
+        snprintf(msg, msg_len,
+                 "an order on %s takes at most %u passengers; book the others in another "
+                 "order (rule max_passengers)",
+                 j->train, si->max_passengers);
+        break;
+    case LX_INV_RULE_DEPARTED:
+        snprintf(msg, msg_len, "sales are closed for %s %s from %s: the train has left",
+                 j->train, j->date, j->from_name);
+        break;
+    default:
+        snprintf(msg, msg_len, "refused by a sales rule");
+    }
+}

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "lanxang/inv.h"
 #include "lanxang/net.h"
 
 #define LX_JOURNEY_MAX_CLASSES 16
@@ -54,5 +55,11 @@ const lx_fare *lx_view_fare(const lx_tt *tt, const lx_leg *leg, const char *cls)
 #define LX_VIEW_GATE_IDS 16
 uint32_t lx_view_gate_station_ids(const lx_net *net, const char *name, const char **ids,
                                   uint32_t cap);
+
+/* The message of a sales rule's refusal (lanxang/inv.h lx_inv_sales) of an order on
+ * the journey, with the times in the departure station's zone: "sales for C86 on
+ * 2026-12-20 from Vientiane open at 2026-12-17T07:00:00+07:00, 3 days before
+ * departure". */
+void lx_view_rule_message(const lx_journey *j, const lx_inv_sales *si, char *msg, size_t msg_len);
 
 #endif

@@ -66,7 +66,7 @@ t_fill() {
     [ "$f" -gt 3 ] || { echo "first class of C86 has only $f seats"; return 1; }
     n=$((f - 3))
     while [ "$n" -gt 0 ]; do
-        local k=$((n < 5 ? n : 5)) args=() i
+        local k=$((n < 3 ? n : 3)) args=() i # LCR sells at most 3 passengers a order
         for i in $(seq 1 "$k"); do args+=(--passenger "Counter Sale $n-$i:D$n$i"); done
         lx hold C86 --date "$DATE" --from Vientiane --to "Luang Prabang" --class first \
             --paid "${args[@]}" >/dev/null
@@ -661,6 +661,50 @@ post /api/v1/bookings "$(booking)"
 HELD2=$(jq -r .id "$TMP/body")
 
 check "SIGTERM stops the server cleanly (exit 0)" server_stop
+
+# ---- passenger rules: sales windows and passengers per order (lx_sales_rules.txt) ----
+# LCR, domestic: sales open 3 days before departure and close 30 minutes before; at
+# most 3 passengers an order. The server's clock: 2026-12-19T10:00:00+07:00.
+start_server
+t_rule_open() {
+    post /api/v1/bookings '{"train":"C86","date":"2026-12-23","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":[{"name":"Early Bird","document":"P7000001"}]}'
+    expect 422 '.error.code == "rule_refused" and .error.rule == "sales_open" and
+        (.error.message | contains("2026-12-20T07:00:00+07:00"))'
+}
+check "POST /bookings before sales open -> 422 rule sales_open, naming the opening time" t_rule_open
+
+t_rule_pax() {
+    post /api/v1/bookings '{"train":"C90","date":"2026-12-19","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":[{"name":"A","document":"P7000011"},{"name":"B","document":"P7000012"},{"name":"C","document":"P7000013"},{"name":"D","document":"P7000014"}]}'
+    expect 422 '.error.code == "rule_refused" and .error.rule == "max_passengers" and
+        (.error.message | contains("at most 3"))' || return 1
+    post /api/v1/bookings '{"train":"C90","date":"2026-12-19","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":[{"name":"A","document":"P7000011"},{"name":"B","document":"P7000012"},{"name":"C","document":"P7000013"}]}'
+    expect 201 '.state == "provisional" and (.tickets | length == 3)'
+}
+check "POST /bookings with a 4th passenger on an LCR train -> 422 max_passengers; 3 -> 201" t_rule_pax
+
+t_rule_departed() {
+    post /api/v1/bookings '{"train":"C86","date":"2026-12-19","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":[{"name":"Too Late","document":"P7000021"}]}'
+    expect 409 '.error.code == "sales_closed" and .error.rule == "departed"'
+}
+check "POST /bookings on a train that has left -> 409 sales_closed, rule departed" t_rule_departed
+server_stop
+
+# the same rules through the command, at their exact seconds
+rule_hold() { # AT TRAIN DATE: lanxang hold --json at that time; prints the exit status
+    local rc=0
+    AT=$1 lx hold "$2" --date "$3" --from Vientiane --to "Luang Prabang" --class second \
+        --passenger "Rule Test:P7$RANDOM" --json >"$TMP/hold.json" 2>/dev/null || rc=$?
+    echo "$rc"
+}
+t_rule_edges() {
+    [ "$(rule_hold 2026-12-20T06:59:59+07:00 C86 2026-12-23)" = 6 ] || { echo "open -1 s"; return 1; }
+    jq -e '.error.code == "rule_refused"' "$TMP/hold.json" >/dev/null || return 1
+    [ "$(rule_hold 2026-12-20T07:00:00+07:00 C86 2026-12-23)" = 0 ] || { echo "open"; return 1; }
+    [ "$(rule_hold 2026-12-19T11:59:59+07:00 C90 2026-12-19)" = 0 ] || { echo "close -1 s"; return 1; }
+    [ "$(rule_hold 2026-12-19T12:00:00+07:00 C90 2026-12-19)" = 6 ] || { echo "close"; return 1; }
+    jq -e '.error.message | contains("30 minutes before departure")' "$TMP/hold.json" >/dev/null
+}
+check "hold: sales open 3 days ahead and close 30 minutes before, to the second" t_rule_edges
 
 # ---- expiry: the server's clock starts at LANXANG_NOW ----
 start_server "$LATER"

@@ -87,7 +87,8 @@ static const lx_gtfs_file feed_files[] = {
     F("lx_sales_rules.txt", "agency_id,scope,open_days,close_minutes,hold_minutes,"
                             "hold_minutes_near,near_minutes,max_passengers\n"
                             "crkg,domestic,15,30,30,10,120,5\n"
-                            "crkg,cross_border,15,30,20,5,60,5\n"),
+                            "crkg,cross_border,15,30,20,5,60,5\n"
+                            "lcr,domestic,3,0,30,10,120,3\n"),
     F("lx_seat_quotas.txt", "trip_id,kind,coaches,share_pct,min_km,release_minutes\n"
                             "QUOTA,cross_border,1,,,\n"
                             "QUOTA,long_distance,,20,400,1440\n"),
@@ -511,19 +512,69 @@ static void test_bad_requests(void **state)
     check_ok(r);
 }
 
-static void test_closed_after_departure(void **state)
+/* The sales rules of the fixture's operator: sales open 15 days before departure from
+ * the journey's first stop and close 30 minutes before it; 5 passengers a order at
+ * home, 4 across the border; once the train has left, LX_CLOSED. */
+static void test_sales_window(void **state)
 {
     fixture *fx = *state;
     lx_inv_run *r = run_of(fx, "MAIN");
     lx_instant_t d0 = lx_inv_departure(r, 0), d1 = lx_inv_departure(r, 1);
+    const lx_instant_t open = 15 * 86400, close = 30 * 60;
     assert_int_equal(d1 - d0, 2 * 3600 + 5 * 60);
-    assert_int_equal(take(r, LX_INV_HOLD, 1, d0 - 1, 0, 4, CLS_SECOND, 1, NULL), LX_OK);
-    assert_int_equal(take(r, LX_INV_HOLD, 2, d0, 0, 4, CLS_SECOND, 1, NULL), LX_CLOSED);
-    assert_int_equal(take(r, LX_INV_SELL, 2, d0 + 60, 0, 1, CLS_SECOND, 1, NULL), LX_CLOSED);
-    /* the train has not left Pu'er yet */
-    assert_int_equal(take(r, LX_INV_SELL, 2, d1 - 1, 1, 4, CLS_SECOND, 1, NULL), LX_OK);
-    assert_int_equal(take(r, LX_INV_SELL, 3, d1, 1, 4, CLS_SECOND, 1, NULL), LX_CLOSED);
+    lx_inv_sales si;
+    /* opening: one second early is refused, naming the rule and the time */
+    assert_int_equal(take(r, LX_INV_HOLD, 1, d0 - open - 1, 0, 1, CLS_SECOND, 1, NULL), LX_RULE);
+    assert_int_equal(lx_inv_sales_check(r, 0, 1, 1, d0 - open - 1, &si), LX_RULE);
+    assert_int_equal(si.rule, LX_INV_RULE_SALES_OPEN);
+    assert_true(si.open_at == d0 - open && si.close_at == d0 - close);
+    assert_string_equal(lx_inv_rule_name(si.rule), "sales_open");
+    assert_int_equal(take(r, LX_INV_HOLD, 1, d0 - open, 0, 1, CLS_SECOND, 1, NULL), LX_OK);
+    /* closing: 30 minutes before, to the second */
+    assert_int_equal(take(r, LX_INV_HOLD, 2, d0 - close - 1, 0, 4, CLS_SECOND, 1, NULL), LX_OK);
+    assert_int_equal(take(r, LX_INV_HOLD, 3, d0 - close, 0, 4, CLS_SECOND, 1, NULL), LX_RULE);
+    assert_int_equal(lx_inv_sales_check(r, 0, 4, 1, d0 - close, &si), LX_RULE);
+    assert_int_equal(si.rule, LX_INV_RULE_SALES_CLOSE);
+    assert_int_equal(take(r, LX_INV_SELL, 3, d0 - 1, 0, 1, CLS_SECOND, 1, NULL), LX_RULE);
+    /* gone: the train has left */
+    assert_int_equal(take(r, LX_INV_HOLD, 3, d0, 0, 4, CLS_SECOND, 1, NULL), LX_CLOSED);
+    assert_int_equal(take(r, LX_INV_SELL, 3, d0 + 60, 0, 1, CLS_SECOND, 1, NULL), LX_CLOSED);
+    assert_int_equal(lx_inv_sales_check(r, 0, 1, 1, d0, &si), LX_CLOSED);
+    assert_int_equal(si.rule, LX_INV_RULE_DEPARTED);
+    /* the train has not left Pu'er yet: its window runs to d1 - 30 min */
+    assert_int_equal(take(r, LX_INV_SELL, 3, d1 - close - 1, 1, 4, CLS_SECOND, 1, NULL), LX_OK);
+    assert_int_equal(take(r, LX_INV_SELL, 4, d1 - close, 1, 4, CLS_SECOND, 1, NULL), LX_RULE);
+    assert_int_equal(take(r, LX_INV_SELL, 4, d1, 1, 4, CLS_SECOND, 1, NULL), LX_CLOSED);
     check_ok(r);
+}
+
+/* LAO's operator (lcr): sales open 3 days ahead, run to the departure (close_minutes
+ * 0), at most 3 passengers a order; an operator without rules: any time, 5. */
+static void test_max_passengers(void **state)
+{
+    fixture *fx = *state;
+    lx_inv_run *l = run_of(fx, "LAO");
+    lx_instant_t l0 = lx_inv_departure(l, 0), now = l0 - 86400;
+    lx_inv_sales si;
+    assert_int_equal(take(l, LX_INV_HOLD, 1, now, 0, 1, 0, 4, NULL), LX_RULE);
+    assert_int_equal(lx_inv_sales_check(l, 0, 1, 4, now, &si), LX_RULE);
+    assert_int_equal(si.rule, LX_INV_RULE_MAX_PASSENGERS);
+    assert_int_equal(si.max_passengers, 3);
+    assert_string_equal(lx_inv_rule_name(si.rule), "max_passengers");
+    assert_int_equal(take(l, LX_INV_HOLD, 1, now, 0, 1, 0, 1, NULL), LX_OK);
+    /* the sixth passenger is past the engine's own limit, whatever the rules */
+    assert_int_equal(take(l, LX_INV_HOLD, 2, now, 0, 1, 0, 6, NULL), LX_INVAL);
+    /* 3 days ahead to the second; to the departure itself */
+    assert_int_equal(lx_inv_sales_check(l, 0, 1, 1, l0 - 3 * 86400 - 1, &si), LX_RULE);
+    assert_int_equal(si.rule, LX_INV_RULE_SALES_OPEN);
+    assert_int_equal(lx_inv_sales_check(l, 0, 1, 1, l0 - 3 * 86400, &si), LX_OK);
+    assert_true(si.close_at == l0);
+    assert_int_equal(lx_inv_sales_check(l, 0, 1, 1, l0 - 1, &si), LX_OK);
+    /* MAIN's operator allows 5 */
+    lx_inv_run *r = run_of(fx, "MAIN");
+    assert_int_equal(lx_inv_sales_check(r, 0, 4, 5, early(r), &si), LX_OK);
+    assert_int_equal(si.max_passengers, 5);
+    check_ok(l);
 }
 
 /* ---- the life of an order ---- */
@@ -929,12 +980,15 @@ static void test_hold_times(void **state)
     lx_inv_change chg;
     assert_int_equal(lx_inv_apply(r, &op, &chg), LX_OK);
     assert_int_equal(chg.after.expires_at, d0 - 3600 + 99);
-    /* a hold never outlasts the train: made 4 minutes before departure, it lapses at
-     * departure, and paying after it is refused */
     assert_int_equal(act(r, LX_INV_CANCEL, 3, OWNER, d0 - 3600), LX_OK);
-    assert_int_equal(hold_made(r, 4, d0 - 240, 0, 1), 240);
-    assert_int_equal(act(r, LX_INV_CONFIRM, 4, OWNER, d0), LX_EXPIRED);
-    assert_int_equal(act(r, LX_INV_CONFIRM, 4, OWNER, d0 - 1), LX_OK);
+    /* a hold never outlasts the train: on LAO (whose sales run to the departure) one
+     * made 4 minutes before departure lapses at departure, and paying after it is
+     * refused */
+    lx_inv_run *lr = run_of(fx, "LAO");
+    lx_instant_t ld0 = lx_inv_departure(lr, 0);
+    assert_int_equal(hold_made(lr, 4, ld0 - 240, 0, 1), 240);
+    assert_int_equal(act(lr, LX_INV_CONFIRM, 4, OWNER, ld0), LX_EXPIRED);
+    assert_int_equal(act(lr, LX_INV_CONFIRM, 4, OWNER, ld0 - 1), LX_OK);
 
     /* MAIN crosses the border: 20 minutes, 5 within 60 minutes of leaving `from` */
     lx_inv_run *m = run_of(fx, "MAIN");
@@ -943,7 +997,7 @@ static void test_hold_times(void **state)
     assert_int_equal(lx_inv_hold_seconds(m, 3, d3 - 60 * 60), 5 * 60);
     assert_int_equal(lx_inv_hold_seconds(m, 0, d3 - 60 * 60), 5 * 60);
 
-    /* an operator without rules: 30 and 10 within 120 minutes */
+    /* LAO's operator: 30 and 10 within 120 minutes */
     lx_inv_run *l = run_of(fx, "LAO");
     lx_instant_t l0 = lx_inv_departure(l, 0);
     assert_int_equal(lx_inv_hold_seconds(l, 0, l0 - 121 * 60), 30 * 60);
@@ -1173,7 +1227,8 @@ int main(void)
         T(test_one_seat_segment_by_segment),
         T(test_last_seat_and_sold_out),
         T(test_bad_requests),
-        T(test_closed_after_departure),
+        T(test_sales_window),
+        T(test_max_passengers),
         T(test_expiry_boundary),
         T(test_late_payment_after_resale),
         T(test_refund_then_resale),

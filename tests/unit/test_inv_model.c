@@ -172,8 +172,8 @@ static lx_tt *load_feed(void)
         F("lx_seat_layouts.txt", layouts_txt),
         F("lx_sales_rules.txt", "agency_id,scope,open_days,close_minutes,hold_minutes,"
                                 "hold_minutes_near,near_minutes,max_passengers\n"
-                                "crkg,domestic,15,30,30,10,120,5\n"
-                                "crkg,cross_border,15,30,20,5,60,5\n"),
+                                "crkg,domestic,1,30,30,10,120,5\n"
+                                "crkg,cross_border,15,30,20,5,60,4\n"),
         T("stops.txt", stops),
         T("stop_times.txt", st),
         T("lx_stations.txt", ext),
@@ -506,7 +506,7 @@ static void m_init(mrun *m, lx_inv *inv, const lx_tt *tt, const trip_def *d, lx_
         }
     }
     m_new_id(m); /* id 0 is never an order */
-    m->clock = m->dep[0] - 20 * 3600;
+    m->clock = m->dep[0] - 26 * 3600; /* before domestic sales open (1 day) */
 }
 
 static void m_free_all(mrun *m)
@@ -540,8 +540,14 @@ static lx_err m_expect_take(mrun *m, const lx_inv_op *op, lx_inv_order *out)
             if (q->want[i] == q->want[j])
                 return LX_INVAL;
     }
+    /* the sales rules above: domestic sales open 1 day ahead, every sale closes 30
+     * minutes before departure from `from`, at most 4 passengers across the border */
+    int cross = m->cb[q->from][q->to];
     if (op->now >= m->dep[q->from])
         return LX_CLOSED;
+    if (op->now >= m->dep[q->from] - 30 * 60 || (!cross && op->now < m->dep[q->from] - 86400) ||
+        q->n > (cross ? 4u : 5u))
+        return LX_RULE;
     for (uint32_t i = 0; i < q->n_want; i++)
         if (!m_free(m, q->want[i], q->from, q->to) ||
             m_rank(m, m->seat[q->want[i]].quota, q->from, q->to, op->now) < 0)
