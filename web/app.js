@@ -565,7 +565,7 @@ async function main() {
   // the results come back when the booking panel or My orders closes (if a search ran)
   const showResults = () => { if (state.last) $('#results').hidden = false; };
   initBooking({
-    t, el, timeEl, stationName, splitIso, longDate, locale: () => LOCALES[state.lang],
+    t, el, timeEl, stationName, splitIso, longDate, offsetLabel, locale: () => LOCALES[state.lang],
     showResults,
     hideOthers: () => { if (ordersOpen()) closeOrders(false); },
     searchAgain: () => { $('#search').requestSubmit(); },

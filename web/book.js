@@ -42,11 +42,14 @@ const section = () => document.getElementById('booking');
 // ---- the API ----
 
 export class BookError extends Error {
-  constructor(code, message, field, status) {
+  constructor(code, message, field, status, details) {
     super(message);
     this.code = code;
     this.field = field;
     this.status = status;
+    // a passenger rule's refusal: { rule, open_at, close_at, max_passengers }
+    this.rule = details?.rule || null;
+    this.details = details || null;
   }
 }
 
@@ -66,7 +69,7 @@ export async function request(method, path, body) {
   try { data = await res.json(); } catch { /* not JSON */ }
   if (!res.ok) {
     const e = data && data.error;
-    throw new BookError(e?.code || 'http', e?.message || `HTTP ${res.status}`, e?.field || null, res.status);
+    throw new BookError(e?.code || 'http', e?.message || `HTTP ${res.status}`, e?.field || null, res.status, e);
   }
   return data;
 }
@@ -108,7 +111,25 @@ export function className(c) {
   return s === key ? c : s;
 }
 
+// "Sat 19 December 2026, 12:00 UTC+7" for an ISO time with offset, in the page's language
+function whenText(iso) {
+  const p = ctx.splitIso(iso);
+  return p ? `${ctx.longDate(p.date)}, ${p.hm} ${ctx.offsetLabel(p.offset)}` : (iso || '');
+}
+
+// The translated refusal of a passenger rule (error.rule), with its time or limit.
+function ruleText(err) {
+  const d = err.details || {};
+  const key = `book.rule.${err.rule}`;
+  const s = t(key, { time: whenText(d.open_at || d.close_at), n: d.max_passengers });
+  return s === key ? null : s;
+}
+
 function errorText(err) {
+  if (err.rule) {
+    const r = ruleText(err);
+    if (r) return r;
+  }
   const key = `book.error.${err.code}`;
   const s = t(key);
   if (s !== key) return s;
@@ -123,8 +144,18 @@ export function countdownText(ms) {
 
 // ---- the classes of a train in the result list ----
 
+// Why a train cannot be booked now (its sales window), or null when it can.
+function salesNote(offer) {
+  const sl = offer.sales;
+  if (!sl || sl.open) return null;
+  if (sl.rule === 'sales_open') return t('book.sales.opens', { time: whenText(sl.open_at) });
+  if (sl.rule === 'sales_close') return t('book.sales.closed_at', { time: whenText(sl.close_at) });
+  return t('book.sales.departed');
+}
+
 export function classesEl(offer) {
   const classes = offer.classes || [];
+  const note = salesNote(offer);
   const ul = el('ul', 'classes');
   ul.setAttribute('aria-label', t('book.classes', { train: offer.train }));
   for (const c of classes) {
@@ -138,12 +169,23 @@ export function classesEl(offer) {
     b.type = 'button';
     b.dataset.class = li.dataset.class;
     b.setAttribute('aria-label', t('book.book_aria', { train: offer.train, cls: className(c.class) }));
-    b.disabled = !(c.free > 0);
+    b.disabled = !(c.free > 0) || note !== null;
     b.addEventListener('click', () => openForm(offer, c));
     li.append(info, b);
     ul.append(li);
   }
+  if (note) {
+    const li = el('li', 'sales-note', note);
+    li.dataset.testid = 'sales-note';
+    ul.append(li);
+  }
   return ul;
+}
+
+// passengers an order may carry on the train of the form (its operator's rule)
+function maxPassengers() {
+  const n = view.offer?.sales?.max_passengers;
+  return Number.isInteger(n) && n > 0 && n < MAX_PASSENGERS ? n : MAX_PASSENGERS;
 }
 
 // ---- the booking panel ----
@@ -359,7 +401,7 @@ function formView() {
   });
   const add = el('button', 'secondary', t('book.add'));
   add.type = 'button';
-  add.disabled = view.passengers.length >= MAX_PASSENGERS;
+  add.disabled = view.passengers.length >= maxPassengers();
   add.addEventListener('click', () => {
     view.passengers.push({ name: '', document: '' });
     render(false);
@@ -370,7 +412,7 @@ function formView() {
   submit.dataset.testid = 'hold';
   const more = el('div', 'actions');
   more.append(add);
-  form.append(more, el('p', 'hint', t('book.max', { n: MAX_PASSENGERS })), seatsFieldset());
+  form.append(more, el('p', 'hint', t('book.max', { n: maxPassengers() })), seatsFieldset());
   const actions = el('div', 'actions');
   actions.append(submit, backButton());
   form.append(errorBox(), actions);
@@ -511,7 +553,7 @@ async function hold(submit) {
     view.mode = 'held';
     render(true);
   } catch (e) {
-    view.error = { code: e.code, message: e.message, field: e.field };
+    view.error = { code: e.code, message: e.message, field: e.field, rule: e.rule, details: e.details };
     if (e.code === 'seat_taken' && view.seatMode === 'map') return loadSeatMap(null);
     render(false);
     const m = /^passengers\[(\d+)\]\.(name|document)$/.exec(e.field || '');
@@ -607,7 +649,7 @@ async function payWith(provider, btn) {
     view.mode = 'tickets';
     render(true);
   } catch (e) {
-    view.error = { code: e.code, message: e.message, field: e.field };
+    view.error = { code: e.code, message: e.message, field: e.field, rule: e.rule, details: e.details };
     if (e.code === 'expired') { view.mode = 'done'; view.note = 'book.expired'; }
     render(view.mode !== 'held');
   }
@@ -622,7 +664,7 @@ async function cancelBooking(btn) {
     view.note = 'book.cancelled';
     render(true);
   } catch (e) {
-    view.error = { code: e.code, message: e.message, field: e.field };
+    view.error = { code: e.code, message: e.message, field: e.field, rule: e.rule, details: e.details };
     render(false);
   }
 }

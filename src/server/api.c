@@ -205,12 +205,17 @@ lx_err lx_api_reply_error(lx_srv_resp *resp, lx_err e, const char *msg, const ch
     return lx_api_reply(resp, lx_err_http_status(e), lx_view_error(e, msg, field));
 }
 
-lx_err lx_api_reply_rule(lx_srv_resp *resp, lx_err e, const char *rule, const char *msg)
+lx_err lx_api_reply_rule(lx_srv_resp *resp, lx_err e, const char *msg, json_t *sales)
 {
     json_t *j = lx_view_error(e, msg, NULL);
     json_t *inner = j ? json_object_get(j, "error") : NULL;
-    if (inner && rule && *rule)
-        json_object_set_new(inner, "rule", json_string(rule));
+    static const char *const keys[] = {"rule", "open_at", "close_at", "max_passengers"};
+    for (size_t i = 0; inner && sales && i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(sales, keys[i]);
+        if (v && !json_is_null(v))
+            json_object_set(inner, keys[i], v);
+    }
+    json_decref(sales);
     return lx_api_reply(resp, lx_err_http_status(e), j);
 }
 

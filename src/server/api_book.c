@@ -119,6 +119,11 @@ lx_err lx_api_h_offers(const req *r, lx_srv_resp *resp)
     e = LX_OK;
     for (uint32_t i = 0; i < n && e == LX_OK; i++) {
         json_t *o = lx_view_leg(api->net, &legs[i]);
+        lx_inv_sales si = {LX_INV_RULE_NONE, 0, 0, 0};
+        lx_err se = lx_book_sales_check(api->book, legs[i].feed, &legs[i].leg, 1, now, &si);
+        if (o && (se == LX_OK || se == LX_RULE || se == LX_CLOSED))
+            json_object_set_new(o, "sales",
+                                lx_view_sales(lx_net_feed(api->net, legs[i].feed), &legs[i].leg, &si));
         json_t *classes = o ? offer_classes(api, &legs[i], now, &e) : NULL;
         if (!o || !classes || json_object_set_new(o, "classes", classes) ||
             json_array_append_new(arr, o)) {
@@ -461,7 +466,7 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
         if (ce != LX_RULE && ce != LX_CLOSED)
             si.rule = e == LX_CLOSED ? LX_INV_RULE_DEPARTED : LX_INV_RULE_NONE;
         lx_view_rule_message(&j, &si, msg, sizeof msg);
-        return lx_api_reply_rule(resp, e, lx_inv_rule_name(si.rule), msg);
+        return lx_api_reply_rule(resp, e, msg, lx_view_sales(j.tt, &j.leg.leg, &si));
     }
     case LX_INVAL:
         if (n_seats) /* train, stations and class were checked above */

@@ -61,8 +61,9 @@ int lx_api_valid_utf8(const char *s);
 lx_err lx_api_reply(lx_srv_resp *resp, int status, json_t *j);
 lx_err lx_api_reply_error(lx_srv_resp *resp, lx_err e, const char *msg, const char *field);
 /* The error answer of a refused passenger rule: {"error": {"code", "message", "field":
- * null, "rule"}}, status by e (LX_RULE 422). rule: lx_inv_rule_name. */
-lx_err lx_api_reply_rule(lx_srv_resp *resp, lx_err e, const char *rule, const char *msg);
+ * null, "rule", "open_at"?, "close_at", "max_passengers"}}, status by e (LX_RULE 422),
+ * from sales (lx_view_sales, taken over; may be NULL). */
+lx_err lx_api_reply_rule(lx_srv_resp *resp, lx_err e, const char *msg, json_t *sales);
 lx_err lx_api_reply_errorf(lx_srv_resp *resp, lx_err e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 lx_err lx_api_missing(lx_srv_resp *resp, const char *name);

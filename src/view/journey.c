@@ -198,21 +198,40 @@ uint32_t lx_view_gate_station_ids(const lx_net *net, const char *name, const cha
     return n;
 }
 
+static const lx_tz *departure_zone(const lx_tt *tt, const lx_leg *leg)
+{
+    return lx_tt_stations(tt, NULL)[lx_tt_st_stop(tt)[leg->from_pos]].tz;
+}
+
+json_t *lx_view_sales(const lx_tt *tt, const lx_leg *leg, const lx_inv_sales *si)
+{
+    const lx_tz *tz = departure_zone(tt, leg);
+    char open_at[32], close_at[32];
+    lx_tz_format_iso(tz, si->close_at, close_at);
+    if (si->open_at)
+        lx_tz_format_iso(tz, si->open_at, open_at);
+    const char *rule = lx_inv_rule_name(si->rule);
+    return json_pack("{s:b, s:o, s:o, s:s, s:I}", "open", si->rule == LX_INV_RULE_NONE, "rule",
+                     *rule ? json_string(rule) : json_null(), "open_at",
+                     si->open_at ? json_string(open_at) : json_null(), "close_at", close_at,
+                     "max_passengers", (json_int_t)si->max_passengers);
+}
+
 void lx_view_rule_message(const lx_journey *j, const lx_inv_sales *si, char *msg, size_t msg_len)
 {
-    const lx_station *st = &lx_tt_stations(j->tt, NULL)[lx_tt_st_stop(j->tt)[j->leg.leg.from_pos]];
+    const lx_tz *tz = departure_zone(j->tt, &j->leg.leg);
     char at[32];
     lx_instant_t dep = j->leg.leg.departure;
     switch (si->rule) {
     case LX_INV_RULE_SALES_OPEN:
-        lx_tz_format_iso(st->tz, si->open_at, at);
+        lx_tz_format_iso(tz, si->open_at, at);
         snprintf(msg, msg_len,
                  "sales for %s on %s from %s open at %s, %lld days before departure "
                  "(rule sales_open)",
                  j->train, j->date, j->from_name, at, (long long)((dep - si->open_at) / 86400));
         break;
     case LX_INV_RULE_SALES_CLOSE:
-        lx_tz_format_iso(st->tz, si->close_at, at);
+        lx_tz_format_iso(tz, si->close_at, at);
         snprintf(msg, msg_len,
                  "sales for %s on %s from %s closed at %s, %lld minutes before departure "
                  "(rule sales_close)",

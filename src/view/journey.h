@@ -9,6 +9,7 @@
 #ifndef LX_VIEW_JOURNEY_H
 #define LX_VIEW_JOURNEY_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "lanxang/inv.h"
@@ -61,5 +62,9 @@ uint32_t lx_view_gate_station_ids(const lx_net *net, const char *name, const cha
  * 2026-12-20 from Vientiane open at 2026-12-17T07:00:00+07:00, 3 days before
  * departure". */
 void lx_view_rule_message(const lx_journey *j, const lx_inv_sales *si, char *msg, size_t msg_len);
+/* The sales rules of a leg as JSON, times in its departure station's zone:
+ * {"open": true when si->rule is none, "rule": the refusing rule or null, "open_at":
+ * ISO or null (no limit), "close_at": ISO, "max_passengers": n}. */
+json_t *lx_view_sales(const lx_tt *tt, const lx_leg *leg, const lx_inv_sales *si);
 
 #endif

@@ -335,6 +335,38 @@ try {
     await p.close();
   });
 
+  // ---- sales rules of the operator (lx_sales_rules.txt) ----
+  await check('a train whose sales are not open yet says when they open, and cannot be booked', async () => {
+    const errs = [];
+    const p = await newPage(ctx, errs);
+    // the server's clock: 2026-12-19 06:00 (+07); LCR sells Lao journeys 3 days ahead
+    const q = new URLSearchParams({ from: 'Vientiane', to: 'Luang Prabang', date: '2026-12-23', lang: 'en' });
+    await p.goto(`${base}?${q}`, { waitUntil: 'networkidle' });
+    const train = p.locator('#trains li.train[data-train="C86"]');
+    await train.waitFor({ timeout: 5000 });
+    const note = train.locator('[data-testid="sales-note"]');
+    assert.match((await note.textContent()) || '', /Sales open on .*20 December 2026, 07:00 UTC\+7/);
+    for (const b of await train.locator('button.book-btn').all())
+      assert.equal(await b.isDisabled(), true);
+    assert.deepEqual(errs, []);
+    await p.close();
+  });
+
+  await check('an LCR train takes at most 3 passengers a booking: the form stops adding at 3', async () => {
+    const errs = [];
+    const p = await newPage(ctx, errs);
+    await searchByUrl(p);
+    await openForm(p);
+    const add = p.locator('#booking button.secondary', { hasText: /Add a passenger/ });
+    await add.click();
+    await add.click();
+    assert.equal(await p.locator('#booking [data-testid="passenger-name"]').count(), 3);
+    assert.equal(await add.isDisabled(), true);
+    assert.match((await p.locator('#booking .hint', { hasText: /Up to/ }).textContent()) || '', /Up to 3 passengers/);
+    assert.deepEqual(errs, []);
+    await p.close();
+  });
+
   // ---- the gate: a second server, its clock 15 minutes before the train leaves ----
   await check('the gate server starts with its clock inside the tickets\' window', async () => {
     gate = await startServer(GATE_NOW);

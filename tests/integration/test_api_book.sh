@@ -669,9 +669,23 @@ start_server
 t_rule_open() {
     post /api/v1/bookings '{"train":"C86","date":"2026-12-23","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":[{"name":"Early Bird","document":"P7000001"}]}'
     expect 422 '.error.code == "rule_refused" and .error.rule == "sales_open" and
-        (.error.message | contains("2026-12-20T07:00:00+07:00"))'
+        (.error.message | contains("2026-12-20T07:00:00+07:00")) and
+        .error.open_at == "2026-12-20T07:00:00+07:00" and
+        .error.close_at == "2026-12-23T06:30:00+07:00" and .error.max_passengers == 3'
 }
 check "POST /bookings before sales open -> 422 rule sales_open, naming the opening time" t_rule_open
+
+t_offer_sales() {
+    req GET "/api/v1/offers?from=Vientiane&to=Luang%20Prabang&date=2026-12-23"
+    expect 200 'map(select(.train == "C86"))[0].sales | .open == false and
+        .rule == "sales_open" and .open_at == "2026-12-20T07:00:00+07:00" and
+        .max_passengers == 3' || return 1
+    req GET "/api/v1/offers?from=Vientiane&to=Luang%20Prabang&date=2026-12-19"
+    expect 200 '(map(select(.train == "C86"))[0].sales.rule == "departed") and
+        (map(select(.train == "C90"))[0].sales | .open and .rule == null and
+         .close_at == "2026-12-19T12:00:00+07:00")'
+}
+check "offers carry each train's sales window and passenger limit (open, rule, open_at, close_at)" t_offer_sales
 
 t_rule_pax() {
     post /api/v1/bookings '{"train":"C90","date":"2026-12-19","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":[{"name":"A","document":"P7000011"},{"name":"B","document":"P7000012"},{"name":"C","document":"P7000013"},{"name":"D","document":"P7000014"}]}'
