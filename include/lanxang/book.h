@@ -32,7 +32,12 @@ typedef struct lx_book lx_book;
 typedef struct {
     char name[128];
     char document[64];
+    char doc_type[16];            /* "passport", "national_id", "family_book"; "" not said */
+    char birth_date[11];          /* "YYYY-MM-DD"; "" not said */
 } lx_book_pax;
+
+/* The kinds of travel document a passenger may show (real-name rules, issue 5). */
+int lx_book_doc_type_valid(const char *type);
 
 /* An order as the store tells it. */
 typedef struct {

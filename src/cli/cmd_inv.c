@@ -300,9 +300,10 @@ static int run_hold(lx_cli *c, int argc, char **argv)
         return cli_refuse(json, LX_INVAL, "passenger",
                           "name at least one passenger: --passenger \"NAME:DOCUMENT\"");
     if (n_pax > LX_INV_MAX_PAX)
-        return cli_refuse(json, LX_RANGE, "passenger",
-                          "%d passengers: one order holds 1 to %d; make several orders", n_pax,
-                          LX_INV_MAX_PAX);
+        return cli_refuse(json, LX_RULE, "passenger",
+                          "%d passengers: one order holds 1 to %d; make several orders (rule "
+                          "max_passengers)",
+                          n_pax, LX_INV_MAX_PAX);
     if (n_seats > n_pax)
         return cli_refuse(json, LX_INVAL, "seat", "%d seats named for %d passenger%s", n_seats,
                           n_pax, n_pax == 1 ? "" : "s");

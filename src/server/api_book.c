@@ -247,10 +247,51 @@ int lx_api_want_string(json_t *obj, const char *key, const char *field, size_t m
     return 1;
 }
 
-/* passengers: [{"name", "document"}], 1 to LX_INV_MAX_PAX */
-static int read_passengers(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *err)
+/* The rule a refusal's message names at its end: "... (rule passport_required)". */
+static const char *rule_named(const char *msg)
 {
-    static const char *const known[] = {"name", "document", NULL};
+    static const char *const rules[] = {"passport_required"};
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (strstr(msg, rules[i]))
+            return rules[i];
+    return "rule";
+}
+
+/* A passenger's optional document_type and birth_date. 1, or 0 with an error answer. */
+static int read_pax_extra(json_t *p, size_t i, lx_book_pax *x, lx_instant_t now,
+                          lx_srv_resp *resp, lx_err *err)
+{
+    char field[48], msg[200];
+    json_t *v = json_object_get(p, "document_type");
+    if (v) {
+        snprintf(field, sizeof field, "passengers[%zu].document_type", i);
+        if (!json_is_string(v) || !lx_book_doc_type_valid(json_string_value(v)))
+            return body_error(resp, err, LX_INVAL, field,
+                              "document_type is one of passport, national_id, family_book");
+        snprintf(x->doc_type, sizeof x->doc_type, "%s", json_string_value(v));
+    }
+    v = json_object_get(p, "birth_date");
+    if (v) {
+        snprintf(field, sizeof field, "passengers[%zu].birth_date", i);
+        const char *d = json_is_string(v) ? json_string_value(v) : "";
+        lx_date_t day;
+        if (strlen(d) != 10 || lx_date_parse(d, 10, 1, &day) != LX_OK) {
+            snprintf(msg, sizeof msg, "birth_date must be a date, YYYY-MM-DD");
+            return body_error(resp, err, LX_INVAL, field, msg);
+        }
+        if ((lx_instant_t)day * 86400 > now + 86400)
+            return body_error(resp, err, LX_INVAL, field, "birth_date is in the future");
+        snprintf(x->birth_date, sizeof x->birth_date, "%s", d);
+    }
+    return 1;
+}
+
+/* passengers: [{"name", "document", "document_type"?, "birth_date"?}], 1 to
+ * LX_INV_MAX_PAX */
+static int read_passengers(json_t *body, lx_book_req *q, lx_instant_t now, lx_srv_resp *resp,
+                           lx_err *err)
+{
+    static const char *const known[] = {"name", "document", "document_type", "birth_date", NULL};
     json_t *arr = json_object_get(body, "passengers");
     if (!arr)
         return body_error(resp, err, LX_INVAL, "passengers",
@@ -263,9 +304,13 @@ static int read_passengers(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_e
     if (n > LX_INV_MAX_PAX) {
         char msg[160];
         snprintf(msg, sizeof msg,
-                 "%zu passengers: one booking holds 1 to %d; make several bookings", n,
-                 LX_INV_MAX_PAX);
-        return body_error(resp, err, LX_RANGE, "passengers", msg);
+                 "%zu passengers: one booking holds 1 to %d; make several bookings (rule "
+                 "max_passengers)",
+                 n, LX_INV_MAX_PAX);
+        *err = lx_api_reply_rule(resp, LX_RULE, msg,
+                                 json_pack("{s:s, s:i}", "rule", "max_passengers",
+                                           "max_passengers", LX_INV_MAX_PAX));
+        return 0;
     }
     for (size_t i = 0; i < n; i++) {
         json_t *p = json_array_get(arr, i);
@@ -293,6 +338,8 @@ static int read_passengers(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_e
                                   "characters");
         snprintf(q->pax[i].name, sizeof q->pax[i].name, "%s", name);
         snprintf(q->pax[i].document, sizeof q->pax[i].document, "%s", doc);
+        if (!read_pax_extra(p, i, &q->pax[i], now, resp, err))
+            return 0;
     }
     q->n = (uint32_t)n;
     return 1;
@@ -411,7 +458,7 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
         !lx_api_want_string(body, "from", "from", 256, resp, &err, &from) ||
         !lx_api_want_string(body, "to", "to", 256, resp, &err, &to) ||
         !lx_api_want_string(body, "class", "class", 32, resp, &err, &cls) ||
-        !read_passengers(body, &q, resp, &err) || !read_seats(body, &q, resp, &err) ||
+        !read_passengers(body, &q, lx_api_now(r->api), resp, &err) || !read_seats(body, &q, resp, &err) ||
         !read_pref(body, &q, resp, &err)) {
         json_decref(body);
         return err;
@@ -463,8 +510,12 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
         /* a sales rule: 422 naming it (409 sales_closed once the train has left) */
         lx_inv_sales si = {LX_INV_RULE_NONE, 0, 0, 0};
         lx_err ce = lx_book_sales_check(api->book, j.leg.feed, &j.leg.leg, q.n, now, &si);
-        if (ce != LX_RULE && ce != LX_CLOSED)
-            si.rule = e == LX_CLOSED ? LX_INV_RULE_DEPARTED : LX_INV_RULE_NONE;
+        if (ce != LX_RULE && ce != LX_CLOSED) {
+            if (e == LX_RULE) /* a rule of the store's (real names): its message names it */
+                return lx_api_reply_rule(resp, e, msg, json_pack("{s:s}", "rule",
+                                                                   rule_named(msg)));
+            si.rule = LX_INV_RULE_DEPARTED;
+        }
         lx_view_rule_message(&j, &si, msg, sizeof msg);
         return lx_api_reply_rule(resp, e, msg, lx_view_sales(j.tt, &j.leg.leg, &si));
     }

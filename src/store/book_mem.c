@@ -347,11 +347,19 @@ void bk_pax_format(const lx_book_pax *pax, uint32_t n, char *buf, size_t len)
     int any = 0;
     for (uint32_t i = 0; i < n; i++)
         any |= pax[i].name[0] != 0 || pax[i].document[0] != 0;
+    /* "name\tdocument\n", or "name\tdocument\ttype\tbirth\n" when either is said (rows
+     * written before document types were kept have the first form) */
     if (any)
-        for (uint32_t i = 0; i < n && at + 3 < len; i++) {
-            put_clean(buf, len - 2, &at, pax[i].name, sizeof pax[i].name);
+        for (uint32_t i = 0; i < n && at + 5 < len; i++) {
+            put_clean(buf, len - 4, &at, pax[i].name, sizeof pax[i].name);
             buf[at++] = '\t';
-            put_clean(buf, len - 1, &at, pax[i].document, sizeof pax[i].document);
+            put_clean(buf, len - 3, &at, pax[i].document, sizeof pax[i].document);
+            if (pax[i].doc_type[0] || pax[i].birth_date[0]) {
+                buf[at++] = '\t';
+                put_clean(buf, len - 2, &at, pax[i].doc_type, sizeof pax[i].doc_type);
+                buf[at++] = '\t';
+                put_clean(buf, len - 1, &at, pax[i].birth_date, sizeof pax[i].birth_date);
+            }
             buf[at++] = '\n';
         }
     buf[at] = 0;
@@ -392,4 +400,10 @@ void bk_copy(char *dst, size_t cap, const char *src)
         n = cap - 1;
     memcpy(dst, src ? src : "", n);
     dst[n] = 0;
+}
+
+int lx_book_doc_type_valid(const char *type)
+{
+    return type && (strcmp(type, "passport") == 0 || strcmp(type, "national_id") == 0 ||
+                    strcmp(type, "family_book") == 0);
 }

@@ -163,21 +163,28 @@ void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_bo
     out->n = o->n;
     for (uint32_t i = 0; i < o->n && i < LX_INV_MAX_PAX; i++)
         bk_seat_label(run, o->seats[i], out->seats[i]);
-    /* passengers: "name\tdocument\n" lines */
+    /* passengers: "name\tdocument[\ttype\tbirth]\n" lines (bk_pax_format) */
     const char *p = bk_text_pax(rec->text);
     for (uint32_t i = 0; i < o->n && *p; i++) {
-        const char *tab = strchr(p, '\t'), *nl = strchr(p, '\n');
+        const char *nl = strchr(p, '\n');
         if (!nl)
             nl = p + strlen(p);
-        if (!tab || tab > nl)
-            tab = nl;
-        size_t a = (size_t)(tab - p), d = tab < nl ? (size_t)(nl - tab - 1) : 0;
         lx_book_pax *x = &out->pax[i];
-        a = a < sizeof x->name - 1 ? a : sizeof x->name - 1;
-        d = d < sizeof x->document - 1 ? d : sizeof x->document - 1;
-        memcpy(x->name, p, a);
-        if (d)
-            memcpy(x->document, tab + 1, d);
+        char *fields[4] = {x->name, x->document, x->doc_type, x->birth_date};
+        const size_t caps[4] = {sizeof x->name, sizeof x->document, sizeof x->doc_type,
+                                sizeof x->birth_date};
+        const char *f = p;
+        for (int k = 0; k < 4 && f <= nl; k++) {
+            const char *tab = memchr(f, '\t', (size_t)(nl - f));
+            const char *end = tab ? tab : nl;
+            size_t len = (size_t)(end - f);
+            len = len < caps[k] - 1 ? len : caps[k] - 1;
+            memcpy(fields[k], f, len);
+            fields[k][len] = 0;
+            if (!tab)
+                break;
+            f = tab + 1;
+        }
         p = *nl ? nl + 1 : nl;
     }
     out->price = rec->price;
@@ -334,6 +341,19 @@ static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
     if (cls == LX_NONE)
         return bk_say(LX_INVAL, msg, msg_len, "train %s has no class '%s'",
                       lx_tt_train_number(tt, q->leg.trip), q->cls ? q->cls : "");
+    /* real names: a journey across a border needs a passport (a passenger whose document
+     * type is not said is taken as holding the one shown) */
+    for (uint32_t i = 0; i < q->n; i++) {
+        if (q->pax[i].doc_type[0] && !lx_book_doc_type_valid(q->pax[i].doc_type))
+            return bk_say(LX_INVAL, msg, msg_len, "'%s' is not a kind of travel document",
+                          q->pax[i].doc_type);
+        if (q->pax[i].doc_type[0] && strcmp(q->pax[i].doc_type, "passport") != 0 &&
+            lx_inv_is_cross_border(p->run, from, to))
+            return bk_say(LX_RULE, msg, msg_len,
+                          "passenger %u travels across a border on a %s: a passport is "
+                          "needed (rule passport_required)",
+                          i + 1, q->pax[i].doc_type);
+    }
     lx_inv_op *iop = &p->iop;
     iop->code = op->code == LX_INV_SELL || q->confirm ? LX_INV_SELL : LX_INV_HOLD;
     iop->owner = bk_owner_token(q->owner);

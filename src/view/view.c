@@ -188,8 +188,10 @@ json_t *lx_view_order(const lx_net *net, const lx_book_order *o)
         char doc[sizeof o->pax[i].document];
         lx_view_mask_document(o->pax[i].document, doc, sizeof doc);
         json_array_append_new(seats, json_string(o->seats[i]));
-        json_array_append_new(pax, json_pack("{s:s, s:s, s:s}", "name", o->pax[i].name, "document",
-                                             doc, "seat", o->seats[i]));
+        json_array_append_new(
+            pax, json_pack("{s:s, s:s, s:s, s:o, s:o}", "name", o->pax[i].name, "document", doc,
+                           "seat", o->seats[i], "document_type", str_or_null(o->pax[i].doc_type),
+                           "birth_date", str_or_null(o->pax[i].birth_date)));
     }
     /* the deadline of a hold, kept once it has passed */
     int deadline = o->state == LX_ORDER_HELD || o->state == LX_ORDER_EXPIRED;

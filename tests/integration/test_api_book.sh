@@ -288,7 +288,10 @@ t_bad_input() {
 400 invalid      class                  del(.class)
 400 invalid      passengers             .passengers = "Somchai"
 400 invalid      passengers             .passengers = []
-400 out_of_range passengers             .passengers = [range(6) | {name: "P\(.)", document: "D000\(.)"}]
+422 rule_refused null                   .passengers = [range(6) | {name: "P\(.)", document: "D000\(.)"}]
+400 invalid      passengers[0].document_type .passengers[0].document_type = "visa"
+400 invalid      passengers[0].birth_date .passengers[0].birth_date = "2026-02-30"
+400 invalid      passengers[0].birth_date .passengers[0].birth_date = "2030-01-01"
 400 invalid      passengers[0].document .passengers[0].document = ""
 400 invalid      passengers[0].name     .passengers[0].name = 7
 400 invalid      passengers[0].document .passengers[0].document = "P 123"
@@ -311,7 +314,7 @@ CASES
         jq -c 'map(select(.train == "C82"))[0].classes')
     [ "$before" = "$after" ] || { echo "seats changed: $before -> $after"; return 1; }
 }
-check "bad bodies: malformed (422), invalid/out_of_range naming the field, not_found, ambiguous, sales_closed; no seat taken" t_bad_input
+check "bad bodies: malformed (422), invalid naming the field, a 6th passenger (422 rule), not_found, ambiguous, sales_closed; no seat taken" t_bad_input
 
 t_too_large() {
     head -c 70000 /dev/zero | tr '\0' ' ' >"$TMP/big.json"
@@ -701,6 +704,27 @@ t_rule_departed() {
     expect 409 '.error.code == "sales_closed" and .error.rule == "departed"'
 }
 check "POST /bookings on a train that has left -> 409 sales_closed, rule departed" t_rule_departed
+
+# real names: the document's kind and the birth date are kept; across a border, a passport
+xb() { # TYPE-JSON: a D88 booking Vientiane -> Kunming South (China) for one passenger
+    echo '{"train":"D88","date":"2026-12-20","from":"Vientiane","to":"Kunming South","class":"second","passengers":[{"name":"Bounmy Keo","document":"L9900123"'"$1"'}]}'
+}
+t_passport() {
+    post /api/v1/bookings "$(xb ',"document_type":"national_id"')"
+    expect 422 '.error.code == "rule_refused" and .error.rule == "passport_required" and
+        (.error.message | contains("passport"))' || return 1
+    post /api/v1/bookings "$(xb ',"document_type":"family_book","birth_date":"1990-04-01"')"
+    expect 422 '.error.rule == "passport_required"' || return 1
+    post /api/v1/bookings "$(xb ',"document_type":"passport","birth_date":"1990-04-01"')"
+    expect 201 '.tickets | length == 1' || return 1
+    req GET "/api/v1/bookings/$(jq -r .id "$TMP/body")"
+    expect 200 '.passengers[0] | .document_type == "passport" and .birth_date == "1990-04-01"
+        and .document == "****0123"' || return 1
+    # a domestic journey takes a Lao family book
+    post /api/v1/bookings '{"train":"C90","date":"2026-12-19","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":[{"name":"Noy","document":"FB123456","document_type":"family_book"}]}'
+    expect 201 '.passengers[0].document_type == "family_book" and .passengers[0].birth_date == null'
+}
+check "real names: across a border only a passport (422 passport_required); type and birth date kept" t_passport
 server_stop
 
 # the same rules through the command, at their exact seconds

@@ -163,7 +163,7 @@ refused() {   # name expected-exit expected-code args...
 }
 refused "unknown class" 3 not_found hold C82 --date "$DATE" --from Vientiane --to Boten \
     --class sleeper --passenger "$P1"
-refused "6 passengers" 2 out_of_range hold C82 --date "$DATE" --from Vientiane --to Boten \
+refused "6 passengers" 6 rule_refused hold C82 --date "$DATE" --from Vientiane --to Boten \
     --class second --passenger "$P1" --passenger "$P1" --passenger "$P1" --passenger "$P1" \
     --passenger "$P1" --passenger "$P1"
 refused "a passenger without a document" 2 invalid hold C82 --date "$DATE" --from Vientiane \
