@@ -31,7 +31,8 @@ typedef struct lx_book lx_book;
 
 typedef struct {
     char name[128];
-    char document[64];
+    char document[64];            /* as asked: the number; as told: masked, "****4567" */
+    char doc_hash[33];            /* as told: the keyed hash of the number (hex) */
     char doc_type[16];            /* "passport", "national_id", "family_book"; "" not said */
     char birth_date[11];          /* "YYYY-MM-DD"; "" not said */
 } lx_book_pax;

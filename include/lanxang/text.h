@@ -21,4 +21,9 @@ unsigned lx_edit_distance(const char *a, const char *b);
  * invalid byte, whose value is returned as is in *cp). */
 size_t lx_utf8_decode(const char *s, size_t n, uint32_t *cp);
 
+/* A travel document number as shown and kept: every character a '*' but the last 4
+ * ("P1234567" -> "****4567"; 4 or fewer characters: all '*'). Masking a masked number
+ * gives it back. buf of at least strlen(doc) + 1 bytes. */
+void lx_mask_document(const char *doc, char *buf, size_t n);
+
 #endif

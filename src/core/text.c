@@ -201,3 +201,22 @@ unsigned lx_edit_distance(const char *a, const char *b)
     }
     return prev[nb];
 }
+
+void lx_mask_document(const char *doc, char *buf, size_t n)
+{
+    /* count characters, not bytes, so that a document in another script masks right */
+    size_t len = strlen(doc), chars = 0;
+    for (size_t i = 0; i < len; i++)
+        chars += ((unsigned char)doc[i] & 0xC0) != 0x80;
+    size_t keep = chars > 4 ? 4 : 0, k = 0, c = 0;
+    for (size_t i = 0; i < len && k + 1 < n; i++) {
+        int start = ((unsigned char)doc[i] & 0xC0) != 0x80;
+        c += start;
+        if (c + keep > chars)
+            buf[k++] = doc[i];
+        else if (start)
+            buf[k++] = '*';
+    }
+    if (n)
+        buf[k < n ? k : n - 1] = 0;
+}

@@ -159,6 +159,10 @@ lx_err lx_book_open(lx_store *s, const lx_net *net, const lx_book_opts *opts, lx
     b->net = net;
     b->memory_only = memory_only;
     b->wal_fd = -1;
+    if (s)
+        memcpy(b->doc_key, lx_store_doc_key(s), BK_DOC_KEY);
+    else
+        bk_doc_key_random(b->doc_key);
     for (int i = 0; i < BK_STRIPES; i++)
         pthread_mutex_init(&b->stripes[i], NULL);
     for (int i = 0; i < BK_SHARDS; i++)

@@ -28,6 +28,8 @@
 
 #include "lanxang/book.h"
 
+#define BK_DOC_KEY 32      /* the data directory's key for document hashes (book_docs.c) */
+#define BK_DOC_HASH_HEX 33 /* 32 hex digits and a NUL */
 #define BK_STRIPES 256 /* run locks: a run uses stripe hash(feed, trip, day) % BK_STRIPES */
 #define BK_SHARDS 64   /* order map shards: an order lives in shard id % BK_SHARDS */
 #define BK_CHUNK 1024  /* order records allocated this many at a time */
@@ -153,6 +155,7 @@ struct lx_book {
 
     pthread_mutex_t stats_mu;
     lx_book_stats stats;
+    uint8_t doc_key[BK_DOC_KEY]; /* the data directory's (random when memory_only) */
 };
 
 /* Applying one job (of a batch, or in memory_only one lx_book_exec). */
@@ -162,6 +165,18 @@ typedef struct {
     bk_batch *bt;             /* durable: the batch whose log records the changes */
     lx_book_stats st;         /* counted here, added to the batch's (or book's) once */
 } bk_ctx;
+
+/* ---- book_docs.c: travel documents at rest ---- */
+/* DIR/keys/documents.key, made (0600) on first use. */
+lx_err bk_doc_key_load(const char *dir, uint8_t key[BK_DOC_KEY], char *msg, size_t msg_len);
+void bk_doc_key_random(uint8_t key[BK_DOC_KEY]);
+/* The masked number ("****4567") and the keyed hash (hex) of a document number. */
+void bk_doc_protect(const uint8_t key[BK_DOC_KEY], const char *doc, char *masked, size_t mlen,
+                    char hash[BK_DOC_HASH_HEX]);
+/* Passenger lines with every clear number replaced (malloc'ed; NULL out of memory). */
+char *bk_protect_passengers(const uint8_t key[BK_DOC_KEY], const char *text);
+/* Registers lx_protect_passengers(text) on a connection; key must outlive it. */
+int bk_doc_sql_register(sqlite3 *db, const uint8_t *key);
 
 /* ---- book_mem.c ---- */
 uint64_t bk_owner_token(const char *owner);
@@ -213,7 +228,8 @@ size_t bk_seat_label(const lx_inv_run *run, uint32_t seat, char buf[12]);
 void bk_copy(char *dst, size_t cap, const char *src);
 /* Passengers as text lines "name\tdocument\n" (tabs and line breaks in them become
  * spaces) into buf. */
-void bk_pax_format(const lx_book_pax *pax, uint32_t n, char *buf, size_t len);
+void bk_pax_format(const uint8_t key[BK_DOC_KEY], const lx_book_pax *pax, uint32_t n, char *buf,
+                   size_t len);
 
 /* ---- book_ops.c ---- */
 /* What the caller's thread works out about an op before the op is queued, and what the

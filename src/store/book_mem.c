@@ -341,25 +341,31 @@ static void put_clean(char *buf, size_t len, size_t *at, const char *s, size_t m
         buf[(*at)++] = (s[k] == '\t' || s[k] == '\n' || s[k] == '\r') ? ' ' : s[k];
 }
 
-void bk_pax_format(const lx_book_pax *pax, uint32_t n, char *buf, size_t len)
+/* "name\tmasked\ttype\tbirth\t#hash\n" per passenger (book_docs.c): the document
+ * number itself is never kept */
+void bk_pax_format(const uint8_t key[BK_DOC_KEY], const lx_book_pax *pax, uint32_t n, char *buf,
+                   size_t len)
 {
     size_t at = 0;
     int any = 0;
     for (uint32_t i = 0; i < n; i++)
         any |= pax[i].name[0] != 0 || pax[i].document[0] != 0;
-    /* "name\tdocument\n", or "name\tdocument\ttype\tbirth\n" when either is said (rows
-     * written before document types were kept have the first form) */
     if (any)
-        for (uint32_t i = 0; i < n && at + 5 < len; i++) {
-            put_clean(buf, len - 4, &at, pax[i].name, sizeof pax[i].name);
+        for (uint32_t i = 0; i < n && at + 8 + BK_DOC_HASH_HEX < len; i++) {
+            char masked[sizeof pax[i].document], hash[BK_DOC_HASH_HEX];
+            bk_doc_protect(key, pax[i].document, masked, sizeof masked, hash);
+            put_clean(buf, len - 6 - BK_DOC_HASH_HEX, &at, pax[i].name, sizeof pax[i].name);
             buf[at++] = '\t';
-            put_clean(buf, len - 3, &at, pax[i].document, sizeof pax[i].document);
-            if (pax[i].doc_type[0] || pax[i].birth_date[0]) {
-                buf[at++] = '\t';
-                put_clean(buf, len - 2, &at, pax[i].doc_type, sizeof pax[i].doc_type);
-                buf[at++] = '\t';
-                put_clean(buf, len - 1, &at, pax[i].birth_date, sizeof pax[i].birth_date);
-            }
+            put_clean(buf, len - 5 - BK_DOC_HASH_HEX, &at, masked, sizeof masked);
+            buf[at++] = '\t';
+            put_clean(buf, len - 4 - BK_DOC_HASH_HEX, &at, pax[i].doc_type, sizeof pax[i].doc_type);
+            buf[at++] = '\t';
+            put_clean(buf, len - 3 - BK_DOC_HASH_HEX, &at, pax[i].birth_date,
+                      sizeof pax[i].birth_date);
+            buf[at++] = '\t';
+            buf[at++] = '#';
+            memcpy(buf + at, hash, BK_DOC_HASH_HEX - 1);
+            at += BK_DOC_HASH_HEX - 1;
             buf[at++] = '\n';
         }
     buf[at] = 0;

@@ -163,20 +163,22 @@ void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_bo
     out->n = o->n;
     for (uint32_t i = 0; i < o->n && i < LX_INV_MAX_PAX; i++)
         bk_seat_label(run, o->seats[i], out->seats[i]);
-    /* passengers: "name\tdocument[\ttype\tbirth]\n" lines (bk_pax_format) */
+    /* passengers: "name\tmasked\ttype\tbirth\t#hash\n" lines (bk_pax_format) */
     const char *p = bk_text_pax(rec->text);
     for (uint32_t i = 0; i < o->n && *p; i++) {
         const char *nl = strchr(p, '\n');
         if (!nl)
             nl = p + strlen(p);
         lx_book_pax *x = &out->pax[i];
-        char *fields[4] = {x->name, x->document, x->doc_type, x->birth_date};
-        const size_t caps[4] = {sizeof x->name, sizeof x->document, sizeof x->doc_type,
-                                sizeof x->birth_date};
+        char *fields[5] = {x->name, x->document, x->doc_type, x->birth_date, x->doc_hash};
+        const size_t caps[5] = {sizeof x->name, sizeof x->document, sizeof x->doc_type,
+                                sizeof x->birth_date, sizeof x->doc_hash};
         const char *f = p;
-        for (int k = 0; k < 4 && f <= nl; k++) {
+        for (int k = 0; k < 5 && f <= nl; k++) {
             const char *tab = memchr(f, '\t', (size_t)(nl - f));
             const char *end = tab ? tab : nl;
+            if (k == 4 && f < end && *f == '#')
+                f++;
             size_t len = (size_t)(end - f);
             len = len < caps[k] - 1 ? len : caps[k] - 1;
             memcpy(fields[k], f, len);
@@ -300,10 +302,10 @@ static uint32_t expire_due(bk_ctx *c, lx_inv_run *run)
 }
 
 /* The text of a new order: its owner and passengers. 0, or -1 when out of memory. */
-static int hold_text(const lx_book_req *q, char **text)
+static int hold_text(const lx_book *b, const lx_book_req *q, char **text)
 {
-    char pax[LX_INV_MAX_PAX * (sizeof q->pax[0] + 2) + 1];
-    bk_pax_format(q->pax, q->n, pax, sizeof pax);
+    char pax[LX_INV_MAX_PAX * (sizeof q->pax[0] + BK_DOC_HASH_HEX + 8) + 1];
+    bk_pax_format(b->doc_key, q->pax, q->n, pax, sizeof pax);
     int nomem = 0;
     *text = bk_text_make(q->owner, NULL, pax, &nomem);
     return nomem ? -1 : 0;
@@ -373,7 +375,7 @@ static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
     p->feed = q->feed;
     p->stripe = bk_stripe_of(q->feed, q->leg.trip, q->leg.service_day);
     price_of(tt, t, from, to, lx_inv_class_name(p->run, cls), q->n, q->currency, &p->price);
-    if (hold_text(q, &p->text) != 0)
+    if (hold_text(b, q, &p->text) != 0)
         return LX_NOMEM;
     if (!(iop->order = bk_id_new(b)))
         return bk_say(LX_INTERNAL, msg, msg_len, "no random numbers for an order id");
@@ -445,7 +447,7 @@ static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
     if (p->text_given) {
         /* applied before, then undone (which freed the order's text): again */
         p->text_given = 0;
-        if (hold_text(op->req, &p->text) != 0)
+        if (hold_text(b, op->req, &p->text) != 0)
             return LX_NOMEM;
     }
     pthread_rwlock_rdlock(&f->runs);

@@ -4,6 +4,7 @@
 #include "lanxang/store.h"
 #include "lanxang/ticket.h"
 #include "store_int.h"
+#include "book_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +21,7 @@ struct lx_store {
     char *dir;
     sqlite3 *db;
     int lock_fd;     /* DIR/lanxang.lock: shared while loading, exclusive while changing */
+    uint8_t doc_key[BK_DOC_KEY]; /* DIR/keys/documents.key (book_docs.c) */
 };
 
 /* Each migration takes the catalog from version i to i + 1. Append, never edit. */
@@ -76,12 +78,19 @@ static const char *const migrations[] = {
     "  station TEXT NOT NULL,"
     "  PRIMARY KEY (order_id, ticket)"
     ");",
+    /* 5: travel document numbers are no longer kept in clear: each passenger line
+     * holds the number masked to its last 4 characters and a keyed hash of it
+     * (src/store/book_docs.c, whose function rewrites the lines written before) */
+    "UPDATE orders SET passengers = lx_protect_passengers(passengers) "
+    "WHERE passengers <> '';",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
 int lx_store_schema_version(void) { return N_MIGRATIONS; }
 
 const char *lx_store_dir(const lx_store *s) { return s->dir; }
+
+const uint8_t *lx_store_doc_key(const lx_store *s) { return s->doc_key; }
 
 int lx_store_name_valid(const char *name)
 {
@@ -303,7 +312,12 @@ lx_err lx_store_open(const char *dir, int create, lx_store **out, char *msg, siz
         return LX_IO;
     }
     sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL, NULL);
-    lx_err e = migrate(s, msg, msg_len);
+    lx_err e = bk_doc_key_load(dir, s->doc_key, msg, msg_len);
+    if (e || bk_doc_sql_register(s->db, s->doc_key) != SQLITE_OK) {
+        lx_store_close(s);
+        return e ? e : LX_STORE;
+    }
+    e = migrate(s, msg, msg_len);
     if (e) {
         lx_store_close(s);
         return e;

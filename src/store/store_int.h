@@ -9,5 +9,8 @@
  * The catalog is lx_store_dir(s)/lanxang.db: the booking store opens a connection of
  * its own to it, so that its transactions never mix with the catalog's. */
 const char *lx_store_dir(const lx_store *s);
+/* The data directory's key for travel document hashes (book_docs.c), 32 bytes. */
+#include <stdint.h>
+const uint8_t *lx_store_doc_key(const lx_store *s);
 
 #endif

@@ -695,7 +695,10 @@ t_rule_pax() {
     expect 422 '.error.code == "rule_refused" and .error.rule == "max_passengers" and
         (.error.message | contains("at most 3"))' || return 1
     post /api/v1/bookings '{"train":"C90","date":"2026-12-19","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":[{"name":"A","document":"P7000011"},{"name":"B","document":"P7000012"},{"name":"C","document":"P7000013"}]}'
-    expect 201 '.state == "provisional" and (.tickets | length == 3)'
+    expect 201 '.state == "provisional" and (.tickets | length == 3)' || return 1
+    # real names at rest: no document number in the database's files, only masked
+    if grep -aq 'P7000012' "$D"/lanxang.db*; then echo "a document number in clear on disk"; return 1; fi
+    grep -aq '\*\*\*\*0012' "$D"/lanxang.db* || { echo "the masked number is not on disk"; return 1; }
 }
 check "POST /bookings with a 4th passenger on an LCR train -> 422 max_passengers; 3 -> 201" t_rule_pax
 

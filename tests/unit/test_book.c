@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "fixture.h"
@@ -247,7 +248,9 @@ static void test_hold_confirm_reopen(void **state)
     assert_int_equal(o.arrival, fx->now + 86400 + 3 * 3600 + 1800);
     assert_true(o.expires_at > fx->now);
     assert_string_equal(o.pax[1].name, "Passenger 2");
-    assert_string_equal(o.pax[1].document, "P0000002");
+    assert_string_equal(o.pax[1].document, "****0002"); /* kept masked, never in clear */
+    assert_int_equal(strlen(o.pax[1].doc_hash), 32);
+    assert_string_not_equal(o.pax[0].doc_hash, o.pax[1].doc_hash);
     assert_int_equal(avail(fx, h.b, "C81", 0, "second", fx->now), SECOND_SEATS - 2);
 
     /* someone else's order */
@@ -270,7 +273,8 @@ static void test_hold_confirm_reopen(void **state)
     assert_string_equal(got.seats[1], o.seats[1]);
     assert_string_equal(got.payment, "PAY-123");
     assert_string_equal(got.pax[0].name, "Passenger 1");
-    assert_string_equal(got.pax[1].document, "P0000002");
+    assert_string_equal(got.pax[1].document, "****0002");
+    assert_string_equal(got.pax[1].doc_hash, o.pax[1].doc_hash);
     assert_int_equal(got.created_at, o.created_at);
     assert_int_equal(got.departure, o.departure);
     assert_int_equal(got.price, o.price);
@@ -867,6 +871,64 @@ static void test_migrates_version_2(void **state)
     close_book(&h);
 }
 
+/* Catalog migration 5: passenger lines written with the document number in clear are
+ * rewritten masked and hashed with the data directory's key (the hash a new order of
+ * the same document gets), and no number is left in the database's files. */
+static int file_has(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    static char buf[1 << 22];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(buf + i, needle, k) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_migrates_documents(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = req_of(fx, "C81", 0, "second", 2);
+    lx_book_order o, old;
+    assert_int_equal(hold(fx, h.b, &q, 0, "dana", fx->now, &o), LX_OK);
+    assert_int_equal(hold(fx, h.b, &q, 1, "dana", fx->now, &old), LX_OK);
+    close_book(&h);
+    /* make the second order a row of version 4: its numbers in clear */
+    char sql[512], path[4300];
+    snprintf(sql, sizeof sql,
+             "UPDATE orders SET passengers = 'Passenger 1\tP0000001\nPassenger 2\tp000 0002\n' "
+             "WHERE id = '%s'; PRAGMA user_version = 4",
+             old.id);
+    db_exec(fx, sql);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE passengers LIKE '%%P0000001%%'");
+    assert_int_equal(db_int(fx, sql), 1);
+    h = open_book(fx);
+    assert_int_equal(db_int(fx, "PRAGMA user_version"), lx_store_schema_version());
+    assert_int_equal(db_int(fx, sql), 0);
+    lx_book_order got;
+    assert_int_equal(lx_book_get(h.b, old.id, &got), LX_OK);
+    assert_string_equal(got.pax[0].document, "****0001");
+    assert_string_equal(got.pax[1].document, "*****0002");
+    /* the same numbers (case and spaces aside) hash alike, old rows and new */
+    assert_string_equal(got.pax[0].doc_hash, o.pax[0].doc_hash);
+    assert_string_equal(got.pax[1].doc_hash, o.pax[1].doc_hash);
+    assert_int_equal(check_ok(fx, h.b), 2);
+    close_book(&h);
+    db_exec(fx, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM");
+    snprintf(path, sizeof path, "%s/lanxang.db", fx->data);
+    assert_false(file_has(path, "P0000001"));
+    snprintf(path, sizeof path, "%s/keys/documents.key", fx->data);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_size, 32);
+}
+
 /* ---- rows ---- */
 
 /* A change of state rewrites only the columns it changes; the row stays the order's
@@ -886,7 +948,8 @@ static void test_state_rows(void **state)
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM orders WHERE id = '%s' AND state = 'confirmed' AND "
              "payment = 'PAY-9' AND expires_at = 0 AND updated_at = %lld AND owner = 'frank' AND "
-             "passengers = 'Passenger 1\tP0000001\nPassenger 2\tP0000002\n' AND seats = '%s %s' "
+             "passengers LIKE 'Passenger 1\t****0001\t\t\t#%%\nPassenger 2\t****0002\t\t\t#%%\n' "
+             "AND passengers NOT LIKE '%%P000000%%' AND seats = '%s %s' "
              "AND created_at = %lld AND trip_id = 'C81' AND from_stop = 'vte_1' AND "
              "to_stop = 'bot' AND class = 'second' AND price = -1 AND seq = 2",
              o.id, (long long)(fx->now + 60), o.seats[0], o.seats[1], (long long)o.created_at);
@@ -1206,6 +1269,7 @@ int main(void)
         T(test_failed_sync),
         T(test_check_finds_edits),
         T(test_orphans),
+        T(test_migrates_documents),
         T(test_migrates_version_2),
         T(test_state_rows),
         T(test_seat_labels),
