@@ -35,7 +35,7 @@ function request()
   local date = os.date("%Y-%m-%d", FIRST + day * 86400)
   local body = '{"train":"' .. train .. '","date":"' .. date ..
     '","from":"Kunming South","to":"Yuxi","class":"second",' ..
-    '"passengers":[{"name":"Bench Passenger","document":"P' .. (n % 10000000) .. '"}]}'
+    '"passengers":[{"name":"Bench Passenger","document":"P' .. tid .. "X" .. n .. '"}]}'
   return wrk.format(nil, nil, nil, body)
 end
 

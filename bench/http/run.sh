@@ -230,11 +230,16 @@ P80_METHOD="lx_load, open loop at a fixed rate, ${LX_HTTP_P80_SECONDS:-5} s a ru
 printf 'GET /api/v1/trains?%s\n' "$QUERY" >"$TMP/trains.req"
 printf 'GET /api/v1/offers?%s\n' "$QUERY" >"$TMP/offers.req"
 DATES=$(for d in $(seq 0 13); do date -d "$BOOK_FIRST + $d days" +%F; done | tr '\n' ' ')
-awk -v dates="$DATES" 'BEGIN {
+# book_req PREFIX: the booking lines, each passenger's document PREFIX + a number, so
+# that no run repeats a document on a train and date (one ticket per document)
+book_req() {
+    awk -v dates="$DATES" -v pre="$1" 'BEGIN {
     n = split(dates, d, " "); nt = split("D8813 C7301 D8801 D8803 C7303 D8807 D8811 D8817 D8819 D8821", t, " ")
     for (i = 0; i < 60000; i++)
-        printf "POST /api/v1/bookings {\"train\":\"%s\",\"date\":\"%s\",\"from\":\"Kunming South\",\"to\":\"Yuxi\",\"class\":\"second\",\"passengers\":[{\"name\":\"Load Passenger\",\"document\":\"L%07d\"}]}\n", t[i % nt + 1], d[int(i / nt) % n + 1], i
-}' >"$TMP/book.req"
+        printf "POST /api/v1/bookings {\"train\":\"%s\",\"date\":\"%s\",\"from\":\"Kunming South\",\"to\":\"Yuxi\",\"class\":\"second\",\"passengers\":[{\"name\":\"Load Passenger\",\"document\":\"%s%07d\"}]}\n", t[i % nt + 1], d[int(i / nt) % n + 1], pre, i
+    }' >"$TMP/book.req"
+}
+book_req L
 # load SERVER WORKLOAD KEY PORT RATE SECONDS: one lx_load run, kept as R[KEY]
 load() {
     local server=$1 wl=$2 key=$3 port=$4 rate=$5 secs=$6 out line
@@ -257,6 +262,7 @@ fixed() {
     local key=$1 server=$2 wl=$3 port=$4 rate=$5 rep p99s= med
     for ((rep = 1; rep <= REPS; rep++)); do
         say "$wl, $server: -r $rate, ${PSECS}s ($rep/$REPS)"
+        [ "$wl" != book ] || book_req "L$rep" # new documents for every run
         load "$server" "$wl-fixed" "$key.$rep" "$port" "$rate" "$PSECS"
         p99s+="$(get "${R[$key.$rep]}" lat_p99_us) $rep"$'\n'
         sleep 1

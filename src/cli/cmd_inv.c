@@ -364,7 +364,9 @@ static int run_hold(lx_cli *c, int argc, char **argv)
         return cli_refuse(json, e, "seat", "seat %s is not free from %s to %s on %s %s", list,
                           j.from_name, j.to_name, j.train, j.date);
     if (e == LX_CLOSED || e == LX_RULE) {
-        lx_view_rule_message(&j, &si, msg, sizeof msg);
+        /* a sales rule is told here; the store's own rules (real names) told it already */
+        if (si.rule != LX_INV_RULE_NONE || !*msg)
+            lx_view_rule_message(&j, &si, msg, sizeof msg);
         return cli_refuse(json, e, NULL, "%s", msg);
     }
     if (e)

@@ -250,7 +250,7 @@ int lx_api_want_string(json_t *obj, const char *key, const char *field, size_t m
 /* The rule a refusal's message names at its end: "... (rule passport_required)". */
 static const char *rule_named(const char *msg)
 {
-    static const char *const rules[] = {"passport_required"};
+    static const char *const rules[] = {"passport_required", "one_ticket_per_train"};
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
         if (strstr(msg, rules[i]))
             return rules[i];

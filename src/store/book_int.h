@@ -247,6 +247,7 @@ typedef struct bk_prep_s {
     lx_inv_order after;       /* ... as the op left it */
     uint8_t text_given;       /* text went to the order: an undo freed it, a redo
                                  makes it again */
+    char why[200];            /* HOLD, SELL refused by a rule while applying: the reason */
 } bk_prep;
 
 void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len);

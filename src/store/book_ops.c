@@ -436,6 +436,68 @@ static lx_err take(lx_book *b, bk_prep *p, lx_inv_change *chg, bk_order **rec)
     }
 }
 
+/* The keyed document hashes of an order's passenger lines (the 32 hex digits after
+ * "\t#"), at most LX_INV_MAX_PAX; lines without one (no document) are skipped. */
+static uint32_t pax_hashes(const char *pax, const char *out[LX_INV_MAX_PAX])
+{
+    uint32_t n = 0;
+    for (const char *p = pax; p && *p && n < LX_INV_MAX_PAX;) {
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            nl = p + strlen(p);
+        const char *hash = NULL;
+        for (const char *q = p; q + 1 < nl; q++)
+            if (q[0] == '\t' && q[1] == '#')
+                hash = q + 2;
+        if (hash && nl - hash >= BK_DOC_HASH_HEX - 1)
+            out[n++] = hash;
+        p = *nl ? nl + 1 : nl;
+    }
+    return n;
+}
+
+/* Real names: one document holds at most one ticket per train per date. LX_RULE (why
+ * says which passenger and which order) when a passenger of the new order shows a
+ * document that a live order of the run (held or paid), or another passenger of the
+ * same order, already holds. Under the run's stripe lock, so two holds of one
+ * document race to one winner; orders of the same batch are seen, as they are filed
+ * when applied. Orders without documents are not looked at. */
+static lx_err same_document(lx_book *b, bk_prep *p)
+{
+    const char *mine[LX_INV_MAX_PAX], *theirs[LX_INV_MAX_PAX];
+    uint32_t nm = pax_hashes(bk_text_pax(p->text), mine);
+    const size_t H = BK_DOC_HASH_HEX - 1;
+    for (uint32_t i = 0; i < nm; i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (memcmp(mine[i], mine[j], H) == 0) {
+                snprintf(p->why, sizeof p->why,
+                         "passengers %u and %u show the same document: one ticket per document "
+                         "per train (rule one_ticket_per_train)",
+                         j + 1, i + 1);
+                return LX_RULE;
+            }
+    uint32_t n = nm ? lx_inv_order_count(p->run) : 0;
+    for (uint32_t k = 0; k < n; k++) {
+        const lx_inv_order *o = lx_inv_order_at(p->run, k);
+        if (o->state != LX_ORDER_HELD && o->state != LX_ORDER_CONFIRMED)
+            continue;
+        bk_order *rec = bk_map_find(b, o->id);
+        uint32_t nt = rec && rec->text ? pax_hashes(bk_text_pax(rec->text), theirs) : 0;
+        for (uint32_t i = 0; i < nm; i++)
+            for (uint32_t j = 0; j < nt; j++)
+                if (memcmp(mine[i], theirs[j], H) == 0) {
+                    char id[LX_BOOK_ID_LEN];
+                    bk_id_format(o->id, id);
+                    snprintf(p->why, sizeof p->why,
+                             "passenger %u's document already holds a ticket on this train "
+                             "on this date, in order %s (rule one_ticket_per_train)",
+                             i + 1, id);
+                    return LX_RULE;
+                }
+    }
+    return LX_OK;
+}
+
 static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
 {
     lx_book *b = c->b;
@@ -453,7 +515,10 @@ static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
     pthread_rwlock_rdlock(&f->runs);
     pthread_mutex_lock(&b->stripes[p->stripe]);
     expire_due(c, p->run);
-    lx_err e = reserve(c) != 0 ? LX_NOMEM : take(b, p, &chg, &rec);
+    p->why[0] = 0;
+    lx_err e = reserve(c) != 0 ? LX_NOMEM : same_document(b, p);
+    if (e == LX_OK)
+        e = take(b, p, &chg, &rec);
     if (e == LX_OK) {
         rec->feed = p->feed;
         rec->stripe = p->stripe;
@@ -573,7 +638,9 @@ lx_err bk_apply(bk_ctx *c, const lx_book_op *op, bk_prep *p, char *msg, size_t m
             e = expire_all(c, expired);
         else if ((e = apply_life(c, op, p)) == LX_OK && op->code == LX_INV_EXPIRE && expired)
             (*expired)++;
-        if (e != LX_OK && p->run)
+        if (e == LX_RULE && p->why[0])
+            bk_say(e, msg, msg_len, "%s", p->why);
+        else if (e != LX_OK && p->run)
             bk_say(e, msg, msg_len, "train %s: %s",
                    lx_tt_train_number(c->b->feeds[p->feed].tt, lx_inv_run_trip(p->run)),
                    lx_strerror(e));

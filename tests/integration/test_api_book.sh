@@ -47,11 +47,20 @@ expect_error() {
                 (.error.message | type == \"string\" and length > 0)"
 }
 
+# a fresh document number for each booking (one document holds one ticket per train
+# and date): P0014567, P0024567, ... (masked: ****4567)
+next_doc() {
+    local n
+    n=$(($(cat "$TMP/docno" 2>/dev/null || echo 0) + 1))
+    echo "$n" >"$TMP/docno"
+    printf 'P%03d4567' "$n"
+}
+
 # a booking request on C82 Vientiane -> Luang Prabang; jq expressions may amend it
 booking() {
-    jq -nc --arg date "$DATE" '{train: "C82", date: $date, from: "Vientiane",
-        to: "Luang Prabang", class: "second",
-        passengers: [{name: "Somchai Phommachanh", document: "P1234567"}]}'"${1:+ | $1}"
+    jq -nc --arg date "$DATE" --arg doc "$(next_doc)" '{train: "C82", date: $date,
+        from: "Vientiane", to: "Luang Prabang", class: "second",
+        passengers: [{name: "Somchai Phommachanh", document: $doc}]}'"${1:+ | $1}"
 }
 
 # ---- the last seats of a class, sold at the counter before the server starts ----
@@ -631,8 +640,8 @@ QR_REFUND=$(jq -r '.tickets[0].qr_payload' "$TMP/body")
 # ---- the race for the last 3 seats ----
 t_race() {
     local body i pids=()
-    body=$(jq -nc "$RACE"' + {passengers: [{name: "Racer", document: "R0000001"}]}')
     for i in $(seq 1 20); do
+        body=$(jq -nc --arg doc "R00000$((10 + i))" "$RACE"' + {passengers: [{name: "Racer", document: $doc}]}')
         curl -s -o "$TMP/race.$i" -w '%{http_code}\n' -X POST --data-binary "$body" \
             "$SERVER_URL/api/v1/bookings" >"$TMP/race.status.$i" &
         pids+=($!)
@@ -728,6 +737,31 @@ t_passport() {
     expect 201 '.passengers[0].document_type == "family_book" and .passengers[0].birth_date == null'
 }
 check "real names: across a border only a passport (422 passport_required); type and birth date kept" t_passport
+
+# one document, one ticket per train per date
+c84() { # PASSENGERS-JSON: a C84 booking today, Vientiane -> Luang Prabang
+    echo '{"train":"C84","date":"2026-12-19","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":['"$1"']}'
+}
+t_one_ticket() {
+    post /api/v1/bookings "$(c84 '{"name":"Kham","document":"LA5550001"}')"
+    expect 201 '.state == "provisional"' || return 1
+    local first
+    first=$(jq -r .id "$TMP/body")
+    # the same number, written otherwise (lower case), on the same train and date
+    post /api/v1/bookings "$(c84 '{"name":"Kham","document":"la5550001"}')"
+    expect 422 '.error.code == "rule_refused" and .error.rule == "one_ticket_per_train" and
+        (.error.message | contains("'"$first"'"))' || return 1
+    post /api/v1/bookings "$(c84 '{"name":"A","document":"LA5550002"},{"name":"B","document":"LA5550002"}')"
+    expect 422 '.error.rule == "one_ticket_per_train" and (.error.message | contains("same document"))' || return 1
+    # another train is another ticket; once the first is cancelled the document is free
+    post /api/v1/bookings '{"train":"C90","date":"2026-12-19","from":"Vientiane","to":"Luang Prabang","class":"second","passengers":[{"name":"Kham","document":"LA5550001"}]}'
+    expect 201 '.state == "provisional"' || return 1
+    req DELETE "/api/v1/bookings/$first"
+    expect 200 '.state == "cancelled"' || return 1
+    post /api/v1/bookings "$(c84 '{"name":"Kham","document":"LA5550001"}')"
+    expect 201 '.state == "provisional"'
+}
+check "real names: one ticket per document per train and date (422 one_ticket_per_train), free again once cancelled" t_one_ticket
 server_stop
 
 # the same rules through the command, at their exact seconds
@@ -845,8 +879,9 @@ check "SIGTERM stops the server after the gate" server_stop
 # ---- refund fees by the time before departure: D88 leaves Vientiane 2026-12-12 08:00
 # (+07:00, 01:00Z) and costs 1410000 LAK in second class; a server per moment ----
 fee_booking() {
-    jq -nc '{train: "D88", date: "2026-12-12", from: "Vientiane", to: "Kunming South",
-        class: "second", passengers: [{name: "Refund Tester", document: "R7654321"}]}'
+    jq -nc --arg doc "$(next_doc)" '{train: "D88", date: "2026-12-12", from: "Vientiane",
+        to: "Kunming South", class: "second",
+        passengers: [{name: "Refund Tester", document: $doc}]}'
 }
 # fee_offer ID FEE VALID_UNTIL: an offer with that fee (and amount) and valid_until
 fee_offer() {

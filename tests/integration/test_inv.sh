@@ -22,7 +22,21 @@ D="$WORK/data"
 DATE=2026-12-20
 NOW=2026-12-19T10:00:00+07:00             # the day before, in Vientiane
 NOW_S=$(date -d "$NOW" +%s)
-lx()   { LANXANG_NOW=${AT:-$NOW} "$LX" --data "$D" "$@"; }
+# Each command gets its own document numbers for $P1 and $P2 (one document holds one
+# ticket per train and date): P0014567, E00015432, ... shown ****4567, *****5432; the
+# counter is taken under flock, as commands run at once.
+lx() {
+    local a n args=()
+    n=$( (flock 9; k=$(($(cat "$D.docno" 2>/dev/null || echo 0) + 1)); echo "$k" >"$D.docno"; echo "$k") 9>>"$D.docno.lock")
+    for a in "$@"; do
+        case $a in
+        "$P1") a="Somchai Phommachanh:P$(printf %03d $((n % 1000)))4567" ;;
+        "$P2") a="Li Wei:E$(printf %04d $((n % 10000)))5432" ;;
+        esac
+        args+=("$a")
+    done
+    LANXANG_NOW=${AT:-$NOW} "$LX" --data "$D" "${args[@]}"
+}
 # hold on C82 Vientiane -> Luang Prabang (extra arguments follow)
 hold() { lx hold C82 --date "$DATE" --from Vientiane --to "Luang Prabang" "$@"; }
 free() {   # free seats of a class on a stretch of C82
@@ -193,7 +207,7 @@ sold=0
 while [ $((nb - sold)) -gt "$left" ]; do
     k=$((nb - sold - left)); [ "$k" -gt 3 ] && k=3
     args=()
-    for _ in $(seq "$k"); do args+=(--passenger "$P1"); done
+    for j in $(seq "$k"); do args+=(--passenger "Counter Sale $sold-$j:B$(printf %04d "$sold")$j"); done
     lx hold "${BIZ[@]}" "${args[@]}" --paid --json >/dev/null || break
     sold=$((sold + k))
 done

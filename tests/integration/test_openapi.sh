@@ -133,9 +133,19 @@ for method, path in sorted(doc_ops):
 DATE = "2026-12-20"
 q = urllib.parse.quote
 trip = "from=Vientiane&to=" + q("Luang Prabang") + "&date=" + DATE
-BOOK = {"train": "C82", "date": DATE, "from": "Vientiane", "to": "Luang Prabang",
-        "class": "second", "passengers": [{"name": "Somchai Phommachanh", "document": "P1234567"}]}
-st, _, raw = http("POST", "/api/v1/bookings", BOOK)
+BOOKED = [0]
+
+
+def book():
+    """A booking request with a document no other booking holds (one ticket per
+    document per train and date)."""
+    BOOKED[0] += 1
+    return {"train": "C82", "date": DATE, "from": "Vientiane", "to": "Luang Prabang",
+            "class": "second",
+            "passengers": [{"name": "Somchai Phommachanh", "document": "P%03d4567" % BOOKED[0]}]}
+
+
+st, _, raw = http("POST", "/api/v1/bookings", book())
 check(st == 201, "POST /api/v1/bookings holds a seat (%d)" % st)
 booking = json.loads(raw)
 bid = booking.get("id", "X")
@@ -144,7 +154,7 @@ query = {"/api/v1/stations/{station}/departures": "?date=" + DATE,
          "/api/v1/trains": "?" + trip, "/api/v1/offers": "?" + trip,
          "/api/v1/trains/{train}/timetable": "?date=" + DATE,
          "/api/v1/trains/{train}/seats": "?" + trip}
-bodies = {"/api/v1/bookings": BOOK, "/api/v1/bookings/{id}/fulfillments": {},
+bodies = {"/api/v1/bookings": book(), "/api/v1/bookings/{id}/fulfillments": {},
           "/api/v1/gate/scan": {"payload": "x"}, "/api/v1/bookings/{id}/refund-offers": {},
           "/api/v1/bookings/{id}/refunds": {"refund_offer": "x"}}
 # DELETE last, after GET and the fulfilment of another booking
@@ -153,7 +163,7 @@ for path, item in doc["paths"].items():
         target = re.sub(r"{(\w+)}", lambda g: q(fill[g.group(1)]), path) + query.get(path, "")
         body = bodies.get(path) if m in ("post", "put", "patch") else None
         if path == "/api/v1/bookings/{id}/fulfillments" or m == "delete":
-            st2, _, raw2 = http("POST", "/api/v1/bookings", BOOK)
+            st2, _, raw2 = http("POST", "/api/v1/bookings", book())
             target = target.replace(q(bid), json.loads(raw2).get("id", "X"))
         st, _, _ = http(m.upper(), target, body)
         check(st not in (404, 405), "%s %s answers %d" % (m.upper(), target, st))
@@ -217,7 +227,7 @@ live("GET", "/api/v1/trains", "/api/v1/trains?" + trip, 200)
 live("GET", "/api/v1/trains/{train}/timetable", "/api/v1/trains/D88/timetable?date=" + DATE, 200)
 live("GET", "/api/v1/feeds", "/api/v1/feeds", 200)
 live("GET", "/api/v1/offers", "/api/v1/offers?" + trip, 200)
-b = live("POST", "/api/v1/bookings", "/api/v1/bookings", 201, BOOK)
+b = live("POST", "/api/v1/bookings", "/api/v1/bookings", 201, book())
 if b:
     live("GET", "/api/v1/bookings/{id}", "/api/v1/bookings/" + b["id"], 200)
     live("POST", "/api/v1/bookings/{id}/fulfillments", "/api/v1/bookings/%s/fulfillments" % b["id"], 200, {})
@@ -268,7 +278,7 @@ key = 'lanxang_http_requests_total{method="GET",route="/api/v1/stations/{}",stat
 hkey = 'lanxang_http_request_duration_seconds_count{route="/api/v1/stations/{}"}'
 for _ in range(3):
     http("GET", "/api/v1/stations/luang_prabang")
-http("POST", "/api/v1/bookings", BOOK)
+http("POST", "/api/v1/bookings", book())
 ok, m2, bad = scrape()
 check(m2.get(key, 0) == m1.get(key, 0) + 3, "requests_total grows by 3 (%s -> %s)" % (m1.get(key), m2.get(key)))
 check(m2.get(hkey, 0) == m1.get(hkey, 0) + 3, "the histogram count grows by 3")

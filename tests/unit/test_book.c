@@ -150,6 +150,25 @@ static lx_leg leg_of(fixture *fx, const char *trip_id, int day_offset, uint32_t 
     return leg;
 }
 
+/* Documents no other order of the test holds (one document, one ticket per train and
+ * date): "P" + a serial of 3 digits + the passenger's number of 4 ("P0120002", shown
+ * "****0002"). */
+static void fresh_documents(lx_book_req *q)
+{
+    static unsigned serial;
+    serial = (serial + 1) % 1000;
+    for (uint32_t i = 0; i < q->n; i++)
+        snprintf(q->pax[i].document, sizeof q->pax[i].document, "P%03u%04u", serial, i + 1);
+}
+
+/* An order without passenger names nor documents (counter sales in bulk): the
+ * real-name rules have nothing to match, so one request can be sold many times. */
+static lx_book_req anonymous(lx_book_req q)
+{
+    memset(q.pax, 0, sizeof q.pax);
+    return q;
+}
+
 static lx_book_req req_of(fixture *fx, const char *trip_id, int day_offset, const char *cls,
                           uint32_t n)
 {
@@ -159,16 +178,16 @@ static lx_book_req req_of(fixture *fx, const char *trip_id, int day_offset, cons
     q.leg = leg_of(fx, trip_id, day_offset, 0, 3);
     q.cls = cls;
     q.n = n;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n; i++)
         snprintf(q.pax[i].name, sizeof q.pax[i].name, "Passenger %u", i + 1);
-        snprintf(q.pax[i].document, sizeof q.pax[i].document, "P%07u", i + 1);
-    }
+    fresh_documents(&q);
     return q;
 }
 
 static lx_err hold(fixture *fx, lx_book *b, lx_book_req *q, int confirm, const char *owner,
                    lx_instant_t now, lx_book_order *out)
 {
+    fresh_documents(q);
     q->confirm = confirm;
     q->owner = owner;
     fx->msg[0] = 0;
@@ -496,7 +515,7 @@ static void *race(void *arg)
 {
     racer *r = arg;
     for (int day = 0; day < RACE_RUNS; day++) {
-        lx_book_req q = req_of(r->fx, "C81", day, "first", 1);
+        lx_book_req q = anonymous(req_of(r->fx, "C81", day, "first", 1));
         q.confirm = 1;
         for (;;) {
             lx_book_order o;
@@ -626,7 +645,8 @@ static void test_exec_batch(void **state)
 {
     fixture *fx = *state;
     handle h = open_book(fx);
-    lx_book_req ok = req_of(fx, "C81", 0, "first", 1), bad = req_of(fx, "C81", 0, "nope", 1);
+    lx_book_req ok = anonymous(req_of(fx, "C81", 0, "first", 1)),
+                bad = req_of(fx, "C81", 0, "nope", 1);
     ok.confirm = 1;
     lx_book_order out[5];
     lx_book_op ops[5] = {
@@ -699,7 +719,7 @@ static void test_full_disk(void **state)
     assert_int_equal(e, LX_NOSPACE);
     assert_int_equal(check_ok(fx, h.b), sold);
     /* a batch fails whole */
-    lx_book_req q2 = req_of(fx, "C82", 5, "second", 1);
+    lx_book_req q2 = anonymous(req_of(fx, "C82", 5, "second", 1));
     lx_book_op ops[3] = {{.code = LX_INV_SELL, .req = &q2},
                          {.code = LX_INV_SELL, .req = &q2},
                          {.code = LX_INV_SELL, .req = &q2}};
@@ -896,16 +916,20 @@ static void test_migrates_documents(void **state)
     lx_book_req q = req_of(fx, "C81", 0, "second", 2);
     lx_book_order o, old;
     assert_int_equal(hold(fx, h.b, &q, 0, "dana", fx->now, &o), LX_OK);
+    char d1[64], d2[64]; /* o's numbers */
+    snprintf(d1, sizeof d1, "%s", q.pax[0].document);
+    snprintf(d2, sizeof d2, "%s", q.pax[1].document);
     assert_int_equal(hold(fx, h.b, &q, 1, "dana", fx->now, &old), LX_OK);
     close_book(&h);
-    /* make the second order a row of version 4: its numbers in clear */
+    /* make the second order a row of version 4 holding o's numbers in clear, the second
+     * one written in lower case with a space */
     char sql[512], path[4300];
     snprintf(sql, sizeof sql,
-             "UPDATE orders SET passengers = 'Passenger 1\tP0000001\nPassenger 2\tp000 0002\n' "
+             "UPDATE orders SET passengers = 'Passenger 1\t%s\nPassenger 2\tp%.3s %s\n' "
              "WHERE id = '%s'; PRAGMA user_version = 4",
-             old.id);
+             d1, d2 + 1, d2 + 4, old.id);
     db_exec(fx, sql);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE passengers LIKE '%%P0000001%%'");
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE passengers LIKE '%%%s%%'", d1);
     assert_int_equal(db_int(fx, sql), 1);
     h = open_book(fx);
     assert_int_equal(db_int(fx, "PRAGMA user_version"), lx_store_schema_version());
@@ -921,12 +945,50 @@ static void test_migrates_documents(void **state)
     close_book(&h);
     db_exec(fx, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM");
     snprintf(path, sizeof path, "%s/lanxang.db", fx->data);
-    assert_false(file_has(path, "P0000001"));
+    assert_false(file_has(path, d1));
     snprintf(path, sizeof path, "%s/keys/documents.key", fx->data);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(st.st_size, 32);
+}
+
+/* Real names: one document holds one ticket per train and date, whoever asks and in
+ * whatever batch; another train or date is another ticket; a cancelled order frees
+ * the document; orders without documents are not matched. */
+static void test_one_ticket_per_document(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = req_of(fx, "C81", 0, "second", 1);
+    lx_book_order o, o2;
+    q.confirm = 0;
+    assert_int_equal(lx_book_hold(h.b, &q, fx->now, &o, fx->msg, sizeof fx->msg), LX_OK);
+    lx_book_req same = q;
+    same.pax[0].document[0] = 'p'; /* "p0120001": the same number */
+    assert_int_equal(lx_book_hold(h.b, &same, fx->now, &o2, fx->msg, sizeof fx->msg), LX_RULE);
+    assert_non_null(strstr(fx->msg, "one_ticket_per_train"));
+    assert_non_null(strstr(fx->msg, o.id));
+    /* two at once in one batch: the first wins */
+    lx_book_req other = req_of(fx, "C81", 0, "second", 1);
+    lx_book_op ops[2] = {{.code = LX_INV_HOLD, .req = &other}, {.code = LX_INV_HOLD, .req = &other}};
+    lx_err res[2];
+    assert_int_equal(lx_book_exec(h.b, ops, 2, fx->now, res), LX_OK);
+    assert_int_equal(res[0], LX_OK);
+    assert_int_equal(res[1], LX_RULE);
+    /* another date is another ticket */
+    lx_book_req next_day = q;
+    next_day.leg = req_of(fx, "C81", 1, "second", 1).leg;
+    assert_int_equal(lx_book_hold(h.b, &next_day, fx->now, &o2, fx->msg, sizeof fx->msg), LX_OK);
+    /* cancelled, the document is free on the first train again */
+    assert_int_equal(lx_book_cancel(h.b, o.id, NULL, fx->now, &o2, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(lx_book_hold(h.b, &same, fx->now, &o2, fx->msg, sizeof fx->msg), LX_OK);
+    /* orders without documents are never matched */
+    lx_book_req anon = anonymous(req_of(fx, "C81", 0, "second", 1));
+    assert_int_equal(lx_book_hold(h.b, &anon, fx->now, &o2, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(lx_book_hold(h.b, &anon, fx->now, &o2, fx->msg, sizeof fx->msg), LX_OK);
+    check_ok(fx, h.b);
+    close_book(&h);
 }
 
 /* ---- rows ---- */
@@ -1270,6 +1332,7 @@ int main(void)
         T(test_check_finds_edits),
         T(test_orphans),
         T(test_migrates_documents),
+        T(test_one_ticket_per_document),
         T(test_migrates_version_2),
         T(test_state_rows),
         T(test_seat_labels),
