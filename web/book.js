@@ -348,6 +348,45 @@ function backButton() {
   return b;
 }
 
+// the kind of travel document (a journey across a border needs a passport)
+function docTypeField(p, i) {
+  const wrap = el('div', 'field');
+  const id = `p${i}-document_type`;
+  const label = el('label', null, t('book.document_type'));
+  label.htmlFor = id;
+  const sel = el('select');
+  sel.id = id;
+  sel.dataset.testid = 'passenger-document-type';
+  for (const v of ['passport', 'national_id', 'family_book']) {
+    const o = el('option', null, t(`book.doc.${v}`));
+    o.value = v;
+    o.selected = (p.document_type || 'passport') === v;
+    sel.append(o);
+  }
+  if (view.error && view.error.field === `passengers[${i}].document_type`) sel.setAttribute('aria-invalid', 'true');
+  sel.addEventListener('change', () => { p.document_type = sel.value; });
+  wrap.append(label, sel);
+  return wrap;
+}
+
+// the birth date, optional (for children's fares)
+function birthField(p, i) {
+  const wrap = el('div', 'field');
+  const id = `p${i}-birth_date`;
+  const label = el('label', null, t('book.birth_date'));
+  label.htmlFor = id;
+  const input = el('input');
+  input.id = id;
+  input.type = 'date';
+  input.autocomplete = 'bday';
+  input.value = p.birth_date || '';
+  input.dataset.testid = 'passenger-birth-date';
+  if (view.error && view.error.field === `passengers[${i}].birth_date`) input.setAttribute('aria-invalid', 'true');
+  input.addEventListener('input', () => { p.birth_date = input.value; });
+  wrap.append(label, input);
+  return wrap;
+}
+
 function formView() {
   const { offer, cls } = view;
   const out = [heading('book.heading', { train: offer.train, cls: className(cls.class) })];
@@ -385,6 +424,7 @@ function formView() {
       }
       fs.append(wrap);
     }
+    fs.append(docTypeField(p, i), birthField(p, i));
     if (view.passengers.length > 1) {
       const rm = el('button', 'link-btn', t('book.remove'));
       rm.type = 'button';
@@ -532,7 +572,11 @@ async function hold(submit) {
     from: `${offer.from.feed}:${offer.from.id}`,
     to: `${offer.to.feed}:${offer.to.id}`,
     class: cls.class,
-    passengers: view.passengers.map((p) => ({ name: p.name.trim(), document: p.document.replace(/\s+/g, '') })),
+    passengers: view.passengers.map((p) => {
+      const x = { name: p.name.trim(), document: p.document.replace(/\s+/g, ''), document_type: p.document_type || 'passport' };
+      if (p.birth_date) x.birth_date = p.birth_date;
+      return x;
+    }),
   };
   const chosen = view.seatMode === 'map' && view.sm && !view.sm.error ? view.sm.chosen.slice(0, view.passengers.length) : [];
   if (chosen.length) body.seats = chosen;

@@ -367,6 +367,32 @@ try {
     await p.close();
   });
 
+  await check('real names: across the border a national ID card is refused, in the page\'s language, naming the rule', async () => {
+    const errs = [];
+    const p = await newPage(ctx, errs);
+    const q = new URLSearchParams({ from: 'Vientiane', to: 'Kunming South', date: DATE, lang: 'zh' });
+    await p.goto(`${base}?${q}`, { waitUntil: 'networkidle' });
+    const d88 = p.locator('#trains li.train[data-train="D88"] .class-offer[data-class="second"]');
+    await d88.waitFor({ timeout: 5000 });
+    await d88.locator('button.book-btn').click();
+    await p.locator('#booking [data-testid="passenger-name"]').first().waitFor({ timeout: 5000 });
+    await p.fill('#p0-name', 'Bounmy Keo');
+    await p.fill('#p0-document', 'LA1234567');
+    await p.selectOption('#p0-document_type', 'national_id');
+    await p.fill('#p0-birth_date', '1990-04-01');
+    await p.click('#booking [data-testid="hold"]');
+    const alert = p.locator('#booking .alert-text');
+    await alert.waitFor({ timeout: 5000 });
+    assert.match((await alert.textContent()) || '', /护照.*实名制/);
+    // with a passport the same passenger is held
+    await p.selectOption('#p0-document_type', 'passport');
+    await p.click('#booking [data-testid="hold"]');
+    await p.locator('#booking [data-testid="countdown"]').waitFor({ timeout: 5000 });
+    await p.screenshot({ path: `${artifacts}/real-names-zh.png`, fullPage: true });
+    assert.deepEqual(errs, []);
+    await p.close();
+  });
+
   // ---- the gate: a second server, its clock 15 minutes before the train leaves ----
   await check('the gate server starts with its clock inside the tickets\' window', async () => {
     gate = await startServer(GATE_NOW);
