@@ -9,8 +9,10 @@
  *   under 24 h         20 %      (up to and including the second of departure)
  *   after departure    no refund (LX_CLOSED)
  * A bracket includes its lower bound: exactly 8 days before is free, 8 days minus one
- * second costs 5 %. The fee is rounded half up to the currency's minor unit (the price
- * is already counted in it: fen for CNY, kip for LAK), so fee + amount == price. */
+ * second costs 5 %. The fee is rounded half up to the currency's step (lx_fee_step):
+ * LAK to 1,000 kip, CNY to half a yuan as 12306 does (under 0.25 down, 0.25 to 0.75 to
+ * 0.5, from 0.75 up), others to the minor unit; never above the price, and
+ * fee + amount == price. Prices are counted in the minor unit (fen, kip). */
 #ifndef LANXANG_FEES_H
 #define LANXANG_FEES_H
 
@@ -29,10 +31,14 @@ typedef struct {
                                  whichever comes first */
 } lx_refund_quote;
 
-/* The refund of a ticket bought for price (minor unit, >= 0) on a journey leaving at
- * departure, asked at now. LX_OK with *out; LX_CLOSED when now is after departure;
- * LX_INVAL when price is negative (unknown). */
-lx_err lx_refund_quote_at(int64_t price, lx_instant_t departure, lx_instant_t now,
-                          lx_refund_quote *out);
+/* The refund of a ticket bought for price (minor unit, >= 0) in currency (ISO 4217; NULL
+ * or another: the minor unit) on a journey leaving at departure, asked at now. LX_OK
+ * with *out; LX_CLOSED when now is after departure; LX_INVAL when price is negative
+ * (unknown). */
+lx_err lx_refund_quote_at(int64_t price, const char *currency, lx_instant_t departure,
+                          lx_instant_t now, lx_refund_quote *out);
+/* The step fees are rounded to, in the currency's minor unit: 1000 for LAK, 50 for CNY,
+ * else 1. */
+int64_t lx_fee_step(const char *currency);
 
 #endif

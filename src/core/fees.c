@@ -13,8 +13,23 @@ static const struct {
 } brackets[] = {{8 * DAY, 0}, {48 * HOUR, 5}, {24 * HOUR, 10}, {0, 20}};
 #define N_BRACKETS (sizeof brackets / sizeof brackets[0])
 
-lx_err lx_refund_quote_at(int64_t price, lx_instant_t departure, lx_instant_t now,
-                          lx_refund_quote *out)
+int64_t lx_fee_step(const char *currency)
+{
+    if (currency && strcmp(currency, "LAK") == 0)
+        return 1000; /* kip: to the thousand, the smallest note in use */
+    if (currency && strcmp(currency, "CNY") == 0)
+        return 50;   /* 12306: fees to half a yuan */
+    return 1;
+}
+
+/* v (>= 0) to the nearest multiple of step, half up. */
+static int64_t round_to(int64_t v, int64_t step)
+{
+    return (v + step / 2) / step * step;
+}
+
+lx_err lx_refund_quote_at(int64_t price, const char *currency, lx_instant_t departure,
+                          lx_instant_t now, lx_refund_quote *out)
 {
     memset(out, 0, sizeof *out);
     if (price < 0)
@@ -26,8 +41,12 @@ lx_err lx_refund_quote_at(int64_t price, lx_instant_t departure, lx_instant_t no
     while (i + 1 < N_BRACKETS && left < brackets[i].before)
         i++;
     out->percent = brackets[i].percent;
-    /* half up; price * 20 stays far inside int64 for any real price */
-    out->fee = (price * out->percent + 50) / 100;
+    /* exact in hundredths of the minor unit (price * 20 stays far inside int64 for any
+     * real price), then half up to the currency's step, never above the price */
+    int64_t step = lx_fee_step(currency);
+    out->fee = round_to(price * out->percent, step * 100) / 100;
+    if (out->fee > price)
+        out->fee = price;
     out->amount = price - out->fee;
     lx_instant_t until = departure - brackets[i].before;
     if (now + LX_REFUND_OFFER_SECONDS < until)

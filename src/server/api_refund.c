@@ -129,7 +129,7 @@ static int confirmed_booking(const req *r, lx_srv_resp *resp, lx_err *err, lx_bo
 static int quote(const lx_book_order *o, lx_instant_t now, lx_srv_resp *resp, lx_err *err,
                  lx_refund_quote *q)
 {
-    lx_err e = lx_refund_quote_at(o->price, o->departure, now, q);
+    lx_err e = lx_refund_quote_at(o->price, o->currency, o->departure, now, q);
     if (e == LX_OK && o->currency[0])
         return 1;
     char dep[32];

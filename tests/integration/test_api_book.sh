@@ -934,12 +934,12 @@ fee_at 2026-12-04T08:00:00+07:00 "exactly 8 days before: free, the offer ends wi
 t_fee_5() {
     fee_refund "${FB[1]}" "$EDGE_OFFER"
     expect_error 409 expired refund_offer || return 1
-    fee_takes "${FB[1]}" 70500 2026-12-04T01:15:01Z
+    fee_takes "${FB[1]}" 71000 2026-12-04T01:15:01Z
 }
 fee_at 2026-12-04T08:00:01+07:00 "8 days minus 1 s: 5 % (the free offer of a second ago -> 409 expired)" t_fee_5
 
 t_fee_48h() {
-    fee_offer "${FB[2]}" 70500 2026-12-10T01:00:00Z
+    fee_offer "${FB[2]}" 71000 2026-12-10T01:00:00Z
 }
 fee_at 2026-12-10T08:00:00+07:00 "exactly 48 h before: 5 %, the offer ends with its bracket" t_fee_48h
 

@@ -14,13 +14,20 @@
 #define D (24 * H)
 #define DEP ((lx_instant_t)1797728400) /* 2026-12-20T08:00:00+07:00 */
 
-static void quote(int64_t price, lx_instant_t before, int percent, int64_t fee)
+static void quote_in(const char *cur, int64_t price, lx_instant_t before, int percent,
+                     int64_t fee)
 {
     lx_refund_quote q;
-    assert_int_equal(lx_refund_quote_at(price, DEP, DEP - before, &q), LX_OK);
+    assert_int_equal(lx_refund_quote_at(price, cur, DEP, DEP - before, &q), LX_OK);
     assert_int_equal(q.percent, percent);
     assert_int_equal(q.fee, fee);
     assert_int_equal(q.fee + q.amount, price);
+}
+
+/* in the minor unit (no rounding step) */
+static void quote(int64_t price, lx_instant_t before, int percent, int64_t fee)
+{
+    quote_in(NULL, price, before, percent, fee);
 }
 
 static void test_brackets(void **state)
@@ -41,9 +48,9 @@ static void test_after_departure(void **state)
 {
     (void)state;
     lx_refund_quote q;
-    assert_int_equal(lx_refund_quote_at(350000, DEP, DEP + 1, &q), LX_CLOSED);
-    assert_int_equal(lx_refund_quote_at(350000, DEP, DEP + 30 * D, &q), LX_CLOSED);
-    assert_int_equal(lx_refund_quote_at(-1, DEP, DEP - 30 * D, &q), LX_INVAL);
+    assert_int_equal(lx_refund_quote_at(350000, "LAK", DEP, DEP + 1, &q), LX_CLOSED);
+    assert_int_equal(lx_refund_quote_at(350000, "LAK", DEP, DEP + 30 * D, &q), LX_CLOSED);
+    assert_int_equal(lx_refund_quote_at(-1, "LAK", DEP, DEP - 30 * D, &q), LX_INVAL);
 }
 
 static void test_rounding(void **state)
@@ -58,10 +65,38 @@ static void test_rounding(void **state)
     quote(333333, 36 * H, 10, 33333);
 }
 
+/* Kip to the thousand; yuan to the half, as 12306 rounds its fees. */
+static void test_currency_steps(void **state)
+{
+    (void)state;
+    assert_int_equal(lx_fee_step("LAK"), 1000);
+    assert_int_equal(lx_fee_step("CNY"), 50);
+    assert_int_equal(lx_fee_step("USD"), 1);
+    assert_int_equal(lx_fee_step(NULL), 1);
+    quote_in("LAK", 1410000, 3 * D, 5, 71000);   /* 70,500 -> 71,000 (half up) */
+    quote_in("LAK", 1410000, 36 * H, 10, 141000);
+    quote_in("LAK", 350000, 3 * D, 5, 18000);    /* 17,500 -> 18,000 */
+    quote_in("LAK", 1409000, 3 * D, 5, 70000);   /* 70,450 -> 70,000 */
+    quote_in("LAK", 1000, 12 * H, 20, 0);        /* 200 -> 0 */
+    quote_in("LAK", 3000, 12 * H, 20, 1000);     /* 600 -> 1,000 */
+    quote_in("LAK", 0, 12 * H, 20, 0);
+    quote_in("CNY", 4900, 3 * D, 5, 250);        /* 2.45 -> 2.50 */
+    quote_in("CNY", 4400, 3 * D, 5, 200);        /* 2.20 (under .25) -> 2.00 */
+    quote_in("CNY", 4500, 3 * D, 5, 250);        /* 2.25 -> 2.50 */
+    quote_in("CNY", 5500, 3 * D, 5, 300);        /* 2.75 -> 3.00 */
+    quote_in("CNY", 47000, 3 * D, 5, 2350);      /* 23.50 stays */
+    quote_in("CNY", 10, 12 * H, 20, 0);          /* 0.02 -> 0 */
+    quote_in("CNY", 100, 12 * H, 20, 0);         /* 0.20 -> 0 */
+    quote_in("CNY", 150, 12 * H, 20, 50);        /* 0.30 -> 0.50 */
+    /* rounding up never takes more than the price */
+    quote_in("LAK", 600, 12 * H, 20, 0);         /* 120 -> 0 */
+    quote_in("CNY", 40, 12 * H, 20, 0);          /* 0.08 -> 0 */
+}
+
 static lx_instant_t until(lx_instant_t before)
 {
     lx_refund_quote q;
-    assert_int_equal(lx_refund_quote_at(100000, DEP, DEP - before, &q), LX_OK);
+    assert_int_equal(lx_refund_quote_at(100000, "CNY", DEP, DEP - before, &q), LX_OK);
     return q.valid_until;
 }
 
@@ -87,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_brackets),
         cmocka_unit_test(test_after_departure),
         cmocka_unit_test(test_rounding),
+        cmocka_unit_test(test_currency_steps),
         cmocka_unit_test(test_valid_until),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
