@@ -74,6 +74,9 @@ typedef struct {
     const char *owner;            /* NULL or "": anonymous (anyone knowing the id) */
     int confirm;                  /* 1: sell at once (paid at the counter) */
     const char *currency;         /* price in this currency; NULL: the selling side's */
+    const char *seller;           /* the selling side's country ("LA", "CN"): it sells only
+                                     journeys that start in it (rule selling_side); NULL
+                                     or "": any journey */
 } lx_book_req;
 
 typedef struct {

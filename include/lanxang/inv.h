@@ -187,6 +187,8 @@ const char *lx_inv_rule_name(lx_inv_rule rule);
 int32_t lx_inv_hold_seconds(const lx_inv_run *r, uint32_t from, lx_instant_t now);
 /* Whether a journey crosses a border / counts as long distance for the quotas. */
 int lx_inv_is_cross_border(const lx_inv_run *r, uint32_t from, uint32_t to);
+/* The country (ISO 3166 alpha-2) of the run's stop at pos, "" when unknown. */
+const char *lx_inv_stop_country(const lx_inv_run *r, uint32_t pos);
 int lx_inv_is_long_distance(const lx_inv_run *r, uint32_t from, uint32_t to);
 
 /* ---- queries ---- */

@@ -15,6 +15,8 @@ typedef struct {
     unsigned max_connections; /* served at once; a request on one more gets 503 busy
                                  and its connection is closed; 0 = 1000 */
     unsigned timeout_s;   /* a connection idle or slow for this long is closed; 0 = 30 */
+    const char *seller;   /* the selling side's country: sell only journeys starting in it
+                             (issue 5); NULL: any journey */
     int quiet;            /* no access log on stderr */
     lx_book *book;        /* the booking store to sell from (offers, bookings); NULL: none,
                              the booking endpoints answer 503. The caller opens and closes

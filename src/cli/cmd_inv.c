@@ -280,12 +280,14 @@ static int run_hold(lx_cli *c, int argc, char **argv)
 {
     int json = 0, window = 0, aisle = 0, paid = 0, n_pax = 0, n_seats = 0;
     const char *date = NULL, *from = NULL, *to = NULL, *cls = NULL, *owner = "", *train = NULL;
+    const char *seller = getenv("LANXANG_SELL_FROM");
     const char *pax_args[MAX_ARGS], *seat_args[MAX_ARGS];
     const cli_opt opts[] = {{"--json", NULL, &json},   {"--date", &date, NULL},
                             {"--from", &from, NULL},   {"--to", &to, NULL},
                             {"--class", &cls, NULL},   {"--owner", &owner, NULL},
                             {"--window", NULL, &window}, {"--aisle", NULL, &aisle},
-                            {"--paid", NULL, &paid},   {NULL, NULL, NULL}};
+                            {"--paid", NULL, &paid},   {"--sell-from", &seller, NULL},
+                            {NULL, NULL, NULL}};
     const cli_multi multi[] = {{"--passenger", pax_args, MAX_ARGS, &n_pax},
                                {"--seat", seat_args, MAX_ARGS, &n_seats},
                                {NULL, NULL, 0, NULL}};
@@ -333,6 +335,7 @@ static int run_hold(lx_cli *c, int argc, char **argv)
     req.n = (uint32_t)n_pax;
     req.pref = window ? LX_SEAT_WINDOW : aisle ? LX_SEAT_AISLE : LX_SEAT_ANY;
     req.owner = owner;
+    req.seller = seller;
     req.confirm = paid;
 
     lx_store *store;
@@ -388,6 +391,8 @@ const lx_cmd lx_cmd_hold = {
     "  --seat 03-05A    these exact seats (coach-row letter), or refuse\n"
     "  --window/--aisle a wish, honoured when a seat allows\n"
     "  --owner NAME     who may confirm, cancel or refund (default: anyone with the id)\n"
+    "  --sell-from CC   sell as the office of country CC (LA, CN; default LANXANG_SELL_FROM):\n"
+    "                   only journeys that start there (rule selling_side)\n"
     "  --paid           sell at once, as at a ticket counter\n"
     "  --json           the order object (docs/cli.md); a refusal as {\"error\":{...}}\n"
     "Exit 5 when no seat is left or a named seat is taken, 6 when sales are closed.\n\n"

@@ -2,6 +2,7 @@
  * store of the data directory (created when missing, as `lanxang hold` does). */
 #include "cli.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lanxang/server.h"
@@ -29,7 +30,8 @@ static int run_serve(lx_cli *c, int argc, char **argv)
     const cli_opt opts[] = {{"--listen", &so.listen, NULL}, {"--web", &so.web_dir, NULL},
                             {"--threads", &threads, NULL}, {"--cache-mb", &cache, NULL},
                             {"--max-connections", &max_conns, NULL},
-                            {"--timeout", &timeout, NULL}, {"--quiet", NULL, &quiet},
+                            {"--timeout", &timeout, NULL}, {"--sell-from", &so.seller, NULL},
+                            {"--quiet", NULL, &quiet},
                             {NULL, NULL, NULL}};
     int rc = cli_args(&lx_cmd_serve, argc, argv, opts, NULL, 0, 0, NULL);
     if (rc || (rc = count_opt(threads, "--threads", 256, &so.threads)) ||
@@ -37,6 +39,9 @@ static int run_serve(lx_cli *c, int argc, char **argv)
         (rc = count_opt(max_conns, "--max-connections", 100000, &so.max_connections)) ||
         (rc = count_opt(timeout, "--timeout", 3600, &so.timeout_s)))
         return rc;
+    if (so.seller && (strlen(so.seller) != 2 || !isalpha((unsigned char)so.seller[0]) ||
+                      !isalpha((unsigned char)so.seller[1])))
+        return cli_usage_error(&lx_cmd_serve, "--sell-from takes a country code, e.g. LA or CN");
     so.quiet = quiet;
     /* the clock of the selling commands: LANXANG_NOW (for tests) fixes the server's
      * "now" there, as it does for the commands */
@@ -69,8 +74,8 @@ static int run_serve(lx_cli *c, int argc, char **argv)
 const lx_cmd lx_cmd_serve = {
     "serve", run_serve, "serve the JSON API and the web pages",
     "usage: lanxang [--data DIR] serve [--listen HOST:PORT] [--threads N] [--cache-mb N]\n"
-    "                                  [--max-connections N] [--timeout S] [--quiet]\n"
-    "                                  [--web DIR]\n\n"
+    "                                  [--max-connections N] [--timeout S] [--sell-from CC]\n"
+    "                                  [--quiet] [--web DIR]\n\n"
     "Serves the API under /api/v1 (docs/api.md) and the timetable page at / until\n"
     "interrupted (Ctrl-C or SIGTERM). Seats are sold from the bookings of the data\n"
     "directory (created when missing); holds past their deadline are expired every few\n"
@@ -84,5 +89,7 @@ const lx_cmd lx_cmd_serve = {
     "                      more is answered 503 busy with Retry-After and closed\n"
     "  --timeout S         close a connection idle or sending slowly for S seconds\n"
     "                      (default 30)\n"
+    "  --sell-from CC      the selling side: sell only journeys that start in country CC\n"
+    "                      (LA, CN); others are refused (rule selling_side). Default: all\n"
     "  --quiet             no access log\n"
     "  --web DIR           serve the web pages from DIR instead of the built-in copy\n"};

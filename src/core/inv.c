@@ -706,6 +706,11 @@ int32_t lx_inv_hold_seconds(const lx_inv_run *r, uint32_t from, lx_instant_t now
     return left <= (lx_instant_t)r->near_s ? r->hold_near_s : r->hold_s;
 }
 
+const char *lx_inv_stop_country(const lx_inv_run *r, uint32_t pos)
+{
+    return pos < r->n_stops ? r->country[pos] : "";
+}
+
 int lx_inv_is_cross_border(const lx_inv_run *r, uint32_t from, uint32_t to)
 {
     if (from >= r->n_stops || to >= r->n_stops)

@@ -640,6 +640,11 @@ void lx_api_set_book(lx_api *api, lx_book *book, lx_instant_t fixed_now)
     api->fixed_now = fixed_now;
 }
 
+void lx_api_set_seller(lx_api *api, const char *country)
+{
+    snprintf(api->seller, sizeof api->seller, "%s", country ? country : "");
+}
+
 lx_instant_t lx_api_now(const lx_api *api)
 {
     return api->fixed_now ? api->fixed_now : (lx_instant_t)time(NULL);

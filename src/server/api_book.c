@@ -250,7 +250,8 @@ int lx_api_want_string(json_t *obj, const char *key, const char *field, size_t m
 /* The rule a refusal's message names at its end: "... (rule passport_required)". */
 static const char *rule_named(const char *msg)
 {
-    static const char *const rules[] = {"passport_required", "one_ticket_per_train"};
+    static const char *const rules[] = {"passport_required", "one_ticket_per_train",
+                                        "selling_side"};
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
         if (strstr(msg, rules[i]))
             return rules[i];
@@ -476,6 +477,7 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
     }
     q.feed = j.leg.feed;
     q.leg = j.leg.leg;
+    q.seller = api->seller;
     lx_instant_t now = lx_api_now(api);
     lx_book_order o;
     msg[0] = 0;

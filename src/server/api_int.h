@@ -28,6 +28,7 @@ struct lx_api {
     uint32_t *feed_stations; /* public stations per feed */
     uint64_t trips;          /* over every feed */
     lx_book *book;           /* NULL: no bookings served (lx_api_set_book) */
+    char seller[3];          /* "" any journey, else the country whose journeys it sells */
     lx_store *store;         /* the catalog, for check-ins at the gate (lx_api_set_tickets) */
     const lx_ticket_keys *keys; /* NULL: no qr_payload, the gate answers 503 */
     lx_instant_t fixed_now; /* 0: the system clock; else the time, fixed (LANXANG_NOW) */

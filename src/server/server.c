@@ -720,6 +720,7 @@ lx_err lx_server_run(const lx_net *net, const lx_server_opts *opts)
         return e;
     }
     lx_api_set_book(s.api, opts->book, opts->fixed_now);
+    lx_api_set_seller(s.api, opts->seller);
     lx_api_set_tickets(s.api, opts->store, opts->keys);
     size_t n_routes = lx_api_route_count();
     s.rules = calloc(n_routes ? n_routes : 1, sizeof *s.rules);

@@ -47,6 +47,9 @@ void lx_api_destroy(lx_api *api);
  * always fixed_now (tests set it with LANXANG_NOW, as for the selling commands).
  * Call before the API is shared between threads. */
 void lx_api_set_book(lx_api *api, lx_book *book, lx_instant_t fixed_now);
+/* The selling side: sell only journeys starting in this country (ISO 3166 alpha-2);
+ * NULL or "": any. Call before the API is shared. */
+void lx_api_set_seller(lx_api *api, const char *country);
 /* The API's "now" (Unix seconds). */
 lx_instant_t lx_api_now(const lx_api *api);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "book_int.h"
 
@@ -343,6 +344,13 @@ static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
     if (cls == LX_NONE)
         return bk_say(LX_INVAL, msg, msg_len, "train %s has no class '%s'",
                       lx_tt_train_number(tt, q->leg.trip), q->cls ? q->cls : "");
+    /* each side sells the journeys that start in its country */
+    const char *start = lx_inv_stop_country(p->run, from);
+    if (q->seller && *q->seller && *start && strcasecmp(start, q->seller) != 0)
+        return bk_say(LX_RULE, msg, msg_len,
+                      "this office sells journeys that start in %s; a journey from %s is sold "
+                      "by the other side (rule selling_side)",
+                      q->seller, start);
     /* real names: a journey across a border needs a passport (a passenger whose document
      * type is not said is taken as holding the one shown) */
     for (uint32_t i = 0; i < q->n; i++) {

@@ -762,6 +762,29 @@ t_one_ticket() {
     expect 201 '.state == "provisional"'
 }
 check "real names: one ticket per document per train and date (422 one_ticket_per_train), free again once cancelled" t_one_ticket
+
+# each side sells the journeys that start in its country: a Chinese office (--sell-from
+# CN) refuses Vientiane -> Luang Prabang and sells Kunming South -> Yuxi
+t_selling_side() {
+    local url=$SERVER_URL pid=$SERVER_PID log=$SERVER_LOG rc=0
+    SERVER_LOG=$TMP/cn.log
+    server_start LANXANG_NOW="$NOW" --data "$D" -- --sell-from CN || return 1
+    post /api/v1/bookings "$(booking)"
+    expect 422 '.error.code == "rule_refused" and .error.rule == "selling_side" and
+        (.error.message | contains("start in CN"))' || rc=1
+    post /api/v1/bookings '{"train":"C7301","date":"2026-12-20","from":"Kunming South","to":"Yuxi","class":"second","passengers":[{"name":"Wang","document":"G12340001"}]}'
+    expect 201 '.currency == "CNY"' || rc=1
+    server_stop || rc=1
+    SERVER_URL=$url SERVER_PID=$pid SERVER_LOG=$log
+    # the command likewise
+    local out code=0
+    out=$(lx hold C82 --date "$DATE" --from Vientiane --to "Luang Prabang" --class second \
+        --passenger "Somchai:P9990001" --sell-from CN --json 2>/dev/null) || code=$?
+    [ "$code" = 6 ] && jq -e '.error.message | contains("selling_side")' <<<"$out" >/dev/null ||
+        { echo "hold --sell-from CN: exit $code: $out"; rc=1; }
+    return $rc
+}
+check "--sell-from CN sells only journeys starting in China (422 selling_side), as does hold" t_selling_side
 server_stop
 
 # the same rules through the command, at their exact seconds
