@@ -345,11 +345,10 @@ static int run_hold(lx_cli *c, int argc, char **argv)
     lx_book_order o;
     char msg[1024] = "";
     lx_err e = lx_book_hold(book, &req, now, &o, msg, sizeof msg);
-    lx_inv_sales si = {LX_INV_RULE_NONE, 0, 0, 0};
     if (e == LX_RULE || e == LX_CLOSED) {
-        lx_err ce = lx_book_sales_check(book, req.feed, &req.leg, req.n, now, &si);
-        if (ce != LX_RULE && ce != LX_CLOSED)
-            si.rule = e == LX_CLOSED ? LX_INV_RULE_DEPARTED : LX_INV_RULE_NONE;
+        lx_inv_sales si;
+        char rule[32];
+        lx_view_hold_refusal(book, &j, req.n, e, now, &si, rule, sizeof rule, msg, sizeof msg);
     }
     cli_close_book(store, book);
     if (e == LX_SOLDOUT)
@@ -366,12 +365,8 @@ static int run_hold(lx_cli *c, int argc, char **argv)
     if (e == LX_TAKEN)
         return cli_refuse(json, e, "seat", "seat %s is not free from %s to %s on %s %s", list,
                           j.from_name, j.to_name, j.train, j.date);
-    if (e == LX_CLOSED || e == LX_RULE) {
-        /* a sales rule is told here; the store's own rules (real names) told it already */
-        if (si.rule != LX_INV_RULE_NONE || !*msg)
-            lx_view_rule_message(&j, &si, msg, sizeof msg);
+    if (e == LX_CLOSED || e == LX_RULE) /* msg: lx_view_hold_refusal's */
         return cli_refuse(json, e, NULL, "%s", msg);
-    }
     if (e)
         return cli_refuse(json, e, n_seats && e == LX_NOTFOUND ? "seat" : NULL,
                           "%s %s from %s to %s: %s", j.train, j.date, j.from_name, j.to_name,

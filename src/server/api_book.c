@@ -247,17 +247,6 @@ int lx_api_want_string(json_t *obj, const char *key, const char *field, size_t m
     return 1;
 }
 
-/* The rule a refusal's message names at its end: "... (rule passport_required)". */
-static const char *rule_named(const char *msg)
-{
-    static const char *const rules[] = {"passport_required", "one_ticket_per_train",
-                                        "selling_side"};
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-        if (strstr(msg, rules[i]))
-            return rules[i];
-    return "rule";
-}
-
 /* A passenger's optional document_type and birth_date. 1, or 0 with an error answer. */
 static int read_pax_extra(json_t *p, size_t i, lx_book_pax *x, lx_instant_t now,
                           lx_srv_resp *resp, lx_err *err)
@@ -509,17 +498,14 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
                                    list, j.from_name, j.to_name, j.train, j.date);
     case LX_CLOSED:
     case LX_RULE: {
-        /* a sales rule: 422 naming it (409 sales_closed once the train has left) */
-        lx_inv_sales si = {LX_INV_RULE_NONE, 0, 0, 0};
-        lx_err ce = lx_book_sales_check(api->book, j.leg.feed, &j.leg.leg, q.n, now, &si);
-        if (ce != LX_RULE && ce != LX_CLOSED) {
-            if (e == LX_RULE) /* a rule of the store's (real names): its message names it */
-                return lx_api_reply_rule(resp, e, msg, json_pack("{s:s}", "rule",
-                                                                   rule_named(msg)));
-            si.rule = LX_INV_RULE_DEPARTED;
-        }
-        lx_view_rule_message(&j, &si, msg, sizeof msg);
-        return lx_api_reply_rule(resp, e, msg, lx_view_sales(j.tt, &j.leg.leg, &si));
+        /* a rule: 422 naming it (409 sales_closed once the train has left) */
+        lx_inv_sales si;
+        char rule[32];
+        lx_view_hold_refusal(api->book, &j, q.n, e, now, &si, rule, sizeof rule, msg, sizeof msg);
+        return lx_api_reply_rule(resp, e, msg,
+                                 si.rule != LX_INV_RULE_NONE
+                                     ? lx_view_sales(j.tt, &j.leg.leg, &si)
+                                     : json_pack("{s:s}", "rule", rule));
     }
     case LX_INVAL:
         if (n_seats) /* train, stations and class were checked above */

@@ -251,3 +251,22 @@ void lx_view_rule_message(const lx_journey *j, const lx_inv_sales *si, char *msg
         snprintf(msg, msg_len, "refused by a sales rule");
     }
 }
+
+void lx_view_hold_refusal(lx_book *b, const lx_journey *j, uint32_t n, lx_err e,
+                          lx_instant_t now, lx_inv_sales *si, char *rule, size_t rule_len,
+                          char *msg, size_t msg_len)
+{
+    *si = (lx_inv_sales){LX_INV_RULE_NONE, 0, 0, 0};
+    lx_err ce = lx_book_sales_check(b, j->leg.feed, &j->leg.leg, n, now, si);
+    if (ce != LX_RULE && ce != LX_CLOSED)
+        si->rule = e == LX_CLOSED ? LX_INV_RULE_DEPARTED : LX_INV_RULE_NONE;
+    if (si->rule != LX_INV_RULE_NONE || !*msg) {
+        lx_view_rule_message(j, si, msg, msg_len);
+        snprintf(rule, rule_len, "%s", lx_inv_rule_name(si->rule));
+        return;
+    }
+    /* the store's own rule: its message ends "(rule NAME)" */
+    const char *at = strstr(msg, "(rule ");
+    size_t len = at ? strcspn(at + 6, ")") : 0;
+    snprintf(rule, rule_len, "%.*s", (int)len, at ? at + 6 : "");
+}

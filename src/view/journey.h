@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lanxang/book.h"
 #include "lanxang/inv.h"
 #include "lanxang/net.h"
 
@@ -62,6 +63,14 @@ uint32_t lx_view_gate_station_ids(const lx_net *net, const char *name, const cha
  * 2026-12-20 from Vientiane open at 2026-12-17T07:00:00+07:00, 3 days before
  * departure". */
 void lx_view_rule_message(const lx_journey *j, const lx_inv_sales *si, char *msg, size_t msg_len);
+/* Why a hold of n passengers on the journey was refused with e, LX_RULE or LX_CLOSED,
+ * for the command and the API alike. A sales rule of the operator (lx_book_sales_check:
+ * opening, closing, passengers per order, departed) fills *si and writes its message
+ * here; a rule of the store's own (real names, selling side) leaves si->rule none and
+ * msg as the store wrote it, ending "(rule NAME)". rule gets the rule's name. */
+void lx_view_hold_refusal(lx_book *b, const lx_journey *j, uint32_t n, lx_err e,
+                          lx_instant_t now, lx_inv_sales *si, char *rule, size_t rule_len,
+                          char *msg, size_t msg_len);
 /* The sales rules of a leg as JSON, times in its departure station's zone:
  * {"open": true when si->rule is none, "rule": the refusing rule or null, "open_at":
  * ISO or null (no limit), "close_at": ISO, "max_passengers": n}. */
