@@ -434,16 +434,26 @@ static lx_err answer(lx_srv_resp *resp, lx_err e, json_t *out, const char *msg,
     return lx_api_reply(resp, 200, out);
 }
 
+int lx_api_want_from_to(const req *r, lx_srv_resp *resp, const char **from, const char **to,
+                        lx_err *err)
+{
+    *from = lx_api_param(r, "from");
+    *to = lx_api_param(r, "to");
+    if (!*from || !**from)
+        *err = lx_api_missing(resp, "from");
+    else if (!*to || !**to)
+        *err = lx_api_missing(resp, "to");
+    else
+        return 1;
+    return 0;
+}
+
 static lx_err h_trains(const req *r, lx_srv_resp *resp)
 {
-    const char *from = lx_api_param(r, "from"), *to = lx_api_param(r, "to");
-    if (!from || !*from)
-        return lx_api_missing(resp, "from");
-    if (!to || !*to)
-        return lx_api_missing(resp, "to");
+    const char *from, *to;
     lx_date_t day;
     lx_err err;
-    if (!lx_api_want_date(r, resp, &day, &err))
+    if (!lx_api_want_from_to(r, resp, &from, &to, &err) || !lx_api_want_date(r, resp, &day, &err))
         return err;
     json_t *out = NULL;
     char msg[512] = "";

@@ -54,7 +54,6 @@ int lx_api_want_book(const req *r, lx_srv_resp *resp, lx_err *err)
 
 /* ---- offers ---- */
 
-#define MAX_PLACES 32
 
 static json_t *offer_classes(const lx_api *api, const lx_net_leg *nl, lx_instant_t now,
                              lx_err *err)
@@ -90,22 +89,18 @@ lx_err lx_api_h_offers(const req *r, lx_srv_resp *resp)
 {
     const lx_api *api = r->api;
     lx_err err;
-    const char *from = lx_api_param(r, "from"), *to = lx_api_param(r, "to");
-    if (!from || !*from)
-        return lx_api_missing(resp, "from");
-    if (!to || !*to)
-        return lx_api_missing(resp, "to");
+    const char *from, *to, *field;
     lx_date_t day;
-    if (!lx_api_want_date(r, resp, &day, &err) || !lx_api_want_book(r, resp, &err))
+    if (!lx_api_want_from_to(r, resp, &from, &to, &err) || !lx_api_want_date(r, resp, &day, &err) ||
+        !lx_api_want_book(r, resp, &err))
         return err;
-    lx_place a[MAX_PLACES], b[MAX_PLACES];
-    uint32_t na, nb;
+    lx_view_ends ends;
     char msg[512] = "";
-    lx_err e = lx_view_resolve(api->net, from, a, MAX_PLACES, &na, msg, sizeof msg);
+    lx_err e = lx_view_resolve_ends(api->net, from, to, &ends, msg, sizeof msg, &field);
     if (e)
-        return e == LX_NOMEM ? e : lx_api_reply_error(resp, e, msg, "from");
-    if ((e = lx_view_resolve(api->net, to, b, MAX_PLACES, &nb, msg, sizeof msg)))
-        return e == LX_NOMEM ? e : lx_api_reply_error(resp, e, msg, "to");
+        return e == LX_NOMEM ? e : lx_api_reply_error(resp, e, msg, field);
+    const lx_place *a = ends.a, *b = ends.b;
+    uint32_t na = ends.na, nb = ends.nb;
     uint32_t n = lx_net_legs_between(api->net, a, na, b, nb, day, NULL, 0);
     lx_net_leg *legs = malloc((n ? n : 1) * sizeof *legs);
     json_t *arr = json_array();

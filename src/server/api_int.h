@@ -68,6 +68,10 @@ lx_err lx_api_reply_rule(lx_srv_resp *resp, lx_err e, const char *msg, json_t *s
 lx_err lx_api_reply_errorf(lx_srv_resp *resp, lx_err e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 lx_err lx_api_missing(lx_srv_resp *resp, const char *name);
+/* The required "from" and "to" parameters of a search. 1, or 0 with an error answer
+ * made (*err tells whether that succeeded). */
+int lx_api_want_from_to(const req *r, lx_srv_resp *resp, const char **from, const char **to,
+                        lx_err *err);
 /* The required date parameter, "YYYY-MM-DD". Returns 1 with *day set, or 0 when an
  * error answer was made (*err tells whether that succeeded). */
 int lx_api_want_date(const req *r, lx_srv_resp *resp, lx_date_t *day, lx_err *err);

@@ -9,7 +9,6 @@
 #include "lanxang/time.h"
 #include "view/view.h"
 
-#define MAX_PLACES 32
 
 uint32_t lx_view_trip_classes(const lx_tt *tt, uint32_t trip, const char **out, uint32_t cap)
 {
@@ -55,15 +54,12 @@ lx_err lx_view_journey(const lx_net *net, const char *train, const char *date, c
         return LX_INVAL;
     }
     lx_date_format(day, 1, j->date);
-    lx_place a[MAX_PLACES], b[MAX_PLACES];
-    uint32_t na, nb;
-    *field = "from";
-    lx_err e = lx_view_resolve(net, from, a, MAX_PLACES, &na, msg, msg_len);
+    lx_view_ends ends;
+    lx_err e = lx_view_resolve_ends(net, from, to, &ends, msg, msg_len, field);
     if (e)
         return e;
-    *field = "to";
-    if ((e = lx_view_resolve(net, to, b, MAX_PLACES, &nb, msg, msg_len)))
-        return e;
+    const lx_place *a = ends.a, *b = ends.b;
+    uint32_t na = ends.na, nb = ends.nb;
     j->from_name = lx_tt_station_name(lx_net_feed(net, a[0].feed), a[0].station, "en");
     j->to_name = lx_tt_station_name(lx_net_feed(net, b[0].feed), b[0].station, "en");
 

@@ -262,7 +262,7 @@ lx_err lx_view_resolve(const lx_net *net, const char *name, lx_place *out, uint3
     return e;
 }
 
-#define MAX_PLACES 32
+#define MAX_PLACES LX_VIEW_MAX_PLACES
 
 /* legs between (to != NULL) or departures, as a JSON array of train objects */
 static lx_err legs_json(const lx_net *net, const lx_place *a, uint32_t na, const lx_place *b,
@@ -288,21 +288,29 @@ static lx_err legs_json(const lx_net *net, const lx_place *a, uint32_t na, const
     return LX_OK;
 }
 
-lx_err lx_view_trains(const lx_net *net, const char *from, const char *to, lx_date_t day,
-                      json_t **out, char *msg, size_t msg_len, const char **field)
+lx_err lx_view_resolve_ends(const lx_net *net, const char *from, const char *to, lx_view_ends *out,
+                            char *msg, size_t msg_len, const char **field)
 {
-    lx_place a[MAX_PLACES], b[MAX_PLACES];
-    uint32_t na, nb;
-    *out = NULL;
     *field = "from";
-    lx_err e = lx_view_resolve(net, from, a, MAX_PLACES, &na, msg, msg_len);
+    lx_err e = lx_view_resolve(net, from, out->a, LX_VIEW_MAX_PLACES, &out->na, msg, msg_len);
     if (e)
         return e;
     *field = "to";
-    if ((e = lx_view_resolve(net, to, b, MAX_PLACES, &nb, msg, msg_len)))
+    if ((e = lx_view_resolve(net, to, out->b, LX_VIEW_MAX_PLACES, &out->nb, msg, msg_len)))
         return e;
     *field = NULL;
-    return legs_json(net, a, na, b, nb, day, out);
+    return LX_OK;
+}
+
+lx_err lx_view_trains(const lx_net *net, const char *from, const char *to, lx_date_t day,
+                      json_t **out, char *msg, size_t msg_len, const char **field)
+{
+    lx_view_ends ends;
+    *out = NULL;
+    lx_err e = lx_view_resolve_ends(net, from, to, &ends, msg, msg_len, field);
+    if (e)
+        return e;
+    return legs_json(net, ends.a, ends.na, ends.b, ends.nb, day, out);
 }
 
 lx_err lx_view_departures(const lx_net *net, const char *station, lx_date_t day, json_t **out,

@@ -75,6 +75,16 @@ json_t *lx_view_error(lx_err e, const char *message, const char *field);
 lx_err lx_view_resolve(const lx_net *net, const char *name, lx_place *out, uint32_t cap,
                        uint32_t *n, char *msg, size_t msg_len);
 
+/* The two stations of a search or a journey, resolved (lx_view_resolve): from's places
+ * in a, to's in b. On failure msg says why and *field names the one at fault ("from",
+ * "to"); *field is NULL on success. */
+#define LX_VIEW_MAX_PLACES 32
+typedef struct {
+    lx_place a[LX_VIEW_MAX_PLACES], b[LX_VIEW_MAX_PLACES];
+    uint32_t na, nb;
+} lx_view_ends;
+lx_err lx_view_resolve_ends(const lx_net *net, const char *from, const char *to, lx_view_ends *out,
+                            char *msg, size_t msg_len, const char **field);
 /* The trains between two named stations on a date, as a JSON array of train
  * objects, or an error with its message (msg) and the faulty field ("from", "to"). */
 lx_err lx_view_trains(const lx_net *net, const char *from, const char *to, lx_date_t day,
