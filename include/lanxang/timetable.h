@@ -97,7 +97,8 @@ typedef struct {
     lx_date_t start, end;        /* LX_DATE_MIN - 1 when absent */
 } lx_feed_info;
 
-/* lanxang extensions: seat layouts, fares and sales rules (see docs/gtfs-extensions.md) */
+/* lanxang extensions: seat layouts, fares, sales rules and fare types (see
+ * docs/gtfs-extensions.md) */
 typedef struct {
     uint16_t coach;              /* coach number as painted on the car */
     const char *cls;             /* seat class: business, first, second, standard, ... */
@@ -125,6 +126,18 @@ typedef struct {
     int32_t open_days, close_minutes, hold_minutes, hold_minutes_near, near_minutes,
         max_passengers;
 } lx_sales_rule;
+
+/* A passenger fare type of one operator (lx_fare_types.txt): who may buy it, at what
+ * share of the adult fare, and whether it brings a seat. The pricing and the rules that
+ * use it are in lanxang/fares.h. */
+typedef struct {
+    uint32_t agency;             /* LX_NONE in the built-in defaults (lx_fare_defaults) */
+    char fare_type[12];          /* adult, child, infant or student (lx_fare_type_valid) */
+    int16_t min_age, max_age;    /* whole years on the day of travel, both inclusive;
+                                    -1: no bound. A type with a bound needs a birth date */
+    uint16_t percent;            /* of the adult fare, 0-100 */
+    uint8_t seat;                /* 0: travels on a passenger's lap, without a seat */
+} lx_fare_type;
 
 /* A seat quota of one trip (lx_seat_quotas.txt). Quotas of one trip never share a seat:
  * the engine (lanxang/inv.h) assigns cross-border coaches first, then the long-distance
@@ -167,6 +180,7 @@ const lx_layout *lx_tt_layouts(const lx_tt *tt, uint32_t *n);
 const lx_coach *lx_tt_coaches(const lx_tt *tt, uint32_t *n);
 const lx_fare *lx_tt_fares(const lx_tt *tt, uint32_t *n);
 const lx_sales_rule *lx_tt_sales_rules(const lx_tt *tt, uint32_t *n);
+const lx_fare_type *lx_tt_fare_types(const lx_tt *tt, uint32_t *n); /* in file order */
 const lx_quota *lx_tt_quotas(const lx_tt *tt, uint32_t *n);  /* sorted by trip */
 
 /* Stop times, as parallel arrays of lx_tt_stop_time_count() elements. */

@@ -1,5 +1,6 @@
 /* The fee of a refund (lanxang/fees.h). */
 #include "lanxang/fees.h"
+#include "lanxang/fares.h"
 
 #include <string.h>
 
@@ -15,17 +16,7 @@ static const struct {
 
 int64_t lx_fee_step(const char *currency)
 {
-    if (currency && strcmp(currency, "LAK") == 0)
-        return 1000; /* kip: to the thousand, the smallest note in use */
-    if (currency && strcmp(currency, "CNY") == 0)
-        return 50;   /* 12306: fees to half a yuan */
-    return 1;
-}
-
-/* v (>= 0) to the nearest multiple of step, half up. */
-static int64_t round_to(int64_t v, int64_t step)
-{
-    return (v + step / 2) / step * step;
+    return lx_price_step(currency); /* fees round like prices (lanxang/fares.h) */
 }
 
 lx_err lx_refund_quote_at(int64_t price, const char *currency, lx_instant_t departure,
@@ -41,10 +32,9 @@ lx_err lx_refund_quote_at(int64_t price, const char *currency, lx_instant_t depa
     while (i + 1 < N_BRACKETS && left < brackets[i].before)
         i++;
     out->percent = brackets[i].percent;
-    /* exact in hundredths of the minor unit (price * 20 stays far inside int64 for any
-     * real price), then half up to the currency's step, never above the price */
-    int64_t step = lx_fee_step(currency);
-    out->fee = round_to(price * out->percent, step * 100) / 100;
+    /* exact, then half up to the currency's step (lx_price_percent), never above the
+     * price */
+    out->fee = lx_price_percent(price, out->percent, currency);
     if (out->fee > price)
         out->fee = price;
     out->amount = price - out->fee;

@@ -56,6 +56,7 @@ void lx_tt_destroy(lx_tt *tt)
     free(tt->fare_first);
     free(tt->fare_index);
     free(tt->rules);
+    free(tt->fare_types);
     free(tt->quotas);
     free(tt->st_stop);
     free(tt->st_seq);
@@ -106,6 +107,7 @@ TABLE_ACCESSOR(lx_tt_layouts, lx_layout, layouts, n_layouts)
 TABLE_ACCESSOR(lx_tt_coaches, lx_coach, coaches, n_coaches)
 TABLE_ACCESSOR(lx_tt_fares, lx_fare, fares, n_fares)
 TABLE_ACCESSOR(lx_tt_sales_rules, lx_sales_rule, rules, n_rules)
+TABLE_ACCESSOR(lx_tt_fare_types, lx_fare_type, fare_types, n_fare_types)
 TABLE_ACCESSOR(lx_tt_quotas, lx_quota, quotas, n_quotas)
 #undef TABLE_ACCESSOR
 
@@ -663,6 +665,9 @@ lx_err lx_tt_check(const lx_tt *tt, char *msg, size_t msg_len)
             FAIL("layout %s: %u seats in coaches, %u in total", tt->layouts[l].id, seats,
                  tt->layouts[l].seats);
     }
+    for (uint32_t i = 0; i < tt->n_fare_types; i++)
+        if (tt->fare_types[i].agency >= tt->n_agencies)
+            FAIL("fare type %u (%.12s): bad agency index", i, tt->fare_types[i].fare_type);
     return LX_OK;
 #undef FAIL
 }

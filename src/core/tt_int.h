@@ -33,6 +33,7 @@ struct lx_tt {
     lx_coach *coaches;       uint32_t n_coaches;
     lx_fare *fares;          uint32_t n_fares;
     lx_sales_rule *rules;    uint32_t n_rules;
+    lx_fare_type *fare_types; uint32_t n_fare_types;
     lx_quota *quotas;        uint32_t n_quotas;     /* sorted by trip */
 
     /* stop times, structure of arrays, n_st long, grouped by trip */

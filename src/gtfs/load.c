@@ -856,7 +856,7 @@ static const char *const known_files[] = {
     "agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt",
     "calendar_dates.txt", "frequencies.txt", "transfers.txt", "translations.txt", "feed_info.txt",
     "lx_stations.txt", "lx_seat_layouts.txt", "lx_train_layouts.txt", "lx_fares.txt",
-    "lx_sales_rules.txt", "lx_seat_quotas.txt", NULL};
+    "lx_sales_rules.txt", "lx_seat_quotas.txt", "lx_fare_types.txt", NULL};
 static const char *const ignored_files[] = {
     "shapes.txt", "fare_attributes.txt", "fare_rules.txt", "fare_media.txt", "fare_products.txt",
     "fare_leg_rules.txt", "fare_transfer_rules.txt", "rider_categories.txt", "areas.txt",

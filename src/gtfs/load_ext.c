@@ -7,11 +7,14 @@
  *   lx_sales_rules.txt   agency_id,scope,open_days,close_minutes,hold_minutes,
  *                        hold_minutes_near,near_minutes,max_passengers
  *   lx_seat_quotas.txt   trip_id,kind,coaches,share_pct,min_km,release_minutes
+ *   lx_fare_types.txt    agency_id,fare_type,min_age,max_age,percent,seat
  * They are all optional: a plain GTFS feed simply has no seats or fares yet. */
 #include "load_int.h"
+#include "lanxang/fares.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,6 +263,81 @@ static lx_err load_rules(loader *l)
     return LX_OK;
 }
 
+/* Passenger fare types. The rows go straight to the timetable (nothing else in the
+ * loader refers to them); an operator without rows gets the defaults of
+ * lanxang/fares.h, one without a row for a type that type's default. */
+static lx_err load_fare_types(loader *l)
+{
+    lx_col cols[] = {{"agency_id", 1, -1}, {"fare_type", 1, -1}, {"min_age", 0, -1},
+                     {"max_age", 0, -1},   {"percent", 1, -1},   {"seat", 0, -1}};
+    lx_table t;
+    if (lx_table_open(l, &t, "lx_fare_types.txt", cols, 6, 0) <= 0)
+        return LX_OK;
+    lx_vec rows;
+    lx_vec_init(&rows, sizeof(lx_fare_type));
+    while (lx_table_next(&t) > 0) {
+        if (!(lx_need(&t, 0) & lx_need(&t, 1) & lx_need(&t, 4)))
+            continue;
+        lx_fare_type f = {0};
+        f.agency = lx_ref(&t, 0, &l->agency_ids, "agency.txt", l->broken_agencies);
+        const char *type = lx_field(&t, 1);
+        if (!lx_fare_type_valid(type)) {
+            lx_notice_row(&t, LX_SEV_ERROR, "unexpected_enum_value", 1,
+                          "fare_type must be adult, child, infant or student, not '%s'", type);
+            continue;
+        }
+        long lo, hi, pct, seat;
+        if (!(lx_int(&t, 2, 0, 150, -1, LX_SEV_ERROR, &lo) &
+              lx_int(&t, 3, 0, 150, -1, LX_SEV_ERROR, &hi) &
+              lx_int(&t, 4, 0, 100, 100, LX_SEV_ERROR, &pct) &
+              lx_int(&t, 5, 0, 1, 1, LX_SEV_ERROR, &seat)))
+            continue;
+        if (lo >= 0 && hi >= 0 && lo > hi) {
+            lx_notice_row(&t, LX_SEV_ERROR, "invalid_value", 2,
+                          "min_age %ld is above max_age %ld: no one could buy this fare", lo, hi);
+            continue;
+        }
+        if (!seat && (strcmp(type, "adult") == 0 || strcmp(type, "student") == 0)) {
+            lx_notice_row(&t, LX_SEV_ERROR, "invalid_value", 5,
+                          "an %s always has a seat (seat must be 1): infants travel on their lap",
+                          type);
+            continue;
+        }
+        if (strcmp(type, "infant") == 0 && seat)
+            lx_notice_row(&t, LX_SEV_WARNING, "infant_with_seat", 5,
+                          "infants of this operator get a seat of their own, so they need no "
+                          "adult's lap");
+        if (f.agency == LX_NONE)
+            continue;
+        const lx_fare_type *have = rows.data;
+        int dup = 0;
+        for (size_t i = 0; i < rows.len && !dup; i++)
+            dup = have[i].agency == f.agency && strcmp(have[i].fare_type, type) == 0;
+        if (dup) {
+            lx_notice_row(&t, LX_SEV_ERROR, "duplicate_key", 1, "agency %s has two %s rows",
+                          lx_field(&t, 0), type);
+            continue;
+        }
+        snprintf(f.fare_type, sizeof f.fare_type, "%s", type);
+        f.min_age = (int16_t)lo;
+        f.max_age = (int16_t)hi;
+        f.percent = (uint16_t)pct;
+        f.seat = (uint8_t)seat;
+        lx_fare_type *p = lx_vec_push(&rows);
+        if (!p) {
+            lx_table_close(&t);
+            lx_vec_free(&rows);
+            return LX_NOMEM;
+        }
+        *p = f;
+    }
+    lx_table_close(&t);
+    size_t n;
+    l->tt->fare_types = lx_vec_steal(&rows, &n);
+    l->tt->n_fare_types = (uint32_t)n;
+    return LX_OK;
+}
+
 /* Whether every number of a space-separated coach list is a coach of the layout;
  * names the first that is not in *bad. An empty list is refused (-1). */
 static int coaches_in_layout(const loader *l, uint32_t layout, const char *list, long *bad)
@@ -376,7 +454,8 @@ lx_err lx_load_extensions(loader *l)
 {
     lx_err e;
     if ((e = load_stations_ext(l)) || (e = load_layouts(l)) || (e = load_train_layouts(l)) ||
-        (e = load_fares(l)) || (e = load_rules(l)) || (e = load_quotas(l)))
+        (e = load_fares(l)) || (e = load_rules(l)) || (e = load_quotas(l)) ||
+        (e = load_fare_types(l)))
         return e;
     return LX_OK;
 }

@@ -727,6 +727,35 @@ static void rows_lx_sales_rules(csv *w, const lx_tt *tt)
     }
 }
 
+static int has_fare_types(const lx_tt *tt)
+{
+    uint32_t n;
+    lx_tt_fare_types(tt, &n);
+    return n > 0;
+}
+
+static void rows_lx_fare_types(csv *w, const lx_tt *tt)
+{
+    uint32_t n, na;
+    const lx_fare_type *f = lx_tt_fare_types(tt, &n);
+    const lx_agency *a = lx_tt_agencies(tt, &na);
+    for (uint32_t i = 0; i < n; i++) {
+        CSV_REF(w, a, na, f[i].agency);
+        csv_str(w, f[i].fare_type);
+        if (f[i].min_age >= 0)
+            csv_i64(w, f[i].min_age);
+        else
+            csv_empty(w);
+        if (f[i].max_age >= 0)
+            csv_i64(w, f[i].max_age);
+        else
+            csv_empty(w);
+        csv_i64(w, f[i].percent);
+        csv_i64(w, f[i].seat);
+        csv_end_row(w);
+    }
+}
+
 static int has_quotas(const lx_tt *tt)
 {
     uint32_t n;
@@ -810,6 +839,8 @@ static const table TABLES[] = {
      has_sales_rules, rows_lx_sales_rules},
     {"lx_seat_quotas.txt", "trip_id,kind,coaches,share_pct,min_km,release_minutes", has_quotas,
      rows_lx_seat_quotas},
+    {"lx_fare_types.txt", "agency_id,fare_type,min_age,max_age,percent,seat", has_fare_types,
+     rows_lx_fare_types},
 };
 
 lx_err lx_gtfs_write(const lx_tt *tt, const char *dir)
