@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "lanxang/fares.h"
 #include "lanxang/inv.h"
 #include "lanxang/net.h"
 #include "lanxang/store.h"
@@ -35,6 +36,10 @@ typedef struct {
     char doc_hash[33];            /* as told: the keyed hash of the number (hex) */
     char doc_type[16];            /* "passport", "national_id", "family_book"; "" not said */
     char birth_date[11];          /* "YYYY-MM-DD"; "" not said */
+    char fare_type[12];           /* "adult" ("" as asked), "child", "infant" (under 6,
+                                     no seat of its own), "student" (lanxang/fares.h) */
+    int64_t fare;                 /* as told: this passenger's part of the price; -1
+                                     unknown */
 } lx_book_pax;
 
 /* The kinds of travel document a passenger may show (real-name rules, issue 5). */
@@ -53,13 +58,21 @@ typedef struct {
     uint32_t from_pos, to_pos;    /* positions within the trip */
     lx_instant_t departure, arrival; /* of the journey */
     char cls[32];
-    uint32_t n;
+    uint32_t n;                   /* seats; pax[0 .. n-1] sit in seats[0 .. n-1] */
+    uint32_t n_pax;               /* passengers: the n seated, then infants on a lap */
     char seats[LX_INV_MAX_PAX][12]; /* labels, "03-05A" */
     lx_book_pax pax[LX_INV_MAX_PAX];
     int64_t price;                /* total, in the currency's minor unit; -1 unknown */
     char currency[4];             /* "" when no fare is known */
     lx_instant_t created_at, expires_at, updated_at;
     char payment[64];             /* payment reference given at confirm */
+    int64_t refund_fee;           /* refunded: the fee kept (price - fee went back); -1
+                                     not refunded, or refunded before fees were kept */
+    lx_instant_t fee_departure;   /* the departure refund and change rules count from: a
+                                     changed ticket keeps its original's */
+    char changed_from[LX_BOOK_ID_LEN]; /* this order replaced that one ("" none) */
+    char changed_to[LX_BOOK_ID_LEN];   /* this order was changed into that one ("" none) */
+    char user[72];                /* who asked for it ("" nobody said) */
 } lx_book_order;
 
 /* A hold or a sale. */
@@ -77,7 +90,19 @@ typedef struct {
     const char *seller;           /* the selling side's country ("LA", "CN"): it sells only
                                      journeys that start in it (rule selling_side); NULL
                                      or "": any journey */
+    const char *id;               /* NULL or "": a fresh random id; else the order's id
+                                     to be (bk id text), refused with LX_CONFLICT when an
+                                     order has it already, so a caller that retries after
+                                     a crash (the waitlist) sells at most once */
+    const char *payment;          /* confirm: the payment reference; NULL: none */
+    const char *user;             /* who asks (an account, or the lead passenger's keyed
+                                     document hash): cancelled unpaid holds are counted
+                                     per user (rule cancel_limit); NULL or "": nobody */
 } lx_book_req;
+
+/* A fresh order id (text) that no order has yet, for lx_book_req.id: LX_OK, or
+ * LX_INTERNAL when the kernel gives no random bits. */
+lx_err lx_book_new_id(lx_book *b, char out[LX_BOOK_ID_LEN]);
 
 typedef struct {
     int memory_only;              /* 1: no disk at all (benchmarks, tests) */
@@ -119,6 +144,25 @@ typedef struct {
 lx_err lx_book_seat_map(lx_book *b, uint32_t feed, const lx_leg *leg, lx_instant_t now,
                         lx_book_seat **out, uint32_t *n);
 
+/* What an order of req would cost, checked as a hold would be but for the seats' state
+ * (the request, the class, the rules that do not depend on other orders): LX_OK with
+ * *price (-1 when no fare is known) and currency ("" then), or the refusal in msg. */
+lx_err lx_book_price(lx_book *b, const lx_book_req *req, int64_t *price, char currency[4],
+                     char *msg, size_t msg_len);
+
+/* A fare quote: what an order of req would cost and how each passenger's fare was made
+ * (lanxang/fares.h), passengers in the order the store keeps them (seated ones first,
+ * then infants). */
+typedef struct {
+    int64_t price;                /* total, minor units; -1 no fare known */
+    char currency[4];
+    uint32_t n;
+    lx_book_pax pax[LX_INV_MAX_PAX];
+    lx_pax_fare fares[LX_INV_MAX_PAX];
+} lx_book_quote;
+lx_err lx_book_fare_quote(lx_book *b, const lx_book_req *req, lx_book_quote *out, char *msg,
+                          size_t msg_len);
+
 /* Holds (or sells, req->confirm) seats. On LX_OK *out is the new order. Holds of the
  * run whose deadline has passed are expired first. msg explains a refusal. */
 lx_err lx_book_hold(lx_book *b, const lx_book_req *req, lx_instant_t now, lx_book_order *out,
@@ -139,12 +183,26 @@ lx_err lx_book_expire(lx_book *b, lx_instant_t now, uint32_t *count);
  * process's last write). */
 lx_err lx_book_refresh(lx_book *b);
 
+/* A change of a paid order (12306's 改签) to the journey of req (its feed, leg, class,
+ * seller, seat preference; its passengers are ignored): the same passengers get a new
+ * paid order at the new journey's fares in the old one's currency, with changed_from
+ * set and the refund rules of the old one (fee_departure); the old one is refunded in
+ * full with changed_to set. Both happen, or neither. One change per ticket: an order
+ * changed from another is refused (LX_RULE, rule one_change); within 48 hours of the
+ * original's departure, only to a train leaving no later (LX_RULE, change_no_later);
+ * the new journey's sales rules and seats as for a sale; LX_CONFLICT when the order is
+ * not paid, LX_CLOSED once its train has left. On LX_OK *out is the new order. */
+lx_err lx_book_exchange(lx_book *b, const char *id, const char *owner, const lx_book_req *req,
+                        lx_instant_t now, lx_book_order *out, char *msg, size_t msg_len);
+
 /* Many operations at once, for throughput: every op is applied in order and they
  * share commits; results[i] is the outcome of ops[i]. (Benchmarks and the server.) */
+#define LX_BOOK_EXCHANGE 32        /* lx_book_op.code of lx_book_exchange */
 typedef struct {
     uint8_t code;                 /* lx_inv_opcode: HOLD, SELL, CONFIRM, CANCEL, REFUND,
-                                     EXPIRE (id NULL: every due hold, as lx_book_expire) */
-    const lx_book_req *req;       /* HOLD, SELL */
+                                     EXPIRE (id NULL: every due hold, as lx_book_expire);
+                                     or LX_BOOK_EXCHANGE (id, owner, req) */
+    const lx_book_req *req;       /* HOLD, SELL, EXCHANGE */
     const char *id;               /* the others */
     const char *owner;
     lx_book_order *out;           /* may be NULL */

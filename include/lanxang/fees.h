@@ -37,6 +37,13 @@ typedef struct {
  * (unknown). */
 lx_err lx_refund_quote_at(int64_t price, const char *currency, lx_instant_t departure,
                           lx_instant_t now, lx_refund_quote *out);
+/* The refund of a changed ticket (lanxang/book.h, lx_book_exchange): its fee follows
+ * the original's rules, counted from rules_departure (the original's departure) while
+ * that is ahead; once the original would have left, the last bracket (20 %) holds until
+ * the ticket's own departure. rules_departure >= departure: as lx_refund_quote_at. */
+lx_err lx_refund_quote_changed(int64_t price, const char *currency, lx_instant_t departure,
+                               lx_instant_t rules_departure, lx_instant_t now,
+                               lx_refund_quote *out);
 /* The step fees are rounded to, in the currency's minor unit: 1000 for LAK, 50 for CNY,
  * else 1. */
 int64_t lx_fee_step(const char *currency);

@@ -241,7 +241,35 @@ const lx_cmd lx_cmd_avail = {
 
 #define MAX_ARGS 16 /* more --passenger than this is a usage error; more than 5 a refusal */
 
-/* "NAME:DOCUMENT" (split at the last colon), both parts non-empty */
+/* The ",word" tokens after a passenger's document: a fare type (adult, child, infant,
+ * student), a document type (passport, national_id, family_book) or a birth date
+ * (YYYY-MM-DD), in any order. 0 when one is none of these. */
+static int parse_pax_tokens(const char *s, lx_book_pax *p)
+{
+    while (*s == ',') {
+        s++;
+        size_t n = strcspn(s, ",");
+        char tok[24];
+        if (n == 0 || n >= sizeof tok)
+            return 0;
+        memcpy(tok, s, n);
+        tok[n] = 0;
+        lx_date_t day;
+        /* each kind's longest word fits its field */
+        if (lx_fare_type_valid(tok))
+            memcpy(p->fare_type, tok, n + 1);
+        else if (lx_book_doc_type_valid(tok))
+            memcpy(p->doc_type, tok, n + 1);
+        else if (n == 10 && lx_date_parse(tok, 10, 1, &day) == LX_OK)
+            memcpy(p->birth_date, tok, n + 1);
+        else
+            return 0;
+        s += n;
+    }
+    return *s == 0;
+}
+
+/* "NAME:DOCUMENT[,TOKEN...]" (split at the last colon), name and document non-empty */
 static int parse_passenger(const char *arg, lx_book_pax *p)
 {
     const char *colon = strrchr(arg, ':');
@@ -255,7 +283,10 @@ static int parse_passenger(const char *arg, lx_book_pax *p)
         nl--;
     while (*doc == ' ' || *doc == '\t')
         doc++;
-    size_t dl = strlen(doc);
+    const char *comma = strchr(doc, ',');
+    if (comma && !parse_pax_tokens(comma, p))
+        return 0;
+    size_t dl = comma ? (size_t)(comma - doc) : strlen(doc);
     while (dl && (doc[dl - 1] == ' ' || doc[dl - 1] == '\t'))
         dl--;
     if (!nl || !dl || nl >= sizeof p->name || dl >= sizeof p->document)
@@ -314,8 +345,9 @@ static int run_hold(lx_cli *c, int argc, char **argv)
     for (int i = 0; i < n_pax; i++)
         if (!parse_passenger(pax_args[i], &req.pax[i]))
             return cli_refuse(json, LX_INVAL, "passenger",
-                              "passenger '%s' is not NAME:DOCUMENT (a name and a travel document "
-                              "number, e.g. \"Somchai Phommachanh:P1234567\")",
+                              "passenger '%s' is not NAME:DOCUMENT[,TYPE...] (a name and a travel "
+                              "document number, e.g. \"Somchai Phommachanh:P1234567\" or "
+                              "\"Noy:P7654321,child,2017-05-01\")",
                               pax_args[i]);
     for (int i = 0; i < n_seats; i++) {
         for (int k = 0; k < i; k++)
@@ -382,7 +414,11 @@ const lx_cmd lx_cmd_hold = {
     "Holds one seat per passenger (1 to 5) on the train from one station to the other,\n"
     "until the hold's deadline (30 minutes, 10 close to departure); 'lanxang confirm'\n"
     "sells them. The seats are written to the data directory before the order is shown.\n"
-    "  --passenger \"NAME:DOCUMENT\"  a passenger's name and travel document number\n"
+    "  --passenger \"NAME:DOCUMENT[,TOKEN...]\"  a passenger's name and travel document\n"
+    "                   number; tokens: a fare type (adult, child, infant, student), a\n"
+    "                   document type (passport, national_id, family_book), a birth date\n"
+    "                   (YYYY-MM-DD, needed for child and infant). An infant (under 6)\n"
+    "                   travels free on an adult's lap, without a seat\n"
     "  --seat 03-05A    these exact seats (coach-row letter), or refuse\n"
     "  --window/--aisle a wish, honoured when a seat allows\n"
     "  --owner NAME     who may confirm, cancel or refund (default: anyone with the id)\n"
@@ -393,3 +429,88 @@ const lx_cmd lx_cmd_hold = {
     "Exit 5 when no seat is left or a named seat is taken, 6 when sales are closed.\n\n"
     "example: lanxang hold C82 --date 2026-12-20 --from Vientiane --to \"Luang Prabang\" \\\n"
     "           --class second --passenger \"Somchai Phommachanh:P1234567\"\n"};
+
+/* ---- change ---- */
+
+static int run_change(lx_cli *c, int argc, char **argv)
+{
+    int json = 0;
+    const char *arg = NULL, *owner = "", *train = NULL, *date = NULL, *from = NULL, *to = NULL,
+               *cls = NULL;
+    const char *seller = getenv("LANXANG_SELL_FROM");
+    const cli_opt opts[] = {{"--json", NULL, &json},  {"--train", &train, NULL},
+                            {"--date", &date, NULL},  {"--from", &from, NULL},
+                            {"--to", &to, NULL},      {"--class", &cls, NULL},
+                            {"--owner", &owner, NULL}, {"--sell-from", &seller, NULL},
+                            {NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_change, argc, argv, opts, &arg, 1, 1, "name one order");
+    if (rc)
+        return rc;
+    if (!train || !date)
+        return usage_refusal(&lx_cmd_change, json, "--train and --date are required");
+    char id[LX_BOOK_ID_LEN];
+    lx_instant_t now;
+    lx_store *store;
+    lx_book *book;
+    if ((rc = cli_now(&now)) || (rc = cli_load_net(c)) ||
+        (rc = cli_open_order(c, json, arg, id, &store, &book)))
+        return rc;
+    lx_book_order old, o;
+    if (lx_book_get(book, id, &old) != LX_OK) {
+        cli_close_book(store, book);
+        return cli_refuse(json, LX_NOTFOUND, "order", "no order '%s'", arg);
+    }
+    /* the order's own stations and class unless others are named */
+    char from_id[160], to_id[160];
+    snprintf(from_id, sizeof from_id, "%s:%s", old.feed, old.from_stop);
+    snprintf(to_id, sizeof to_id, "%s:%s", old.feed, old.to_stop);
+    journey j;
+    lx_book_req req;
+    memset(&req, 0, sizeof req);
+    if ((rc = find_journey(c, json, train, date, from ? from : from_id, to ? to : to_id, &j)) ||
+        (rc = find_class(&j, json, cls ? cls : old.cls, &req.cls))) {
+        cli_close_book(store, book);
+        return rc;
+    }
+    req.feed = j.leg.feed;
+    req.leg = j.leg.leg;
+    req.seller = seller;
+    char msg[1024] = "";
+    lx_err e = lx_book_exchange(book, id, owner, &req, now, &o, msg, sizeof msg);
+    if (e == LX_RULE || e == LX_CLOSED) {
+        lx_inv_sales si;
+        char rule[32];
+        lx_view_hold_refusal(book, &j, old.n, e, now, &si, rule, sizeof rule, msg, sizeof msg);
+    }
+    cli_close_book(store, book);
+    if (e == LX_SOLDOUT)
+        return cli_refuse(json, e, "class", "no seats left in %s from %s to %s on %s %s", req.cls,
+                          j.from_name, j.to_name, j.train, j.date);
+    if (e == LX_FORBIDDEN)
+        return cli_refuse(json, e, "owner",
+                          "order %s belongs to another owner: give the --owner it was held with",
+                          id);
+    if (e)
+        return cli_refuse(json, e, e == LX_CONFLICT ? "order" : NULL, "order %s cannot be changed: %s",
+                          id, *msg ? msg : lx_strerror(e));
+    return cli_print_order(c, &o, json);
+}
+
+const lx_cmd lx_cmd_change = {
+    "change", run_change, "change a paid order to another train or date (once)",
+    "usage: lanxang change ORDER --train TRAIN --date YYYY-MM-DD [--class C]\n"
+    "                      [--from STATION --to STATION] [--owner NAME] [--json]\n\n"
+    "Changes a confirmed order (12306's 改签): its passengers get a new paid order on the\n"
+    "train and date named, at that journey's fares in the order's currency, and the old\n"
+    "order is refunded in full (state refunded, shown as changed). Both happen or neither.\n"
+    "A ticket is changed once (rule one_change). Within 48 hours of the original's\n"
+    "departure only to a train leaving no later (rule change_no_later). The new order's\n"
+    "refund fees count from the earlier of its own and the original's departure.\n"
+    "  --train, --date  the new train and service date\n"
+    "  --class C        the new class (default: the order's)\n"
+    "  --from, --to     other stations (default: the order's)\n"
+    "  --owner NAME     the owner given at the hold (exit 7 when it differs)\n"
+    "  --sell-from CC   sell as the office of country CC (default LANXANG_SELL_FROM)\n"
+    "  --json           the new order (docs/cli.md); a refusal as {\"error\":{...}}\n"
+    "Exit 5 when no seat is left, 6 when a rule refuses the change.\n\n"
+    "example: lanxang change 7Q2M4X9KD3F1A --train C84 --date 2026-12-20\n"};

@@ -45,11 +45,26 @@ int cli_print_order(lx_cli *c, const lx_book_order *o, int json)
            arr);
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(v, "passengers"), i, p)
-        printf("  %-10s %-8s %s (%s)\n", i ? "" : o->cls, jstr(p, "seat"), jstr(p, "name"),
-               jstr(p, "document"));
+    json_array_foreach(json_object_get(v, "passengers"), i, p) {
+        char fare[48] = "";
+        if (i < LX_INV_MAX_PAX && o->pax[i].fare >= 0 && o->currency[0])
+            cli_format_price(o->pax[i].fare, o->currency, fare, sizeof fare);
+        printf("  %-10s %-8s %s (%s)  %s %s\n", i ? "" : o->cls,
+               json_is_null(json_object_get(p, "seat")) ? "on lap" : jstr(p, "seat"),
+               jstr(p, "name"), jstr(p, "document"), jstr(p, "fare_type"), fare);
+    }
     cli_format_price(o->price, o->currency, price, sizeof price);
     printf("  price %s\n", price);
+    if (o->state == LX_ORDER_REFUNDED && o->refund_fee >= 0 && o->price >= 0) {
+        char fee[48], back[48];
+        cli_format_price(o->refund_fee, o->currency, fee, sizeof fee);
+        cli_format_price(o->price - o->refund_fee, o->currency, back, sizeof back);
+        printf("  refunded %s, fee kept %s\n", back, fee);
+    }
+    if (o->changed_from[0])
+        printf("  changed from order %s\n", o->changed_from);
+    if (o->changed_to[0])
+        printf("  changed to order %s (refunded in full)\n", o->changed_to);
     if (o->state == LX_ORDER_HELD) {
         char until[64];
         iso_text(jstr(v, "expires_at"), until, sizeof until);
@@ -178,7 +193,10 @@ const lx_cmd lx_cmd_cancel = {
 const lx_cmd lx_cmd_refund = {
     "refund", run_refund, "refund a sold order: its seats are free again",
     "usage: lanxang refund ORDER [--owner NAME] [--json]\n\n"
-    "Refunds a confirmed order; its seats can be sold again.\n"
+    "Refunds a confirmed order; its seats can be sold again. The fee kept follows the\n"
+    "time left before departure (free 8 days or more ahead, 5% from 48 hours, 10% from\n"
+    "24 hours, 20% under 24 hours; rounded to 1,000 kip or half a yuan) and is kept with\n"
+    "the order. A changed ticket's fee counts from its original's departure when earlier.\n"
     "  --owner NAME  the owner given at the hold (exit 7 when it differs)\n"
     "  --json        the order object (docs/cli.md); a refusal as {\"error\":{...}}\n"};
 

@@ -15,8 +15,9 @@ static const lx_cmd *const commands[] = {
     &lx_cmd_stations, &lx_cmd_trains, &lx_cmd_timetable, &lx_cmd_import, &lx_cmd_validate,
     &lx_cmd_export,   &lx_cmd_feeds,  &lx_cmd_remove,    &lx_cmd_serve,  &lx_cmd_check,
     &lx_cmd_avail,    &lx_cmd_seats,  &lx_cmd_hold,   &lx_cmd_confirm,   &lx_cmd_cancel, &lx_cmd_refund,
-    &lx_cmd_order,
+    &lx_cmd_change, &lx_cmd_order,
     &lx_cmd_ticket, &lx_cmd_gate, &lx_cmd_keys,
+    &lx_cmd_waitlist,
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
@@ -78,6 +79,14 @@ int cli_refuse(int json, lx_err e, const char *field, const char *fmt, ...)
     va_end(ap);
     if (json) {
         json_t *v = lx_view_error(e, msg, field);
+        /* a refused passenger rule is named, as the API names it: the message ends
+         * "(rule NAME)" */
+        const char *at = e == LX_RULE || e == LX_CLOSED ? strstr(msg, "(rule ") : NULL;
+        if (v && at) {
+            int len = (int)strcspn(at + 6, ")");
+            json_object_set_new(json_object_get(v, "error"), "rule",
+                                json_stringn(at + 6, (size_t)len));
+        }
         if (v) {
             json_dumpf(v, stdout, JSON_INDENT(2) | LX_VIEW_JSON_FLAGS);
             fputc('\n', stdout);

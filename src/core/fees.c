@@ -44,3 +44,18 @@ lx_err lx_refund_quote_at(int64_t price, const char *currency, lx_instant_t depa
     out->valid_until = until;
     return LX_OK;
 }
+
+lx_err lx_refund_quote_changed(int64_t price, const char *currency, lx_instant_t departure,
+                               lx_instant_t rules_departure, lx_instant_t now,
+                               lx_refund_quote *out)
+{
+    if (now > departure || rules_departure >= departure)
+        return lx_refund_quote_at(price, currency, departure, now, out);
+    if (now <= rules_departure)
+        return lx_refund_quote_at(price, currency, rules_departure, now, out);
+    /* the original would have left: the last bracket, until this train leaves */
+    lx_err e = lx_refund_quote_at(price, currency, now, now, out);
+    lx_instant_t until = now + LX_REFUND_OFFER_SECONDS;
+    out->valid_until = until < departure ? until : departure;
+    return e;
+}

@@ -30,6 +30,7 @@
 
 #include "lanxang/text.h"
 #include "lanxang/time.h"
+#include "lanxang/waitlist.h"
 #include "view/view.h"
 
 /* ---- the prepared station list ---- */
@@ -111,6 +112,7 @@ void lx_api_destroy(lx_api *api)
     for (uint32_t i = 0; i < api->n_st; i++)
         for (int k = 0; k < N_NAMES; k++)
             free(api->st[i].folded[k]);
+    lx_wait_close(api->wait);
     free(api->st);
     free(api->feed_stations);
     free(api);
@@ -563,8 +565,13 @@ static const struct {
     {"POST", "/api/v1/bookings/{}/fulfillments", lx_api_h_fulfil},
     {"POST", "/api/v1/bookings/{}/refund-offers", lx_api_h_refund_offer},
     {"POST", "/api/v1/bookings/{}/refunds", lx_api_h_refund},
+    {"POST", "/api/v1/bookings/{}/exchanges", lx_api_h_exchange},
+    {"POST", "/api/v1/fare-quotes", lx_api_h_fare_quote},
     {"GET", "/api/v1/bookings/{}/tickets/{}/qr.svg", lx_api_h_ticket_qr},
     {"POST", "/api/v1/gate/scan", lx_api_h_gate_scan},
+    {"POST", "/api/v1/waitlist", lx_api_h_wait_add},
+    {"GET", "/api/v1/waitlist/{}", lx_api_h_wait_get},
+    {"DELETE", "/api/v1/waitlist/{}", lx_api_h_wait_cancel},
     {"GET", "/metrics", lx_api_h_metrics},
     {"GET", "/api/v1/openapi.json", lx_api_h_openapi},
 };

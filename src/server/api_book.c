@@ -255,6 +255,14 @@ static int read_pax_extra(json_t *p, size_t i, lx_book_pax *x, lx_instant_t now,
                               "document_type is one of passport, national_id, family_book");
         snprintf(x->doc_type, sizeof x->doc_type, "%s", json_string_value(v));
     }
+    v = json_object_get(p, "fare_type");
+    if (v && !json_is_null(v)) {
+        snprintf(field, sizeof field, "passengers[%zu].fare_type", i);
+        if (!json_is_string(v) || !lx_fare_type_valid(json_string_value(v)))
+            return body_error(resp, err, LX_INVAL, field,
+                              "fare_type is one of adult, child, infant, student");
+        snprintf(x->fare_type, sizeof x->fare_type, "%s", json_string_value(v));
+    }
     v = json_object_get(p, "birth_date");
     if (v) {
         snprintf(field, sizeof field, "passengers[%zu].birth_date", i);
@@ -271,12 +279,13 @@ static int read_pax_extra(json_t *p, size_t i, lx_book_pax *x, lx_instant_t now,
     return 1;
 }
 
-/* passengers: [{"name", "document", "document_type"?, "birth_date"?}], 1 to
- * LX_INV_MAX_PAX */
-static int read_passengers(json_t *body, lx_book_req *q, lx_instant_t now, lx_srv_resp *resp,
+/* passengers: [{"name", "document", "document_type"?, "birth_date"?, "fare_type"?}], 1
+ * to LX_INV_MAX_PAX (an infant on a lap counts as a passenger) */
+int lx_api_read_passengers(json_t *body, lx_book_req *q, lx_instant_t now, lx_srv_resp *resp,
                            lx_err *err)
 {
-    static const char *const known[] = {"name", "document", "document_type", "birth_date", NULL};
+    static const char *const known[] = {"name",       "document",  "document_type",
+                                        "birth_date", "fare_type", NULL};
     json_t *arr = json_object_get(body, "passengers");
     if (!arr)
         return body_error(resp, err, LX_INVAL, "passengers",
@@ -362,7 +371,7 @@ static int read_seats(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *e
 }
 
 /* seat_preference (optional): "window" or "aisle", a wish honoured when a seat allows */
-static int read_pref(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *err)
+int lx_api_read_pref(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *err)
 {
     json_t *v = json_object_get(body, "seat_preference");
     const char *s = json_string_value(v);
@@ -429,7 +438,7 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
 {
     static const char *const known[] = {"train", "date",       "from",  "to",
                                         "class", "passengers", "seats", "seat_preference",
-                                        NULL};
+                                        "user",  NULL};
     lx_err err = LX_OK;
     json_t *body;
     if (!lx_api_want_book(r, resp, &err) || !lx_api_read_body(r, resp, &err, 0, &body))
@@ -443,8 +452,10 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
         !lx_api_want_string(body, "from", "from", 256, resp, &err, &from) ||
         !lx_api_want_string(body, "to", "to", 256, resp, &err, &to) ||
         !lx_api_want_string(body, "class", "class", 32, resp, &err, &cls) ||
-        !read_passengers(body, &q, lx_api_now(r->api), resp, &err) || !read_seats(body, &q, resp, &err) ||
-        !read_pref(body, &q, resp, &err)) {
+        !lx_api_read_passengers(body, &q, lx_api_now(r->api), resp, &err) || !read_seats(body, &q, resp, &err) ||
+        !lx_api_read_pref(body, &q, resp, &err) ||
+        (json_object_get(body, "user") &&
+         !lx_api_want_string(body, "user", "user", 64, resp, &err, &q.user))) {
         json_decref(body);
         return err;
     }
@@ -606,8 +617,11 @@ static lx_err life(const req *r, lx_srv_resp *resp, lx_inv_opcode op)
     lx_err e = op == LX_INV_CONFIRM ? lx_book_confirm(book, id, NULL, payment, now, &o, msg,
                                                       sizeof msg)
                                     : lx_book_cancel(book, id, NULL, now, &o, msg, sizeof msg);
-    if (e == LX_OK)
+    if (e == LX_OK) {
+        if (op == LX_INV_CANCEL)
+            lx_api_seats_returned(r->api); /* the waitlist may take the seats */
         return lx_api_reply_booking(r, resp, 200, &o, NULL, NULL);
+    }
     int have = lx_book_get(book, id, &cur) == LX_OK;
     const char *verb = op == LX_INV_CONFIRM ? "confirmed" : "cancelled";
     switch (e) {

@@ -10,6 +10,7 @@
 
 #include "lanxang/book.h"
 #include "lanxang/ticket.h"
+#include "lanxang/waitlist.h"
 #include "server_int.h"
 
 /* Languages a request may ask for (the ones the built-in feed and the web page
@@ -32,6 +33,8 @@ struct lx_api {
     lx_store *store;         /* the catalog, for check-ins at the gate (lx_api_set_tickets) */
     const lx_ticket_keys *keys; /* NULL: no qr_payload, the gate answers 503 */
     lx_instant_t fixed_now; /* 0: the system clock; else the time, fixed (LANXANG_NOW) */
+    lx_wait *wait;           /* the waitlist (api_wait.c): opened on first use, closed by
+                                lx_api_destroy */
 };
 
 #define MAX_SEGS 8
@@ -94,6 +97,16 @@ int lx_api_only_known(json_t *obj, const char *const *known, const char *prefix,
  * with an answer naming field. */
 int lx_api_want_string(json_t *obj, const char *key, const char *field, size_t max,
                        lx_srv_resp *resp, lx_err *err, const char **out);
+/* The body's "passengers" array into q->pax and q->n: [{"name", "document",
+ * "document_type"?, "birth_date"?, ...}], 1 to LX_INV_MAX_PAX, each checked. 1, or 0
+ * with an error answer made (422 rule max_passengers past the limit). */
+int lx_api_read_passengers(json_t *body, lx_book_req *q, lx_instant_t now, lx_srv_resp *resp,
+                           lx_err *err);
+/* The body's optional "seat_preference" into q->pref: 1, or 0 with an error answer. */
+int lx_api_read_pref(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *err);
+/* api_change.c: POST /api/v1/bookings/{id}/exchanges, POST /api/v1/fare-quotes */
+lx_err lx_api_h_exchange(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_fare_quote(const req *r, lx_srv_resp *resp);
 /* The booking id of the path's first capture, in capitals, into id (LX_BOOK_ID_LEN
  * bytes); 0 when it cannot be an id. */
 int lx_api_path_id(const req *r, char *id);
@@ -122,6 +135,20 @@ lx_err lx_api_h_seats(const req *r, lx_srv_resp *resp);
 /* api_refund.c: POST /api/v1/bookings/{id}/refund-offers and .../refunds */
 lx_err lx_api_h_refund_offer(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_refund(const req *r, lx_srv_resp *resp);
+/* api_wait.c: POST /api/v1/waitlist, GET and DELETE /api/v1/waitlist/{id} */
+lx_err lx_api_h_wait_add(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_wait_get(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_wait_cancel(const req *r, lx_srv_resp *resp);
+/* Seats came back (a cancel, a refund, an exchange, expired holds): sells them to the
+ * waitlist's oldest requests (lx_wait_run at the API's now). Cheap when no request is
+ * open; does nothing when the API has no booking store or catalog. */
+void lx_api_seats_returned(const lx_api *api);
+/* The API's waitlist, opened on first use; NULL when it has none (no booking store or
+ * catalog, or it cannot open: said on stderr). */
+lx_wait *lx_api_wait(const lx_api *api);
+/* A waitlist request as JSON (see api_wait.c), with its booking o when fulfilled (may
+ * be NULL); shared with `lanxang waitlist --json`. */
+json_t *lx_api_waitlist_json(const lx_net *net, const lx_wait_req *r, const lx_book_order *o);
 /* metrics.c: GET /metrics and GET /api/v1/openapi.json */
 lx_err lx_api_h_metrics(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_openapi(const req *r, lx_srv_resp *resp);

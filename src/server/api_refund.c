@@ -129,7 +129,9 @@ static int confirmed_booking(const req *r, lx_srv_resp *resp, lx_err *err, lx_bo
 static int quote(const lx_book_order *o, lx_instant_t now, lx_srv_resp *resp, lx_err *err,
                  lx_refund_quote *q)
 {
-    lx_err e = lx_refund_quote_at(o->price, o->currency, o->departure, now, q);
+    /* a changed ticket's fee follows its original's rules (lx_book_exchange) */
+    lx_err e = lx_refund_quote_changed(o->price, o->currency, o->departure, o->fee_departure, now,
+                                       q);
     if (e == LX_OK && o->currency[0])
         return 1;
     char dep[32];
@@ -235,6 +237,7 @@ lx_err lx_api_h_refund(const req *r, lx_srv_resp *resp)
     lx_err e = lx_book_refund(r->api->book, o.id, NULL, now, &o, msg, sizeof msg);
     switch (e) {
     case LX_OK:
+        lx_api_seats_returned(r->api); /* the waitlist may take the seats */
         break;
     case LX_NOMEM:
         return e;

@@ -652,6 +652,7 @@ static void *sweep_loop(void *arg)
         lx_err e = lx_book_expire(w->book, lx_api_now(w->api), &n);
         if (e != LX_OK)
             fprintf(stderr, "lanxang: expiring holds: %s\n", lx_strerror(e));
+        lx_api_seats_returned(w->api); /* at start, and for the holds that expired */
         pthread_mutex_lock(&w->mu);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

@@ -171,6 +171,8 @@ lx_err lx_book_open(lx_store *s, const lx_net *net, const lx_book_opts *opts, lx
     pthread_mutex_init(&b->apply_mu, NULL);
     pthread_mutex_init(&b->commit_mu, NULL);
     pthread_mutex_init(&b->stats_mu, NULL);
+    pthread_mutex_init(&b->users_mu, NULL);
+    pthread_mutex_init(&b->docs_mu, NULL);
 
     uint32_t n = lx_net_feed_count(net);
     lx_err e = LX_OK;
@@ -243,6 +245,10 @@ void lx_book_close(lx_book *b)
     pthread_mutex_destroy(&b->apply_mu);
     pthread_mutex_destroy(&b->commit_mu);
     pthread_mutex_destroy(&b->stats_mu);
+    pthread_mutex_destroy(&b->users_mu);
+    pthread_mutex_destroy(&b->docs_mu);
+    bk_users_free(b);
+    bk_trips_free(b);
     free(b);
 }
 
@@ -410,7 +416,7 @@ static lx_err run_job(lx_book *b, const lx_book_op *ops, size_t n, lx_instant_t 
         return LX_NOMEM;
     }
     for (size_t i = 0; i < n; i++)
-        bk_prepare(b, &ops[i], &preps[i], msg, msg_len);
+        bk_prepare(b, &ops[i], &preps[i], now, msg, msg_len);
     bk_job j = {.ops = ops,
                 .preps = preps,
                 .n = n,
@@ -494,6 +500,13 @@ lx_err lx_book_refund(lx_book *b, const char *id, const char *owner, lx_instant_
     return one(b, &op, now, msg, msg_len);
 }
 
+lx_err lx_book_exchange(lx_book *b, const char *id, const char *owner, const lx_book_req *req,
+                        lx_instant_t now, lx_book_order *out, char *msg, size_t msg_len)
+{
+    lx_book_op op = {.code = LX_BOOK_EXCHANGE, .id = id, .owner = owner, .req = req, .out = out};
+    return one(b, &op, now, msg, msg_len);
+}
+
 lx_err lx_book_expire(lx_book *b, lx_instant_t now, uint32_t *count)
 {
     uint32_t k = 0;
@@ -503,6 +516,21 @@ lx_err lx_book_expire(lx_book *b, lx_instant_t now, uint32_t *count)
     if (count)
         *count = k;
     return e ? e : r;
+}
+
+lx_err lx_book_new_id(lx_book *b, char out[LX_BOOK_ID_LEN])
+{
+    for (int tries = 0; tries < 8; tries++) {
+        lx_order_id oid = bk_id_new(b);
+        if (!oid)
+            break;
+        if (!bk_map_find(b, oid)) {
+            bk_id_format(oid, out);
+            return LX_OK;
+        }
+    }
+    out[0] = 0;
+    return LX_INTERNAL;
 }
 
 lx_err lx_book_get(lx_book *b, const char *id, lx_book_order *out)

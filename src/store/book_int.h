@@ -16,7 +16,10 @@
  *   -> apply_mu (the engine's changes: a leader's stage A; stage B, refresh and check
  *      when they undo and redo the batches not committed yet)
  *   -> a feed's runs lock (read: any engine call on one of its runs; write:
- *      lx_inv_run_add) -> a run stripe -> a shard of the order map -> stats_mu.
+ *      lx_inv_run_add) -> a run stripe -> docs_mu (book_trips.c) -> a shard of the
+ *      order map -> stats_mu; and users_mu (book_users.c), a leaf.
+ *   A change (lx_book_exchange) is the one op that holds two runs: it takes the two
+ *   feeds' locks and then the two stripes, each kind in ascending order.
  *   q_mu (the queue): no other lock is taken under it. A stage A leader takes
  *   commit_mu after releasing apply_mu, never while holding it.
  */
@@ -27,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "lanxang/book.h"
+#include "lanxang/fares.h"
 
 #define BK_DOC_KEY 32      /* the data directory's key for document hashes (book_docs.c) */
 #define BK_DOC_HASH_HEX 33 /* 32 hex digits and a NUL */
@@ -47,8 +51,11 @@ typedef struct {
     int64_t row;              /* seq of its row on disk, 0 none yet */
     int64_t price;            /* -1 unknown */
     lx_instant_t updated_at;
-    char *text;               /* NULL (all empty) or malloc'ed "owner\0payment\0pax\0",
-                                 pax being one "name\tdocument\n" per passenger */
+    lx_instant_t dep, arr;    /* indexed orders: the journey's times (book_trips.c) */
+    uint8_t indexed;          /* its documents are in the trips index */
+    uint8_t live;             /* indexed: held or confirmed (under docs_mu) */
+    char *text;               /* NULL (all empty) or malloc'ed
+                                 "owner\0payment\0pax\0extra\0" (bk_text_make) */
 } bk_order;
 
 typedef struct bk_chunk {
@@ -156,6 +163,14 @@ struct lx_book {
     pthread_mutex_t stats_mu;
     lx_book_stats stats;
     uint8_t doc_key[BK_DOC_KEY]; /* the data directory's (random when memory_only) */
+
+    pthread_mutex_t docs_mu;  /* the trips index (book_trips.c), a leaf after a stripe */
+    struct bk_doc *docs;
+    uint32_t docs_cap, docs_n;
+
+    pthread_mutex_t users_mu; /* the users' latest cancels (book_users.c) */
+    struct bk_user *users;
+    uint32_t users_cap, users_n;
 };
 
 /* Applying one job (of a batch, or in memory_only one lx_book_exec). */
@@ -177,6 +192,31 @@ void bk_doc_protect(const uint8_t key[BK_DOC_KEY], const char *doc, char *masked
 char *bk_protect_passengers(const uint8_t key[BK_DOC_KEY], const char *text);
 /* Registers lx_protect_passengers(text) on a connection; key must outlive it. */
 int bk_doc_sql_register(sqlite3 *db, const uint8_t *key);
+
+/* ---- book_trips.c: the rule overlapping_trip ---- */
+/* Whether an order's text has passengers with documents (then it is indexed). */
+int bk_trips_indexed(const char *text);
+void bk_trips_lock(lx_book *b);
+void bk_trips_unlock(lx_book *b);
+/* The departure and arrival of positions from -> to of a run of a feed. */
+void bk_trip_times(const lx_book *b, uint32_t feed, const lx_inv_run *run, uint32_t from,
+                   uint32_t to, lx_instant_t *dep, lx_instant_t *arr);
+/* LX_RULE (why says which passenger and order) when a live order on another run, not
+ * exclude, holds a document of text for a trip overlapping [dep, arr). Under docs_mu. */
+lx_err bk_trips_overlap(lx_book *b, const char *text, const lx_inv_run *run, lx_instant_t dep,
+                        lx_instant_t arr, lx_order_id exclude, char *why, size_t why_len);
+/* Indexes rec under each document of text; 0, or -1 out of memory. Under docs_mu. */
+int bk_trips_add(lx_book *b, bk_order *rec, const char *text);
+void bk_trips_free(lx_book *b);
+
+/* ---- book_users.c: the rule cancel_limit ---- */
+/* Records (add) or takes back (!add) a cancel of an unpaid hold by user at `at`. */
+void bk_user_cancel(lx_book *b, const char *user, lx_instant_t at, int add);
+/* 1 when user cancelled three unpaid holds on the day of now in zone tz: *until the next
+ * local midnight, when the bar lifts. */
+int bk_user_barred(lx_book *b, const char *user, const lx_tz *tz, lx_instant_t now,
+                   lx_instant_t *until);
+void bk_users_free(lx_book *b);
 
 /* ---- book_mem.c ---- */
 uint64_t bk_owner_token(const char *owner);
@@ -209,11 +249,23 @@ bk_order *bk_map_add(lx_book *b, lx_order_id oid, int *dup);
 /* Takes rec out of the map; the record stays allocated (oid 0) until close. */
 void bk_map_remove(lx_book *b, bk_order *rec);
 void bk_map_free(lx_book *b);
-/* A text blob of (owner, payment, pax) or NULL when all are empty; *err set on no memory. */
-char *bk_text_make(const char *owner, const char *payment, const char *pax, int *err);
+/* A text blob of (owner, payment, pax, extra) or NULL when all are empty; *err set on
+ * no memory. */
+char *bk_text_make(const char *owner, const char *payment, const char *pax, const char *extra,
+                   int *err);
 const char *bk_text_owner(const char *text);
 const char *bk_text_payment(const char *text);
 const char *bk_text_pax(const char *text);
+/* The order's extra lines, "key=value\n" each (column `extra`, migration 6): what its
+ * life added beside the seats (refund_fee, changed_from, changed_to, fee_departure,
+ * user). */
+const char *bk_text_extra(const char *text);
+/* The value of key in extra lines into out: 1 found, 0 not (out ""). */
+int bk_extra_get(const char *extra, const char *key, char *out, size_t cap);
+/* The number of key, or dflt when absent or not a number. */
+int64_t bk_extra_int(const char *extra, const char *key, int64_t dflt);
+/* Extra lines with key set to val (replacing it): malloc'ed, NULL out of memory. */
+char *bk_extra_set(const char *extra, const char *key, const char *val);
 /* Appends a printf-formatted line (and a line break) to msg at *at, as far as it fits. */
 void bk_report(char *msg, size_t msg_len, size_t *at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -226,8 +278,8 @@ lx_err bk_say(lx_err e, char *msg, size_t msg_len, const char *fmt, ...)
 size_t bk_seat_label(const lx_inv_run *run, uint32_t seat, char buf[12]);
 /* Copies a string into a fixed array, cut to fit. */
 void bk_copy(char *dst, size_t cap, const char *src);
-/* Passengers as text lines "name\tdocument\n" (tabs and line breaks in them become
- * spaces) into buf. */
+/* Passengers as text lines (tabs and line breaks in them become spaces) into buf; key
+ * NULL: as told (masked, with doc_hash), see book_mem.c. */
 void bk_pax_format(const uint8_t key[BK_DOC_KEY], const lx_book_pax *pax, uint32_t n, char *buf,
                    size_t len);
 
@@ -247,10 +299,20 @@ typedef struct bk_prep_s {
     lx_inv_order after;       /* ... as the op left it */
     uint8_t text_given;       /* text went to the order: an undo freed it, a redo
                                  makes it again */
+    uint8_t fixed_id;         /* the request named the order's id (lx_book_req.id) */
+    lx_order_id exclude;      /* EXCHANGE: the order being changed (its documents are
+                                 not another ticket's) */
+    char *xtext;              /* EXCHANGE: the new order's text, kept for a redo */
+    char user[80];            /* HOLD, SELL: who asks (lx_book_req.user, else "doc:" and
+                                 the lead passenger's document hash) */
+    uint32_t n_pax;           /* HOLD, SELL: passengers, seated first, then infants */
+    lx_book_pax pax[LX_INV_MAX_PAX]; /* ... with their fare types and fares */
+    lx_pax_fare fares[LX_INV_MAX_PAX]; /* ... and how each fare was made */
     char why[200];            /* HOLD, SELL refused by a rule while applying: the reason */
 } bk_prep;
 
-void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len);
+void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now, char *msg,
+                size_t msg_len);
 /* Applies one prepared op (again, after an undo, is fine); why it was refused goes to
  * msg. Durable (c->bt): changes are logged in the batch. */
 lx_err bk_apply(bk_ctx *c, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len,

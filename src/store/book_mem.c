@@ -297,15 +297,18 @@ void bk_map_free(lx_book *b)
 
 /* ---- text ---- */
 
-char *bk_text_make(const char *owner, const char *payment, const char *pax, int *err)
+char *bk_text_make(const char *owner, const char *payment, const char *pax, const char *extra,
+                   int *err)
 {
     owner = owner ? owner : "";
     payment = payment ? payment : "";
     pax = pax ? pax : "";
-    if (!*owner && !*payment && !*pax)
+    extra = extra ? extra : "";
+    if (!*owner && !*payment && !*pax && !*extra)
         return NULL;
-    size_t a = strlen(owner) + 1, p = strlen(payment) + 1, x = strlen(pax) + 1;
-    char *t = malloc(a + p + x);
+    size_t a = strlen(owner) + 1, p = strlen(payment) + 1, x = strlen(pax) + 1,
+           e = strlen(extra) + 1;
+    char *t = malloc(a + p + x + e);
     if (!t) {
         *err = 1;
         return NULL;
@@ -313,6 +316,7 @@ char *bk_text_make(const char *owner, const char *payment, const char *pax, int 
     memcpy(t, owner, a);
     memcpy(t + a, payment, p);
     memcpy(t + a + p, pax, x);
+    memcpy(t + a + p + x, extra, e);
     return t;
 }
 
@@ -334,6 +338,73 @@ const char *bk_text_pax(const char *text)
     return p + strlen(p) + 1;
 }
 
+const char *bk_text_extra(const char *text)
+{
+    if (!text)
+        return "";
+    const char *p = bk_text_pax(text);
+    return p + strlen(p) + 1;
+}
+
+int64_t bk_extra_int(const char *extra, const char *key, int64_t dflt)
+{
+    char v[32];
+    if (!bk_extra_get(extra, key, v, sizeof v))
+        return dflt;
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    return *end ? dflt : (int64_t)x;
+}
+
+int bk_extra_get(const char *extra, const char *key, char *out, size_t cap)
+{
+    size_t k = strlen(key);
+    for (const char *p = extra ? extra : ""; *p;) {
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            nl = p + strlen(p);
+        if ((size_t)(nl - p) > k && !memcmp(p, key, k) && p[k] == '=') {
+            size_t len = (size_t)(nl - p) - k - 1;
+            if (len >= cap)
+                len = cap - 1;
+            memcpy(out, p + k + 1, len);
+            out[len] = 0;
+            return 1;
+        }
+        p = *nl ? nl + 1 : nl;
+    }
+    if (cap)
+        out[0] = 0;
+    return 0;
+}
+
+char *bk_extra_set(const char *extra, const char *key, const char *val)
+{
+    extra = extra ? extra : "";
+    size_t k = strlen(key), n = strlen(extra), v = strlen(val);
+    char *out = malloc(n + k + v + 3), *w = out;
+    if (!out)
+        return NULL;
+    for (const char *p = extra; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (!(len > k && !memcmp(p, key, k) && p[k] == '=')) {
+            memcpy(w, p, len);
+            w += len;
+            *w++ = '\n';
+        }
+        p += len + (nl ? 1 : 0);
+    }
+    memcpy(w, key, k);
+    w += k;
+    *w++ = '=';
+    memcpy(w, val, v);
+    w += v;
+    *w++ = '\n';
+    *w = 0;
+    return out;
+}
+
 /* Copies up to max bytes of s into buf at *at, tabs and line breaks as spaces. */
 static void put_clean(char *buf, size_t len, size_t *at, const char *s, size_t max)
 {
@@ -341,8 +412,9 @@ static void put_clean(char *buf, size_t len, size_t *at, const char *s, size_t m
         buf[(*at)++] = (s[k] == '\t' || s[k] == '\n' || s[k] == '\r') ? ' ' : s[k];
 }
 
-/* "name\tmasked\ttype\tbirth\t#hash\n" per passenger (book_docs.c): the document
- * number itself is never kept */
+/* "name\tmasked\ttype\tbirth\t#hash[\tfare_type\tfare]\n" per passenger (book_docs.c):
+ * the document number itself is never kept. key NULL: the passengers are as an order
+ * tells them (document masked already, doc_hash given), as a change copies them. */
 void bk_pax_format(const uint8_t key[BK_DOC_KEY], const lx_book_pax *pax, uint32_t n, char *buf,
                    size_t len)
 {
@@ -353,7 +425,14 @@ void bk_pax_format(const uint8_t key[BK_DOC_KEY], const lx_book_pax *pax, uint32
     if (any)
         for (uint32_t i = 0; i < n && at + 8 + BK_DOC_HASH_HEX < len; i++) {
             char masked[sizeof pax[i].document], hash[BK_DOC_HASH_HEX];
-            bk_doc_protect(key, pax[i].document, masked, sizeof masked, hash);
+            if (key) {
+                bk_doc_protect(key, pax[i].document, masked, sizeof masked, hash);
+            } else {
+                bk_copy(masked, sizeof masked, pax[i].document);
+                memset(hash, '0', BK_DOC_HASH_HEX - 1);
+                memcpy(hash, pax[i].doc_hash, strnlen(pax[i].doc_hash, BK_DOC_HASH_HEX - 1));
+                hash[BK_DOC_HASH_HEX - 1] = 0;
+            }
             put_clean(buf, len - 6 - BK_DOC_HASH_HEX, &at, pax[i].name, sizeof pax[i].name);
             buf[at++] = '\t';
             put_clean(buf, len - 5 - BK_DOC_HASH_HEX, &at, masked, sizeof masked);
@@ -366,6 +445,12 @@ void bk_pax_format(const uint8_t key[BK_DOC_KEY], const lx_book_pax *pax, uint32
             buf[at++] = '#';
             memcpy(buf + at, hash, BK_DOC_HASH_HEX - 1);
             at += BK_DOC_HASH_HEX - 1;
+            /* the fare type and this passenger's fare (issue 5), when known */
+            if (pax[i].fare_type[0] && at + sizeof pax[i].fare_type + 24 < len) {
+                buf[at++] = '\t';
+                put_clean(buf, len, &at, pax[i].fare_type, sizeof pax[i].fare_type);
+                at += (size_t)snprintf(buf + at, len - at, "\t%lld", (long long)pax[i].fare);
+            }
             buf[at++] = '\n';
         }
     buf[at] = 0;

@@ -6,17 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "book_int.h"
+#include "lanxang/fees.h"
 
 /* ---- the log of a batch ---- */
 
 /* Room for one more change in the log (durable only). Only the thread applying a batch
  * (stage A, or stage B / refresh / check under apply_mu) grows its log. */
-static int reserve(bk_ctx *c)
+static int reserve_n(bk_ctx *c, size_t k)
 {
     bk_batch *bt = c->bt;
-    if (!bt || bt->n_log < bt->cap_log)
+    if (!bt || bt->n_log + k <= bt->cap_log)
         return 0;
     size_t cap = bt->cap_log ? bt->cap_log * 2 : 1024;
     bk_undo *u = realloc(bt->log, cap * sizeof *u);
@@ -25,6 +27,11 @@ static int reserve(bk_ctx *c)
     bt->log = u;
     bt->cap_log = cap;
     return 0;
+}
+
+static int reserve(bk_ctx *c)
+{
+    return reserve_n(c, 1);
 }
 
 static void count(lx_book_stats *st, const lx_inv_change *chg)
@@ -55,10 +62,26 @@ static void count(lx_book_stats *st, const lx_inv_change *chg)
 /* A change the engine made (under the run's lock, with room reserved, rec already as
  * the change left it): counted, and when durable logged for its row and its undo.
  * old_text: the text it replaced (freed now in memory_only, at commit otherwise). */
+static int is_live(uint8_t state)
+{
+    return state == LX_ORDER_HELD || state == LX_ORDER_CONFIRMED;
+}
+
+/* An indexed order's live flag as a state leaves it (book_trips.c). */
+static void set_live(lx_book *b, bk_order *rec, uint8_t state)
+{
+    if (!rec->indexed)
+        return;
+    bk_trips_lock(b);
+    rec->live = (uint8_t)is_live(state);
+    bk_trips_unlock(b);
+}
+
 static void changed(bk_ctx *c, bk_order *rec, const lx_inv_change *chg, int was_new,
                     lx_instant_t old_updated, char *old_text, int text_replaced)
 {
     count(&c->st, chg);
+    set_live(c->b, rec, chg->after.state);
     if (!c->bt) {
         if (text_replaced)
             free(old_text);
@@ -75,6 +98,14 @@ static void changed(bk_ctx *c, bk_order *rec, const lx_inv_change *chg, int was_
     u->text = rec->text;
     u->was_new = (uint8_t)was_new;
     u->text_replaced = (uint8_t)text_replaced;
+}
+
+/* A cancel of an unpaid hold counts against its user (book_users.c). */
+static void note_cancel(lx_book *b, const char *text, lx_instant_t at, int add)
+{
+    char user[80];
+    if (bk_extra_get(bk_text_extra(text), "user", user, sizeof user))
+        bk_user_cancel(b, user, at, add);
 }
 
 void bk_undo_all(lx_book *b, bk_batch *bt)
@@ -97,6 +128,9 @@ void bk_undo_all(lx_book *b, bk_batch *bt)
         }
         if (u->was_new)
             bk_map_remove(b, rec);
+        if (u->chg.after.state == LX_ORDER_CANCELLED && u->chg.before.state == LX_ORDER_HELD)
+            note_cancel(b, rec->text, u->updated, 0);
+        set_live(b, rec, u->chg.before.state);
         pthread_mutex_unlock(&b->stripes[rec->stripe]);
         pthread_rwlock_unlock(&f->runs);
     }
@@ -164,18 +198,22 @@ void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_bo
     out->n = o->n;
     for (uint32_t i = 0; i < o->n && i < LX_INV_MAX_PAX; i++)
         bk_seat_label(run, o->seats[i], out->seats[i]);
-    /* passengers: "name\tmasked\ttype\tbirth\t#hash\n" lines (bk_pax_format) */
+    /* passengers: "name\tmasked\ttype\tbirth\t#hash\tfare_type\tfare\n" lines
+     * (bk_pax_format; the last two since issue 5's fares) */
     const char *p = bk_text_pax(rec->text);
-    for (uint32_t i = 0; i < o->n && *p; i++) {
+    for (uint32_t i = 0; i < LX_INV_MAX_PAX && *p; i++) {
         const char *nl = strchr(p, '\n');
         if (!nl)
             nl = p + strlen(p);
         lx_book_pax *x = &out->pax[i];
-        char *fields[5] = {x->name, x->document, x->doc_type, x->birth_date, x->doc_hash};
-        const size_t caps[5] = {sizeof x->name, sizeof x->document, sizeof x->doc_type,
-                                sizeof x->birth_date, sizeof x->doc_hash};
+        char fare[24] = "";
+        char *fields[7] = {x->name,     x->document,  x->doc_type, x->birth_date,
+                           x->doc_hash, x->fare_type, fare};
+        const size_t caps[7] = {sizeof x->name,     sizeof x->document,  sizeof x->doc_type,
+                                sizeof x->birth_date, sizeof x->doc_hash, sizeof x->fare_type,
+                                sizeof fare};
         const char *f = p;
-        for (int k = 0; k < 5 && f <= nl; k++) {
+        for (int k = 0; k < 7 && f <= nl; k++) {
             const char *tab = memchr(f, '\t', (size_t)(nl - f));
             const char *end = tab ? tab : nl;
             if (k == 4 && f < end && *f == '#')
@@ -188,8 +226,22 @@ void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_bo
                 break;
             f = tab + 1;
         }
+        if (!x->fare_type[0])
+            bk_copy(x->fare_type, sizeof x->fare_type, "adult");
+        char *end;
+        long long v = strtoll(fare, &end, 10);
+        x->fare = fare[0] && !*end ? (int64_t)v : (rec->price >= 0 && o->n ? rec->price / o->n : -1);
+        out->n_pax = i + 1;
         p = *nl ? nl + 1 : nl;
     }
+    if (out->n_pax < o->n)
+        out->n_pax = o->n;
+    const char *extra = bk_text_extra(rec->text);
+    out->refund_fee = bk_extra_int(extra, "refund_fee", -1);
+    out->fee_departure = bk_extra_int(extra, "fee_departure", out->departure);
+    bk_extra_get(extra, "changed_from", out->changed_from, sizeof out->changed_from);
+    bk_extra_get(extra, "changed_to", out->changed_to, sizeof out->changed_to);
+    bk_extra_get(extra, "user", out->user, sizeof out->user);
     out->price = rec->price;
     bk_copy(out->currency, sizeof out->currency, rec->currency);
     out->created_at = o->created_at;
@@ -230,10 +282,11 @@ static const lx_fare *fare_of(const lx_tt *tt, uint32_t agency, uint32_t a, uint
     return NULL;
 }
 
-/* price = fare * n in the asked currency, else the selling side's (the country of the
- * departure station), else any the operator has; -1 and "" when there is no fare. */
-static void price_of(const lx_tt *tt, const lx_trip *t, uint32_t from, uint32_t to, const char *cls,
-                     uint32_t n, const char *currency, bk_order *rec)
+/* The adult fare of the journey in the asked currency, else the selling side's (the
+ * country of the departure station), else any the operator has; -1 and "" when there is
+ * no fare. */
+static void base_fare(const lx_tt *tt, const lx_trip *t, uint32_t from, uint32_t to,
+                      const char *cls, const char *currency, bk_order *rec)
 {
     uint32_t nr, ns;
     const lx_route *routes = lx_tt_routes(tt, &nr);
@@ -251,8 +304,57 @@ static void price_of(const lx_tt *tt, const lx_trip *t, uint32_t from, uint32_t 
         if (!f)
             f = fare_of(tt, agency, a, b, cls, NULL);
     }
-    rec->price = f ? f->amount * (int64_t)n : -1;
+    rec->price = f ? f->amount : -1;
     bk_copy(rec->currency, sizeof rec->currency, f ? f->currency : "");
+}
+
+/* The passengers of a hold with their fares (lanxang/fares.h): p->pax, seated ones
+ * first in the order asked, then infants, each beside the passenger whose lap it sits
+ * on; p->price the order's total. *n_seats: seats to take. LX_RULE or LX_INVAL (msg
+ * naming the rule) when a passenger may not travel on the fare type asked. */
+static lx_err pax_fares(lx_book *b, const lx_book_req *q, const lx_trip *t, uint32_t from,
+                        uint32_t to, const char *cls, bk_prep *p, uint32_t *n_seats, char *msg,
+                        size_t msg_len)
+{
+    const lx_tt *tt = b->feeds[q->feed].tt;
+    uint32_t nr;
+    const lx_route *routes = lx_tt_routes(tt, &nr);
+    uint32_t agency = t->route < nr ? routes[t->route].agency : LX_NONE;
+    const char *types[LX_INV_MAX_PAX], *births[LX_INV_MAX_PAX];
+    for (uint32_t i = 0; i < q->n; i++) {
+        types[i] = q->pax[i].fare_type;
+        births[i] = q->pax[i].birth_date;
+    }
+    base_fare(tt, t, from, to, cls, q->currency, &p->price);
+    lx_pax_fare *fares = p->fares;
+    char rule[24];
+    int64_t total;
+    lx_err e = lx_fare_order(tt, agency, q->leg.service_day, p->price.price, p->price.currency,
+                             q->n, types, births, fares, &total, rule, msg, msg_len);
+    if (e) {
+        if (msg && msg_len && rule[0]) {
+            size_t k = strlen(msg);
+            snprintf(msg + k, msg_len - k, " (rule %s)", rule);
+        }
+        return e;
+    }
+    /* seated passengers first: the engine's seats[i] is pax[i]'s */
+    uint32_t k = 0, seated = 0;
+    lx_pax_fare sorted[LX_INV_MAX_PAX];
+    for (int pass = 1; pass >= 0; pass--)
+        for (uint32_t i = 0; i < q->n; i++)
+            if (fares[i].seat == pass) {
+                p->pax[k] = q->pax[i];
+                bk_copy(p->pax[k].fare_type, sizeof p->pax[k].fare_type, fares[i].fare_type);
+                p->pax[k].fare = fares[i].amount;
+                sorted[k++] = fares[i];
+                seated += pass;
+            }
+    memcpy(fares, sorted, k * sizeof *fares);
+    p->n_pax = k;
+    p->price.price = p->price.price < 0 ? -1 : total;
+    *n_seats = seated;
+    return LX_OK;
 }
 
 /* ---- operations ----
@@ -302,17 +404,24 @@ static uint32_t expire_due(bk_ctx *c, lx_inv_run *run)
     }
 }
 
-/* The text of a new order: its owner and passengers. 0, or -1 when out of memory. */
-static int hold_text(const lx_book *b, const lx_book_req *q, char **text)
+/* The text of a new order: its owner, passengers (as prepared: seated first, with their
+ * fares) and user. 0, or -1 when out of memory. */
+static int hold_text(const lx_book *b, const lx_book_req *q, const bk_prep *p, char **text)
 {
-    char pax[LX_INV_MAX_PAX * (sizeof q->pax[0] + BK_DOC_HASH_HEX + 8) + 1];
-    bk_pax_format(b->doc_key, q->pax, q->n, pax, sizeof pax);
+    char pax[LX_INV_MAX_PAX * (sizeof q->pax[0] + BK_DOC_HASH_HEX + 48) + 1];
+    bk_pax_format(p->exclude ? NULL : b->doc_key, p->pax, p->n_pax, pax, sizeof pax);
     int nomem = 0;
-    *text = bk_text_make(q->owner, NULL, pax, &nomem);
+    char *extra = NULL;
+    (void)q;
+    if (p->user[0] && !(extra = bk_extra_set("", "user", p->user)))
+        return -1;
+    *text = bk_text_make(q->owner, q->confirm ? q->payment : NULL, pax, extra, &nomem);
+    free(extra);
     return nomem ? -1 : 0;
 }
 
-static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len)
+static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now, char *msg,
+                        size_t msg_len)
 {
     const lx_book_req *q = op->req;
     if (!q)
@@ -364,16 +473,41 @@ static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
                           "needed (rule passport_required)",
                           i + 1, q->pax[i].doc_type);
     }
+    uint32_t n_seats;
+    e = pax_fares(b, q, t, from, to, lx_inv_class_name(p->run, cls), p, &n_seats, msg, msg_len);
+    if (e)
+        return e;
+    /* who asks: three unpaid holds cancelled today bar them until tomorrow */
+    if (q->user && *q->user) {
+        bk_copy(p->user, sizeof p->user, q->user);
+    } else if (q->pax[0].document[0] && !p->exclude) {
+        char masked[sizeof q->pax[0].document], hash[BK_DOC_HASH_HEX];
+        bk_doc_protect(b->doc_key, q->pax[0].document, masked, sizeof masked, hash);
+        snprintf(p->user, sizeof p->user, "doc:%s", hash);
+    }
+    lx_instant_t until;
+    uint32_t ns;
+    const lx_station *stations = lx_tt_stations(tt, &ns);
+    const lx_tz *tz = stations[lx_tt_st_stop(tt)[q->leg.from_pos]].tz;
+    if (op->code == LX_INV_HOLD && !q->confirm && tz && now &&
+        bk_user_barred(b, p->user, tz, now, &until)) {
+        char when[40];
+        lx_tz_format_iso(tz, until, when);
+        return bk_say(LX_RULE, msg, msg_len,
+                      "%s cancelled three unpaid holds today: holding again from %s (rule "
+                      "cancel_limit)",
+                      strncmp(p->user, "doc:", 4) ? p->user : "this passenger's document", when);
+    }
     lx_inv_op *iop = &p->iop;
     iop->code = op->code == LX_INV_SELL || q->confirm ? LX_INV_SELL : LX_INV_HOLD;
     iop->owner = bk_owner_token(q->owner);
     iop->req.from = (uint8_t)from;
     iop->req.to = (uint8_t)to;
     iop->req.cls = (uint8_t)cls;
-    iop->req.n = (uint8_t)q->n;
+    iop->req.n = (uint8_t)n_seats;
     iop->req.pref = (uint8_t)q->pref;
     iop->req.policy = LX_ALLOC_BEST_FIT;
-    for (uint32_t i = 0; i < q->n && q->seats[i]; i++) {
+    for (uint32_t i = 0; i < n_seats && q->seats[i]; i++) {
         uint32_t seat;
         if (lx_inv_seat_parse(p->run, q->seats[i], &seat) != LX_OK)
             return bk_say(LX_NOTFOUND, msg, msg_len, "train %s has no seat '%s'",
@@ -382,21 +516,140 @@ static lx_err prep_hold(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
     }
     p->feed = q->feed;
     p->stripe = bk_stripe_of(q->feed, q->leg.trip, q->leg.service_day);
-    price_of(tt, t, from, to, lx_inv_class_name(p->run, cls), q->n, q->currency, &p->price);
-    if (hold_text(b, q, &p->text) != 0)
+    if (hold_text(b, q, p, &p->text) != 0)
         return LX_NOMEM;
-    if (!(iop->order = bk_id_new(b)))
+    if (q->id && *q->id) {
+        if (!(iop->order = bk_id_parse(q->id)))
+            return bk_say(LX_INVAL, msg, msg_len, "'%s' is not an order id", q->id);
+        p->fixed_id = 1;
+    } else if (!(iop->order = bk_id_new(b))) {
         return bk_say(LX_INTERNAL, msg, msg_len, "no random numbers for an order id");
+    }
     return LX_OK;
 }
 
-void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len)
+static void utc_text(lx_instant_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M", &tm))
+        snprintf(buf, len, "%lld", (long long)t);
+}
+
+/* A copy of an order's text (its four strings); NULL for NULL or out of memory. */
+static char *text_dup(const char *t)
+{
+    if (!t)
+        return NULL;
+    const char *x = bk_text_extra(t);
+    size_t len = (size_t)(x + strlen(x) + 1 - t);
+    char *d = malloc(len);
+    if (d)
+        memcpy(d, t, len);
+    return d;
+}
+
+/* A change (12306's 改签): the order op->id, paid, becomes a new paid order on the
+ * journey of op->req for the same passengers at the new journey's fares, in the old
+ * one's currency; the old one is refunded in full (the fare difference is settled
+ * between the two prices). Checked here as far as it can be before the seats' state;
+ * apply_exchange checks it again under the runs' locks. */
+static lx_err prep_exchange(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now,
+                            char *msg, size_t msg_len)
+{
+    lx_order_id oid = bk_id_parse(op->id);
+    bk_order *old = oid ? bk_map_find(b, oid) : NULL;
+    if (!old || !op->req)
+        return bk_say(LX_NOTFOUND, msg, msg_len, "no order %s", op->id ? op->id : "(none)");
+    lx_book_order cur;
+    lx_err e = lx_book_get(b, op->id, &cur);
+    if (e)
+        return bk_say(e, msg, msg_len, "order %s: %s", op->id, lx_strerror(e));
+    if (cur.changed_to[0])
+        return bk_say(LX_RULE, msg, msg_len,
+                      "order %s was changed to order %s already: a ticket is changed once "
+                      "(rule one_change)",
+                      cur.id, cur.changed_to);
+    if (cur.state != LX_ORDER_CONFIRMED)
+        return bk_say(LX_CONFLICT, msg, msg_len,
+                      "order %s is %s: only a paid order can be changed", cur.id,
+                      lx_order_state_name(cur.state));
+    if (cur.changed_from[0])
+        return bk_say(LX_RULE, msg, msg_len,
+                      "order %s was changed from order %s already: a ticket is changed once "
+                      "(rule one_change)",
+                      cur.id, cur.changed_from);
+    if (now > cur.departure)
+        return bk_say(LX_CLOSED, msg, msg_len, "train %s has left: order %s can no longer be "
+                      "changed", cur.train, cur.id);
+    lx_book_req xq = *op->req;
+    xq.n = cur.n_pax;
+    memcpy(xq.pax, cur.pax, sizeof xq.pax);
+    memset(xq.seats, 0, sizeof xq.seats);
+    xq.confirm = 1;
+    xq.currency = cur.currency[0] ? cur.currency : NULL;
+    xq.id = NULL;
+    xq.payment = cur.payment;
+    xq.user = cur.user;
+    char owner[LX_BOOK_ID_LEN + 128];
+    {
+        bk_feed *f = &b->feeds[old->feed];
+        pthread_rwlock_rdlock(&f->runs);
+        pthread_mutex_lock(&b->stripes[old->stripe]);
+        bk_copy(owner, sizeof owner, bk_text_owner(old->text));
+        pthread_mutex_unlock(&b->stripes[old->stripe]);
+        pthread_rwlock_unlock(&f->runs);
+    }
+    if (bk_owner_token(owner) != bk_owner_token(op->owner))
+        return bk_say(LX_FORBIDDEN, msg, msg_len, "order %s: %s", cur.id,
+                      lx_strerror(LX_FORBIDDEN));
+    xq.owner = owner;
+    p->exclude = oid; /* before prep_hold: the passengers are kept as told */
+    lx_book_op xop = {.code = LX_INV_SELL, .req = &xq};
+    if ((e = prep_hold(b, &xop, p, now, msg, msg_len)))
+        return e;
+    /* within 48 hours of the original's departure, only to a train no later */
+    lx_instant_t dep = lx_inv_departure(p->run, p->iop.req.from);
+    if (cur.fee_departure - now < 48 * 3600 && dep > cur.departure) {
+        char was[32], asked[32];
+        utc_text(cur.departure, was, sizeof was);
+        utc_text(dep, asked, sizeof asked);
+        return bk_say(LX_RULE, msg, msg_len,
+                      "within 48 hours of its departure (%s UTC) order %s may only change to a "
+                      "train leaving no later; the one asked leaves %s UTC (rule "
+                      "change_no_later)",
+                      was, cur.id, asked);
+    }
+    /* the new order's text: the old one's owner, payment and user, and the change */
+    char when[24];
+    snprintf(when, sizeof when, "%lld", (long long)cur.fee_departure);
+    char *x1 = bk_extra_set(bk_text_extra(p->text), "changed_from", cur.id);
+    char *x2 = x1 ? bk_extra_set(x1, "fee_departure", when) : NULL;
+    int nomem = !x2;
+    char *t = x2 ? bk_text_make(owner, cur.payment, bk_text_pax(p->text), x2, &nomem) : NULL;
+    free(x1);
+    free(x2);
+    if (nomem || !(p->xtext = text_dup(t))) {
+        free(t);
+        return LX_NOMEM;
+    }
+    free(p->text);
+    p->text = t;
+    p->rec = old;
+    return LX_OK;
+}
+
+void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now, char *msg,
+                size_t msg_len)
 {
     memset(p, 0, sizeof *p);
     switch (op->code) {
+    case LX_BOOK_EXCHANGE:
+        p->err = prep_exchange(b, op, p, now, msg, msg_len);
+        break;
     case LX_INV_HOLD:
     case LX_INV_SELL:
-        p->err = prep_hold(b, op, p, msg, msg_len);
+        p->err = prep_hold(b, op, p, now, msg, msg_len);
         break;
     case LX_INV_EXPIRE:
         if (!op->id)
@@ -422,6 +675,38 @@ void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg, size_t 
     }
 }
 
+lx_err lx_book_fare_quote(lx_book *b, const lx_book_req *req, lx_book_quote *out, char *msg,
+                          size_t msg_len)
+{
+    lx_book_op op = {.code = LX_INV_HOLD, .req = req};
+    bk_prep *p = malloc(sizeof *p);
+    if (!p)
+        return LX_NOMEM;
+    bk_prepare(b, &op, p, 0, msg, msg_len);
+    lx_err e = p->err;
+    memset(out, 0, sizeof *out);
+    out->price = e ? -1 : p->price.price;
+    bk_copy(out->currency, sizeof out->currency, e ? "" : p->price.currency);
+    if (!e) {
+        out->n = p->n_pax;
+        memcpy(out->pax, p->pax, sizeof out->pax);
+        memcpy(out->fares, p->fares, sizeof out->fares);
+    }
+    bk_finish(b, &op, p, e ? e : LX_INVAL);
+    free(p);
+    return e;
+}
+
+lx_err lx_book_price(lx_book *b, const lx_book_req *req, int64_t *price, char currency[4],
+                     char *msg, size_t msg_len)
+{
+    lx_book_quote q;
+    lx_err e = lx_book_fare_quote(b, req, &q, msg, msg_len);
+    *price = q.price;
+    bk_copy(currency, 4, q.currency);
+    return e;
+}
+
 /* The engine takes the seats of a new order and the map files it. */
 static lx_err take(lx_book *b, bk_prep *p, lx_inv_change *chg, bk_order **rec)
 {
@@ -437,11 +722,45 @@ static lx_err take(lx_book *b, bk_prep *p, lx_inv_change *chg, bk_order **rec)
         } else if (e != LX_INVAL || !bk_map_find(b, p->iop.order)) {
             return e;
         }
+        if (p->fixed_id)
+            return LX_CONFLICT; /* the asked id is taken: sold once already */
         /* the id drawn in bk_prepare was free then, and another caller drew the same one
          * since (64 random bits: about never): draw again */
         if (!(p->iop.order = bk_id_new(b)))
             return LX_INTERNAL;
     }
+}
+
+/* take() for an order whose passengers show documents: no document of it may hold an
+ * overlapping trip on another train (book_trips.c); checked and filed under docs_mu, so
+ * two holds of one document on two trains race to one winner. exclude: the order a
+ * change replaces. */
+static lx_err take_trip(lx_book *b, bk_prep *p, lx_order_id exclude, lx_inv_change *chg,
+                        bk_order **rec)
+{
+    if (!bk_trips_indexed(p->text))
+        return take(b, p, chg, rec);
+    lx_instant_t dep, arr;
+    bk_trip_times(b, p->feed, p->run, p->iop.req.from, p->iop.req.to, &dep, &arr);
+    bk_trips_lock(b);
+    lx_err e = bk_trips_overlap(b, p->text, p->run, dep, arr, exclude, p->why, sizeof p->why);
+    if (e == LX_OK)
+        e = take(b, p, chg, rec);
+    if (e == LX_OK) {
+        bk_order *r = *rec;
+        r->feed = p->feed;
+        r->run = p->run;
+        r->dep = dep;
+        r->arr = arr;
+        r->live = 1;
+        if (bk_trips_add(b, r, p->text) != 0) {
+            lx_inv_restore(p->run, &chg->before);
+            bk_map_remove(b, r);
+            e = LX_NOMEM;
+        }
+    }
+    bk_trips_unlock(b);
+    return e;
 }
 
 /* The keyed document hashes of an order's passenger lines (the 32 hex digits after
@@ -487,7 +806,7 @@ static lx_err same_document(lx_book *b, bk_prep *p)
     uint32_t n = nm ? lx_inv_order_count(p->run) : 0;
     for (uint32_t k = 0; k < n; k++) {
         const lx_inv_order *o = lx_inv_order_at(p->run, k);
-        if (o->state != LX_ORDER_HELD && o->state != LX_ORDER_CONFIRMED)
+        if ((o->state != LX_ORDER_HELD && o->state != LX_ORDER_CONFIRMED) || o->id == p->exclude)
             continue;
         bk_order *rec = bk_map_find(b, o->id);
         uint32_t nt = rec && rec->text ? pax_hashes(bk_text_pax(rec->text), theirs) : 0;
@@ -517,7 +836,7 @@ static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
     if (p->text_given) {
         /* applied before, then undone (which freed the order's text): again */
         p->text_given = 0;
-        if (hold_text(b, op->req, &p->text) != 0)
+        if (hold_text(b, op->req, p, &p->text) != 0)
             return LX_NOMEM;
     }
     pthread_rwlock_rdlock(&f->runs);
@@ -526,7 +845,7 @@ static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
     p->why[0] = 0;
     lx_err e = reserve(c) != 0 ? LX_NOMEM : same_document(b, p);
     if (e == LX_OK)
-        e = take(b, p, &chg, &rec);
+        e = take_trip(b, p, 0, &chg, &rec);
     if (e == LX_OK) {
         rec->feed = p->feed;
         rec->stripe = p->stripe;
@@ -546,6 +865,37 @@ static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
     pthread_mutex_unlock(&b->stripes[p->stripe]);
     pthread_rwlock_unlock(&f->runs);
     return e;
+}
+
+/* The text of an order being refunded at now: its extra lines with the fee it keeps
+ * (lanxang/fees.h, from the departure its rules count from: a changed ticket's
+ * original's). *text NULL when the order is no sale or has no price (the engine then
+ * answers). LX_CLOSED once the train has left; LX_NOMEM. Under the run's lock. */
+static lx_err refund_text(const bk_order *rec, lx_instant_t now, char **text)
+{
+    *text = NULL;
+    const lx_inv_order *o = lx_inv_order_get(rec->run, rec->oid);
+    if (!o || o->state != LX_ORDER_CONFIRMED)
+        return LX_OK;
+    const char *extra = bk_text_extra(rec->text);
+    lx_instant_t dep = lx_inv_departure(rec->run, o->from);
+    if (now > dep)
+        return LX_CLOSED;
+    if (rec->price < 0)
+        return LX_OK;
+    lx_refund_quote rq;
+    if (lx_refund_quote_changed(rec->price, rec->currency, dep,
+                                bk_extra_int(extra, "fee_departure", dep), now, &rq) != LX_OK)
+        return LX_OK;
+    char fee[24];
+    snprintf(fee, sizeof fee, "%lld", (long long)rq.fee);
+    char *x = bk_extra_set(extra, "refund_fee", fee);
+    int nomem = !x;
+    if (x)
+        *text = bk_text_make(bk_text_owner(rec->text), bk_text_payment(rec->text),
+                             bk_text_pax(rec->text), x, &nomem);
+    free(x);
+    return nomem ? LX_NOMEM : LX_OK;
 }
 
 /* Confirm, cancel, refund or expire one order. */
@@ -573,9 +923,13 @@ static lx_err apply_life(bk_ctx *c, const lx_book_op *op, bk_prep *p)
     } else if (reserve(c) != 0) {
         e = LX_NOMEM;
     } else if (replace) {
-        text = bk_text_make(bk_text_owner(rec->text), op->payment, bk_text_pax(rec->text), &nomem);
+        text = bk_text_make(bk_text_owner(rec->text), op->payment, bk_text_pax(rec->text),
+                            bk_text_extra(rec->text), &nomem);
         if (nomem)
             e = LX_NOMEM;
+    } else if (op->code == LX_INV_REFUND) {
+        e = refund_text(rec, c->now, &text);
+        replace = text != NULL;
     }
     if (e == LX_OK) {
         e = lx_inv_apply(rec->run, &p->iop, &chg);
@@ -601,6 +955,8 @@ static lx_err apply_life(bk_ctx *c, const lx_book_op *op, bk_prep *p)
         if (replace)
             rec->text = text;
         changed(c, rec, &chg, 0, old, old_text, replace);
+        if (op->code == LX_INV_CANCEL && chg.before.state == LX_ORDER_HELD)
+            note_cancel(b, rec->text, c->now, 1);
         if (op->out) {
             p->done = rec;
             p->after = chg.after;
@@ -635,6 +991,126 @@ static lx_err expire_all(bk_ctx *c, uint32_t *expired)
     return LX_OK;
 }
 
+/* The feeds' run locks and the stripes of two runs, each kind in ascending order (a
+ * change is the one op that holds two runs at once; the order keeps it from deadlock
+ * with another change), and their release. */
+static void lock_two(lx_book *b, uint32_t fa, uint16_t sa, uint32_t fb, uint16_t sb)
+{
+    uint32_t f1 = fa < fb ? fa : fb, f2 = fa < fb ? fb : fa;
+    uint16_t s1 = sa < sb ? sa : sb, s2 = sa < sb ? sb : sa;
+    pthread_rwlock_rdlock(&b->feeds[f1].runs);
+    if (f2 != f1)
+        pthread_rwlock_rdlock(&b->feeds[f2].runs);
+    pthread_mutex_lock(&b->stripes[s1]);
+    if (s2 != s1)
+        pthread_mutex_lock(&b->stripes[s2]);
+}
+
+static void unlock_two(lx_book *b, uint32_t fa, uint16_t sa, uint32_t fb, uint16_t sb)
+{
+    pthread_mutex_unlock(&b->stripes[sa]);
+    if (sb != sa)
+        pthread_mutex_unlock(&b->stripes[sb]);
+    pthread_rwlock_unlock(&b->feeds[fa].runs);
+    if (fb != fa)
+        pthread_rwlock_unlock(&b->feeds[fb].runs);
+}
+
+/* A change, under both runs' locks: the new order is sold first, then the old one
+ * refunded; when the refund cannot happen the sale is taken back before anything is
+ * logged, so both happen or neither. */
+static lx_err apply_exchange(bk_ctx *c, const lx_book_op *op, bk_prep *p)
+{
+    lx_book *b = c->b;
+    bk_order *old = p->rec;
+    p->done = NULL;
+    p->why[0] = 0;
+    if (!old || old->oid != p->exclude)
+        old = p->rec = bk_map_find(b, p->exclude);
+    if (!old)
+        return LX_NOTFOUND;
+    if (p->text_given) {
+        /* applied before, then undone (which freed the order's text): again */
+        p->text_given = 0;
+        if (!(p->text = text_dup(p->xtext)))
+            return LX_NOMEM;
+    }
+    uint32_t fa = old->feed, fb = p->feed;
+    uint16_t sa = old->stripe, sb = p->stripe;
+    lock_two(b, fa, sa, fb, sb);
+    p->iop.now = c->now;
+    expire_due(c, p->run);
+    lx_err e = LX_OK;
+    const lx_inv_order *o = old->oid == p->exclude ? lx_inv_order_get(old->run, p->exclude) : NULL;
+    char was_from[LX_BOOK_ID_LEN];
+    if (!o) {
+        e = LX_NOTFOUND;
+    } else if (o->state != LX_ORDER_CONFIRMED) {
+        e = LX_CONFLICT;
+    } else if (bk_extra_get(bk_text_extra(old->text), "changed_from", was_from, sizeof was_from)) {
+        snprintf(p->why, sizeof p->why,
+                 "the order was changed from order %s already: a ticket is changed once "
+                 "(rule one_change)",
+                 was_from);
+        e = LX_RULE;
+    } else if (c->now > lx_inv_departure(old->run, o->from)) {
+        e = LX_CLOSED;
+    } else if (reserve_n(c, 2) != 0) {
+        e = LX_NOMEM;
+    }
+    uint64_t owner = o ? o->owner : 0;
+    lx_inv_change nc, oc;
+    bk_order *rec = NULL;
+    char *old_text = NULL;
+    if (e == LX_OK)
+        e = same_document(b, p);
+    if (e == LX_OK)
+        e = take_trip(b, p, p->exclude, &nc, &rec);
+    if (e == LX_OK) {
+        char id[LX_BOOK_ID_LEN];
+        bk_id_format(p->iop.order, id);
+        char *x = bk_extra_set(bk_text_extra(old->text), "changed_to", id);
+        int nomem = !x;
+        if (x)
+            old_text = bk_text_make(bk_text_owner(old->text), bk_text_payment(old->text),
+                                    bk_text_pax(old->text), x, &nomem);
+        free(x);
+        e = nomem ? LX_NOMEM : LX_OK;
+        lx_inv_op rf = {.code = LX_INV_REFUND, .order = p->exclude, .owner = owner, .now = c->now};
+        if (e == LX_OK)
+            e = lx_inv_apply(old->run, &rf, &oc);
+        if (e != LX_OK) {
+            /* nothing logged yet: the sale is taken back as if never made */
+            lx_inv_restore(p->run, &nc.before);
+            bk_map_remove(b, rec);
+            free(old_text);
+        }
+    }
+    if (e == LX_OK) {
+        rec->feed = p->feed;
+        rec->stripe = p->stripe;
+        rec->run = p->run;
+        rec->price = p->price.price;
+        memcpy(rec->currency, p->price.currency, sizeof rec->currency);
+        rec->updated_at = c->now;
+        rec->text = p->text;
+        p->text = NULL;
+        p->text_given = 1;
+        changed(c, rec, &nc, 1, 0, NULL, 0);
+        lx_instant_t was = old->updated_at;
+        char *was_text = old->text;
+        old->updated_at = c->now;
+        old->text = old_text;
+        changed(c, old, &oc, 0, was, was_text, 1);
+        if (op->out) {
+            p->done = rec;
+            p->after = nc.after;
+        }
+    }
+    unlock_two(b, fa, sa, fb, sb);
+    return e;
+}
+
 lx_err bk_apply(bk_ctx *c, const lx_book_op *op, bk_prep *p, char *msg, size_t msg_len,
                 uint32_t *expired)
 {
@@ -642,6 +1118,8 @@ lx_err bk_apply(bk_ctx *c, const lx_book_op *op, bk_prep *p, char *msg, size_t m
     if (e == LX_OK) {
         if (op->code == LX_INV_HOLD || op->code == LX_INV_SELL)
             e = apply_hold(c, op, p);
+        else if (op->code == LX_BOOK_EXCHANGE)
+            e = apply_exchange(c, op, p);
         else if (op->code == LX_INV_EXPIRE && !op->id)
             e = expire_all(c, expired);
         else if ((e = apply_life(c, op, p)) == LX_OK && op->code == LX_INV_EXPIRE && expired)
@@ -664,6 +1142,8 @@ void bk_finish(lx_book *b, const lx_book_op *op, bk_prep *p, lx_err result)
 {
     free(p->text); /* not taken by an order */
     p->text = NULL;
+    free(p->xtext);
+    p->xtext = NULL;
     if (result != LX_OK || !p->done || !op->out)
         return;
     bk_order *rec = p->done;

@@ -17,16 +17,16 @@
 #define COLS                                                                                       \
     "seq, oid, id, feed, trip_id, service_day, from_stop, to_stop, from_pos, to_pos, class, "      \
     "seats, passengers, owner, state, created_at, expires_at, updated_at, price, currency, "       \
-    "payment"
+    "payment, extra"
 
-#define N_COLS 21
+#define N_COLS 22
 #define BK_ROWS 16 /* new orders' rows inserted by one statement */
 
 /* clang-format off */
 enum {
     C_SEQ, C_OID, C_ID, C_FEED, C_TRIP, C_DAY, C_FROM_STOP, C_TO_STOP, C_FROM, C_TO, C_CLASS,
     C_SEATS, C_PAX, C_OWNER, C_STATE, C_CREATED, C_EXPIRES, C_UPDATED, C_PRICE, C_CURRENCY,
-    C_PAYMENT
+    C_PAYMENT, C_EXTRA
 };
 /* clang-format on */
 
@@ -92,10 +92,10 @@ lx_err bk_sql_open(lx_book *b, const char *dir, int sync_normal, char *msg, size
             (rc = sqlite3_exec(b->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL)) != SQLITE_OK)
             return bk_say(bk_sql_err(rc), msg, msg_len, "%s: %s", path, sqlite3_errmsg(b->db));
     }
-    if (version < 3)
+    if (version < 6)
         return bk_say(LX_STORE, msg, msg_len,
-                      "%s has no orders table (catalog version %d); open it with "
-                      "lx_store_open first",
+                      "%s has no orders table of version 6 (catalog version %d); open it "
+                      "with lx_store_open first, which migrates it",
                       path, version);
     char many[BK_ROWS * (N_COLS * 2 + 4) + 200]; /* BK_ROWS rows of N_COLS parameters */
     size_t at = (size_t)snprintf(many, sizeof many, "INSERT INTO orders(" COLS ") VALUES ");
@@ -108,16 +108,16 @@ lx_err bk_sql_open(lx_book *b, const char *dir, int sync_normal, char *msg, size
     if ((rc = prepare(b, many, &b->st_put_many)) != SQLITE_OK ||
         (rc = prepare(b,
                       "INSERT INTO orders(" COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                      "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                      "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
                       &b->st_put)) != SQLITE_OK ||
         (rc = prepare(b,
                       "UPDATE orders SET (" COLS ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                      "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) "
-                      "WHERE seq = ?22",
+                      "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) "
+                      "WHERE seq = ?23",
                       &b->st_move)) != SQLITE_OK ||
         (rc = prepare(b,
                       "UPDATE orders SET seq = ?1, state = ?2, expires_at = ?3, "
-                      "updated_at = ?4, payment = ?5 WHERE seq = ?6",
+                      "updated_at = ?4, payment = ?5, extra = ?7 WHERE seq = ?6",
                       &b->st_state)) != SQLITE_OK ||
         (rc = prepare(b, "SELECT " COLS " FROM orders WHERE seq > ?1 ORDER BY seq",
                       &b->st_since)) != SQLITE_OK ||
@@ -211,6 +211,7 @@ static void bind_row(sqlite3_stmt *st, int base, lx_book *b, const bk_undo *u, i
     sqlite3_bind_int64(st, base + C_PRICE + 1, rec->price);
     sqlite3_bind_text(st, base + C_CURRENCY + 1, rec->currency, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, base + C_PAYMENT + 1, bk_text_payment(u->text), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, base + C_EXTRA + 1, bk_text_extra(u->text), -1, SQLITE_STATIC);
 }
 
 /* Whether a change of an existing order changed only what a life-cycle change changes
@@ -245,12 +246,13 @@ static int put_row(lx_book *b, const bk_undo *u, int64_t seq)
         sqlite3_bind_int64(st, 4, u->updated);
         sqlite3_bind_text(st, 5, bk_text_payment(u->text), -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, rec->row);
+        sqlite3_bind_text(st, 7, bk_text_extra(u->text), -1, SQLITE_STATIC);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
         moved = rc == SQLITE_DONE && sqlite3_changes(b->db) == 1;
     } else if (rec->row) {
         bind_row(b->st_move, 0, b, u, seq, id, seats, sizeof seats);
-        sqlite3_bind_int64(b->st_move, 22, rec->row);
+        sqlite3_bind_int64(b->st_move, 23, rec->row);
         rc = sqlite3_step(b->st_move);
         sqlite3_reset(b->st_move);
         moved = rc == SQLITE_DONE && sqlite3_changes(b->db) == 1;
@@ -488,7 +490,8 @@ static int apply_row(lx_book *b, sqlite3_stmt *st)
     snap.n = (uint8_t)n;
     int nomem = 0;
     char *text =
-        bk_text_make(col_text(st, C_OWNER), col_text(st, C_PAYMENT), col_text(st, C_PAX), &nomem);
+        bk_text_make(col_text(st, C_OWNER), col_text(st, C_PAYMENT), col_text(st, C_PAX),
+                     col_text(st, C_EXTRA), &nomem);
     if (nomem)
         return SQLITE_NOMEM;
 
@@ -526,6 +529,20 @@ static int apply_row(lx_book *b, sqlite3_stmt *st)
         free(rec->text);
         rec->text = text;
         text = NULL;
+        /* its documents' trips (book_trips.c) */
+        if (bk_trips_indexed(rec->text)) {
+            bk_trips_lock(b);
+            bk_trip_times(b, feed, run, (uint32_t)from, (uint32_t)to, &rec->dep, &rec->arr);
+            rec->live = state == LX_ORDER_HELD || state == LX_ORDER_CONFIRMED;
+            if (bk_trips_add(b, rec, rec->text) != 0)
+                e = LX_NOMEM;
+            bk_trips_unlock(b);
+        }
+        /* an unpaid hold given up counts against its user (book_users.c) */
+        char user[80];
+        if (state == LX_ORDER_CANCELLED &&
+            bk_extra_get(col_text(st, C_EXTRA), "user", user, sizeof user))
+            bk_user_cancel(b, user, rec->updated_at, 1);
     }
     pthread_mutex_unlock(&b->stripes[stripe]);
     pthread_rwlock_unlock(&f->runs);

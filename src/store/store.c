@@ -83,6 +83,36 @@ static const char *const migrations[] = {
      * (src/store/book_docs.c, whose function rewrites the lines written before) */
     "UPDATE orders SET passengers = lx_protect_passengers(passengers) "
     "WHERE passengers <> '';",
+    /* 6: what an order's life adds beside its seats (src/store/book.c): the refund
+     * fee kept, the orders a change links, the fare of each passenger type; one
+     * "key=value" line each, '' for the orders written before */
+    "ALTER TABLE orders ADD COLUMN extra TEXT NOT NULL DEFAULT '';",
+    /* 7: prepaid waitlist requests (lanxang/waitlist.h, src/store/waitlist.c), one row
+     * each. passengers: one "name\tmasked\ttype\tbirth\t#hash\tsealed" line per
+     * passenger (the number sealed, never in clear); choices: one "feed\ttrip_id\t
+     * service_day\tfrom\tto\tclass\tdeparture" line per choice (stop positions within
+     * the trip); booking: the order id reserved for its ticket */
+    "CREATE TABLE IF NOT EXISTS waitlist ("
+    "  id TEXT PRIMARY KEY,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  feed TEXT NOT NULL,"
+    "  from_stop TEXT NOT NULL,"
+    "  to_stop TEXT NOT NULL,"
+    "  passengers TEXT NOT NULL,"
+    "  choices TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  payment TEXT NOT NULL,"
+    "  seller TEXT NOT NULL,"
+    "  booking TEXT NOT NULL,"
+    "  fulfilled_choice INTEGER NOT NULL,"
+    "  refund INTEGER NOT NULL,"
+    "  refunded_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX IF NOT EXISTS waitlist_open ON waitlist(created_at, id) "
+    "WHERE state = 'open';",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -170,18 +170,25 @@ json_t *lx_view_order(const lx_net *net, const lx_book_order *o)
         lx_date_format((lx_date_t)(o->departure / 86400), 1, ld);
     }
     json_t *seats = json_array(), *pax = json_array();
-    for (uint32_t i = 0; i < o->n && i < LX_INV_MAX_PAX; i++) {
+    uint32_t n_pax = o->n_pax > o->n ? o->n_pax : o->n;
+    for (uint32_t i = 0; i < n_pax && i < LX_INV_MAX_PAX; i++) {
         char doc[sizeof o->pax[i].document];
         lx_view_mask_document(o->pax[i].document, doc, sizeof doc);
-        json_array_append_new(seats, json_string(o->seats[i]));
+        if (i < o->n)
+            json_array_append_new(seats, json_string(o->seats[i]));
+        /* an infant travels on a lap: no seat */
         json_array_append_new(
-            pax, json_pack("{s:s, s:s, s:s, s:o, s:o}", "name", o->pax[i].name, "document", doc,
-                           "seat", o->seats[i], "document_type", str_or_null(o->pax[i].doc_type),
-                           "birth_date", str_or_null(o->pax[i].birth_date)));
+            pax, json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "name", o->pax[i].name,
+                           "document", doc, "seat",
+                           i < o->n ? json_string(o->seats[i]) : json_null(), "document_type",
+                           str_or_null(o->pax[i].doc_type), "birth_date",
+                           str_or_null(o->pax[i].birth_date), "fare_type",
+                           o->pax[i].fare_type[0] ? o->pax[i].fare_type : "adult", "fare",
+                           lx_view_price(o->pax[i].fare, o->currency)));
     }
     /* the deadline of a hold, kept once it has passed */
     int deadline = o->state == LX_ORDER_HELD || o->state == LX_ORDER_EXPIRED;
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o,"
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o,"
                      " s:o, s:o, s:o, s:o, s:o}",
                      "order", o->id, "state", lx_order_state_name(o->state), "train", o->train,
                      "trip_id", o->trip_id, "feed", o->feed, "service_date", sd, "date", ld,
@@ -193,6 +200,26 @@ json_t *lx_view_order(const lx_net *net, const lx_book_order *o)
                      deadline && o->expires_at ? iso_or_utc(tz_from, o->expires_at) : json_null(),
                      "updated_at", iso_or_utc(tz_from, o->updated_at), "payment",
                      str_or_null(o->payment));
+    /* what refunds and changes left: the fee kept and what went back, the orders a
+     * change links, and the original's departure when the refund rules count from it
+     * (it is earlier than this order's own) */
+    int refunded = o->state == LX_ORDER_REFUNDED && o->refund_fee >= 0 && o->price >= 0;
+    if (j && (json_object_set_new(j, "refund_fee",
+                                  refunded ? lx_view_price(o->refund_fee, o->currency)
+                                           : json_null()) ||
+              json_object_set_new(j, "refund_amount",
+                                  refunded ? lx_view_price(o->price - o->refund_fee, o->currency)
+                                           : json_null()) ||
+              json_object_set_new(j, "changed_from", str_or_null(o->changed_from)) ||
+              json_object_set_new(j, "changed_to", str_or_null(o->changed_to)) ||
+              json_object_set_new(j, "rules_departure",
+                                  o->fee_departure < o->departure
+                                      ? iso_or_utc(tz_from, o->fee_departure)
+                                      : json_null()))) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 const char *lx_view_booking_state(lx_order_state s)
@@ -218,8 +245,12 @@ json_t *lx_view_booking(const lx_net *net, const lx_book_order *o)
             return NULL;
         }
     }
+    /* a paid booking changed into another: refunded in full, shown as changed */
+    const char *state = o->state == LX_ORDER_REFUNDED && o->changed_to[0]
+                            ? "changed"
+                            : lx_view_booking_state(o->state);
     if (json_object_set_new(b, "id", json_string(o->id)) ||
-        json_object_set_new(b, "state", json_string(lx_view_booking_state(o->state))) ||
+        json_object_set_new(b, "state", json_string(state)) ||
         json_object_set_new(b, "tickets", tickets)) {
         json_decref(b);
         return NULL;

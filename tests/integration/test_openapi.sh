@@ -150,6 +150,13 @@ check(st == 201, "POST /api/v1/bookings holds a seat (%d)" % st)
 booking = json.loads(raw)
 bid = booking.get("id", "X")
 fill = {"station": "vientiane", "train": "C82", "id": bid, "n": "1"}
+# a waitlist request of its own (its paths take the request's id, not a booking's)
+st, _, raw = http("POST", "/api/v1/waitlist", {
+    "from": "Vientiane", "to": "Luang Prabang", "payment": "QR-openapi",
+    "passengers": [{"name": "Noy Waiting", "document": "W0004567"}],
+    "choices": [{"train": "C82", "date": DATE, "class": "second"}]})
+check(st == 201, "POST /api/v1/waitlist makes a request (%d)" % st)
+wid = json.loads(raw).get("id", "X")
 query = {"/api/v1/stations/{station}/departures": "?date=" + DATE,
          "/api/v1/trains": "?" + trip, "/api/v1/offers": "?" + trip,
          "/api/v1/trains/{train}/timetable": "?date=" + DATE,
@@ -161,6 +168,8 @@ bodies = {"/api/v1/bookings": book(), "/api/v1/bookings/{id}/fulfillments": {},
 for path, item in doc["paths"].items():
     for m in sorted(item, key=lambda m: m == "delete"):
         target = re.sub(r"{(\w+)}", lambda g: q(fill[g.group(1)]), path) + query.get(path, "")
+        if path.startswith("/api/v1/waitlist/"):
+            target = target.replace(q(bid), wid)
         body = bodies.get(path) if m in ("post", "put", "patch") else None
         if path == "/api/v1/bookings/{id}/fulfillments" or m == "delete":
             st2, _, raw2 = http("POST", "/api/v1/bookings", book())

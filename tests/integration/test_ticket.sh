@@ -69,7 +69,7 @@ check "another operator's key: bad_signature" \
     bash -c '[ "$1" -eq 65 ] && jq -e ".result == \"bad_signature\"" <<<"$2" >/dev/null' _ "$rc" "$r"
 check "no check-in recorded by any refusal" \
     test "$(sqlite3 "$D/lanxang.db" 'SELECT count(*) FROM checkins')" -eq 0
-check "the catalog is at version 5" test "$(sqlite3 "$D/lanxang.db" 'PRAGMA user_version')" -eq 5
+check "the catalog is at version 7" test "$(sqlite3 "$D/lanxang.db" 'PRAGMA user_version')" -eq 7
 
 # --- first use accepted, second refused ---
 r=$(AT=$GATE lx gate verify "$p1" --station Vientiane --key "$pub" --json); rc=$?

@@ -926,7 +926,8 @@ static void test_migrates_documents(void **state)
     char sql[512], path[4300];
     snprintf(sql, sizeof sql,
              "UPDATE orders SET passengers = 'Passenger 1\t%s\nPassenger 2\tp%.3s %s\n' "
-             "WHERE id = '%s'; PRAGMA user_version = 4",
+             "WHERE id = '%s'; ALTER TABLE orders DROP COLUMN extra; DROP TABLE waitlist; "
+             "PRAGMA user_version = 4",
              d1, d2 + 1, d2 + 4, old.id);
     db_exec(fx, sql);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM orders WHERE passengers LIKE '%%%s%%'", d1);
@@ -1315,6 +1316,273 @@ static void test_memory_only(void **state)
     assert_false(fx_exists(fx->data, NULL));
 }
 
+/* ---- issue 5: fares by passenger type, refund fees kept, changes ---- */
+
+/* C81 Vientiane -> Luang Prabang (positions 0 -> 2), the journey with fares. */
+static lx_book_req vte_lpq(fixture *fx, int day_offset, uint32_t n)
+{
+    lx_book_req q = req_of(fx, "C81", day_offset, "second", n);
+    q.leg = leg_of(fx, "C81", day_offset, 0, 2);
+    return q;
+}
+
+static void test_fares_by_passenger(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    /* 2026-12-20: the child is 9, the infant 2 */
+    lx_book_req q = vte_lpq(fx, 0, 4);
+    strcpy(q.pax[1].fare_type, "child");
+    strcpy(q.pax[1].birth_date, "2017-05-01");
+    strcpy(q.pax[2].fare_type, "infant");
+    strcpy(q.pax[2].birth_date, "2024-03-01");
+    strcpy(q.pax[3].fare_type, "student");
+    lx_book_order o;
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &o), LX_OK);
+    /* 200,000 + 100,000 (half) + 150,000 (75 %) + 0; the infant sits on a lap */
+    assert_int_equal(o.price, 450000);
+    assert_int_equal(o.n, 3);
+    assert_int_equal(o.n_pax, 4);
+    assert_string_equal(o.pax[0].fare_type, "adult");
+    assert_int_equal(o.pax[0].fare, 200000);
+    assert_string_equal(o.pax[1].fare_type, "child");
+    assert_int_equal(o.pax[1].fare, 100000);
+    assert_string_equal(o.pax[2].fare_type, "student");
+    assert_int_equal(o.pax[2].fare, 150000);
+    assert_string_equal(o.pax[3].fare_type, "infant");
+    assert_int_equal(o.pax[3].fare, 0);
+    assert_string_equal(o.pax[3].name, "Passenger 3");
+    assert_int_equal(avail(fx, h.b, "C81", 0, "second", fx->now), SECOND_SEATS - 3);
+    /* a quote tells the same, with how each fare was made */
+    lx_book_quote fq;
+    q = vte_lpq(fx, 0, 2);
+    strcpy(q.pax[1].fare_type, "student");
+    assert_int_equal(lx_book_fare_quote(h.b, &q, &fq, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(fq.price, 350000);
+    assert_non_null(strstr(fq.fares[1].note, "75%"));
+    /* refusals name their rule */
+    q = vte_lpq(fx, 0, 3);
+    strcpy(q.pax[1].fare_type, "infant");
+    strcpy(q.pax[1].birth_date, "2024-03-01");
+    strcpy(q.pax[2].fare_type, "infant");
+    strcpy(q.pax[2].birth_date, "2025-03-01");
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &o), LX_RULE);
+    assert_non_null(strstr(fx->msg, "(rule infant_per_adult)"));
+    /* 14 on the day of travel: no longer a child; the day before still one */
+    q = vte_lpq(fx, 0, 1);
+    strcpy(q.pax[0].fare_type, "child");
+    strcpy(q.pax[0].birth_date, "2012-12-20");
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &o), LX_RULE);
+    assert_non_null(strstr(fx->msg, "(rule child_age)"));
+    strcpy(q.pax[0].birth_date, "2012-12-21");
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &o), LX_OK);
+    assert_int_equal(o.price, 100000);
+    /* kept on disk: the same after a reopen */
+    close_book(&h);
+    h = open_book(fx);
+    lx_book_order got;
+    assert_int_equal(lx_book_get(h.b, o.id, &got), LX_OK);
+    assert_string_equal(got.pax[0].fare_type, "child");
+    assert_int_equal(got.pax[0].fare, 100000);
+    check_ok(fx, h.b);
+    close_book(&h);
+}
+
+/* The fee a refund keeps is kept with the order: 48 hours before departure is still 5 %,
+ * one second later 10 %. */
+static void test_refund_fee_kept(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = vte_lpq(fx, 1, 1);
+    lx_book_order a, b, o;
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &a), LX_OK);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &b), LX_OK);
+    assert_int_equal(a.refund_fee, -1);
+    lx_instant_t dep = a.departure;
+    assert_int_equal(dep, fx->now + 2 * 86400);
+    assert_int_equal(lx_book_refund(h.b, a.id, NULL, dep - 48 * 3600, &o, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    assert_int_equal(o.refund_fee, 10000);
+    assert_int_equal(lx_book_refund(h.b, b.id, NULL, dep - 48 * 3600 + 1, &o, fx->msg,
+                                    sizeof fx->msg),
+                     LX_OK);
+    assert_int_equal(o.refund_fee, 20000);
+    close_book(&h);
+    h = open_book(fx);
+    assert_int_equal(lx_book_get(h.b, a.id, &o), LX_OK);
+    assert_int_equal(o.refund_fee, 10000);
+    assert_int_equal(lx_book_get(h.b, b.id, &o), LX_OK);
+    assert_int_equal(o.refund_fee, 20000);
+    /* after departure there is no refund */
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &a), LX_OK);
+    assert_int_equal(lx_book_refund(h.b, a.id, NULL, dep + 1, &o, fx->msg, sizeof fx->msg),
+                     LX_CLOSED);
+    assert_int_equal(state_of(h.b, a.id), LX_ORDER_CONFIRMED);
+    close_book(&h);
+}
+
+static lx_err change(fixture *fx, lx_book *b, const char *id, const char *trip, int day_offset,
+                     const char *cls, lx_instant_t now, lx_book_order *out)
+{
+    lx_book_req q = vte_lpq(fx, day_offset, 1);
+    q.leg = leg_of(fx, trip, day_offset, 0, 2);
+    q.cls = cls;
+    fx->msg[0] = 0;
+    return lx_book_exchange(b, id, NULL, &q, now, out, fx->msg, sizeof fx->msg);
+}
+
+static void test_change_once(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = vte_lpq(fx, 3, 2);
+    strcpy(q.pax[1].fare_type, "child");
+    strcpy(q.pax[1].birth_date, "2019-01-01");
+    lx_book_order old, o, got;
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &old), LX_OK);
+    /* only a paid order changes */
+    assert_int_equal(change(fx, h.b, old.id, "C81", 5, "second", fx->now, &o), LX_CONFLICT);
+    assert_int_equal(lx_book_confirm(h.b, old.id, NULL, "cash-7", fx->now, &old, fx->msg,
+                                     sizeof fx->msg),
+                     LX_OK);
+    /* four days ahead: to a later day and to first class */
+    assert_int_equal(change(fx, h.b, old.id, "C81", 5, "first", fx->now + 60, &o), LX_OK);
+    assert_int_equal(o.state, LX_ORDER_CONFIRMED);
+    assert_string_equal(o.changed_from, old.id);
+    assert_int_equal(o.fee_departure, old.departure);
+    assert_int_equal(o.service_day, fx->day + 5);
+    assert_string_equal(o.cls, "first");
+    assert_int_equal(o.price, 300000 + 150000);
+    assert_string_equal(o.payment, "cash-7");
+    assert_int_equal(o.n_pax, 2);
+    assert_string_equal(o.pax[1].fare_type, "child");
+    assert_string_equal(o.pax[1].doc_hash, old.pax[1].doc_hash);
+    assert_int_equal(lx_book_get(h.b, old.id, &got), LX_OK);
+    assert_int_equal(got.state, LX_ORDER_REFUNDED);
+    assert_string_equal(got.changed_to, o.id);
+    assert_int_equal(avail(fx, h.b, "C81", 3, "second", fx->now), SECOND_SEATS);
+    /* the second change of a ticket is refused, of either order */
+    assert_int_equal(change(fx, h.b, o.id, "C81", 6, "first", fx->now + 120, &got), LX_RULE);
+    assert_non_null(strstr(fx->msg, "(rule one_change)"));
+    assert_int_equal(change(fx, h.b, old.id, "C81", 6, "first", fx->now + 120, &got), LX_RULE);
+    assert_non_null(strstr(fx->msg, "(rule one_change)"));
+    /* its refund fee counts from the original's departure: 30 hours before it, 10 %,
+     * though the new train leaves two days later */
+    lx_instant_t at = old.departure - 30 * 3600;
+    assert_int_equal(lx_book_refund(h.b, o.id, NULL, at, &got, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(got.refund_fee, 45000);
+    /* all of it on disk */
+    close_book(&h);
+    h = open_book(fx);
+    assert_int_equal(lx_book_get(h.b, old.id, &got), LX_OK);
+    assert_string_equal(got.changed_to, o.id);
+    assert_int_equal(lx_book_get(h.b, o.id, &got), LX_OK);
+    assert_string_equal(got.changed_from, old.id);
+    assert_int_equal(got.fee_departure, old.departure);
+    check_ok(fx, h.b);
+    close_book(&h);
+}
+
+/* Within 48 hours of the original's departure only to a train leaving no later: at
+ * exactly 48 hours a later train is still fine, one second after not. */
+static void test_change_no_later(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = vte_lpq(fx, 2, 1);
+    lx_book_order a, b, o;
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &a), LX_OK);
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &b), LX_OK);
+    lx_instant_t dep = a.departure;
+    assert_int_equal(change(fx, h.b, a.id, "C81", 3, "second", dep - 48 * 3600, &o), LX_OK);
+    assert_int_equal(change(fx, h.b, b.id, "C81", 3, "second", dep - 48 * 3600 + 1, &o),
+                     LX_RULE);
+    assert_non_null(strstr(fx->msg, "(rule change_no_later)"));
+    assert_int_equal(state_of(h.b, b.id), LX_ORDER_CONFIRMED);
+    /* an earlier train is fine */
+    assert_int_equal(change(fx, h.b, b.id, "C81", 1, "second", dep - 48 * 3600 + 1, &o), LX_OK);
+    /* a train that has left cannot be changed */
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &a), LX_OK);
+    assert_int_equal(change(fx, h.b, a.id, "C81", 1, "second", dep + 1, &o), LX_CLOSED);
+    check_ok(fx, h.b);
+    close_book(&h);
+}
+
+/* A change happens whole or not at all: with no seat on the new train the old order is
+ * untouched, and a change within one train keeps its documents to itself. */
+static void test_change_whole(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = vte_lpq(fx, 3, 1);
+    lx_book_order a, o;
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &a), LX_OK);
+    lx_book_req full = anonymous(vte_lpq(fx, 4, FIRST_SEATS));
+    full.cls = "first";
+    assert_int_equal(hold(fx, h.b, &full, 1, NULL, fx->now, &o), LX_OK);
+    assert_int_equal(change(fx, h.b, a.id, "C81", 4, "first", fx->now, &o), LX_SOLDOUT);
+    lx_book_order got;
+    assert_int_equal(lx_book_get(h.b, a.id, &got), LX_OK);
+    assert_int_equal(got.state, LX_ORDER_CONFIRMED);
+    assert_string_equal(got.changed_to, "");
+    /* the same train and day in another class: the passenger's own document is no
+     * second ticket */
+    assert_int_equal(change(fx, h.b, a.id, "C81", 3, "first", fx->now, &o), LX_OK);
+    assert_int_equal(avail(fx, h.b, "C81", 3, "second", fx->now), SECOND_SEATS);
+    close_book(&h);
+    h = open_book(fx);
+    check_ok(fx, h.b);
+    assert_int_equal(state_of(h.b, o.id), LX_ORDER_CONFIRMED);
+    close_book(&h);
+}
+
+/* Three unpaid holds cancelled in a day bar their user from holding until the next
+ * local midnight (Vientiane, UTC+7); expired holds do not count; the count survives a
+ * reopen; a passenger without an account is known by their document. */
+static void test_cancel_limit(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = vte_lpq(fx, 3, 1);
+    q.user = "noy@example.la";
+    lx_book_order o;
+    /* an expired hold first: not a cancel */
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, fx->now, &o), LX_OK);
+    assert_int_equal(lx_book_expire(h.b, o.expires_at, NULL), LX_OK);
+    lx_instant_t t = fx->now; /* 08:00 in Vientiane */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(hold(fx, h.b, &q, 0, NULL, t + i, &o), LX_OK);
+        assert_int_equal(lx_book_cancel(h.b, o.id, NULL, t + i, NULL, fx->msg, sizeof fx->msg),
+                         LX_OK);
+    }
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, t + 10, &o), LX_RULE);
+    assert_non_null(strstr(fx->msg, "(rule cancel_limit)"));
+    assert_non_null(strstr(fx->msg, "T00:00:00+07:00"));
+    /* a sale at a counter is no hold; another user is free */
+    assert_int_equal(hold(fx, h.b, &q, 1, NULL, t + 10, &o), LX_OK);
+    q.user = "bee@example.la";
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, t + 10, &o), LX_OK);
+    q.user = "noy@example.la";
+    close_book(&h);
+    h = open_book(fx);
+    /* 23:59:59 local is still the same day; midnight is the next */
+    lx_instant_t midnight = t + 16 * 3600;
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, midnight - 1, &o), LX_RULE);
+    assert_int_equal(hold(fx, h.b, &q, 0, NULL, midnight, &o), LX_OK);
+    /* without an account: the lead passenger's document */
+    lx_book_req d = vte_lpq(fx, 3, 1);
+    strcpy(d.pax[0].document, "LA-ID-777");
+    fx->msg[0] = 0;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(lx_book_hold(h.b, &d, t, &o, fx->msg, sizeof fx->msg), LX_OK);
+        assert_int_equal(lx_book_cancel(h.b, o.id, NULL, t, NULL, fx->msg, sizeof fx->msg), LX_OK);
+    }
+    assert_int_equal(lx_book_hold(h.b, &d, t, &o, fx->msg, sizeof fx->msg), LX_RULE);
+    assert_non_null(strstr(fx->msg, "this passenger's document"));
+    close_book(&h);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1341,6 +1609,12 @@ int main(void)
         T(test_staged_batch_after_failed_commit),
         T(test_batch_creates_and_expires),
         T(test_memory_only),
+        T(test_fares_by_passenger),
+        T(test_refund_fee_kept),
+        T(test_change_once),
+        T(test_change_no_later),
+        T(test_change_whole),
+        T(test_cancel_limit),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -389,6 +389,7 @@ static void test_migrates_version_1(void **state)
                      "NULL, stop_times INTEGER NOT NULL, seq INTEGER NOT NULL);"
                      "INSERT INTO v1 SELECT name, source, imported_at, stations, trips, stop_times, "
                      "seq FROM feeds; DROP TABLE feeds; ALTER TABLE v1 RENAME TO feeds;"
+                     "DROP TABLE orders; DROP TABLE checkins; DROP TABLE waitlist;"
                      "PRAGMA user_version = 1;");
 
     s = open_store(fx, 0);

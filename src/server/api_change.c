@@ -1,0 +1,191 @@
+/* Changes of a paid booking and fare quotes over HTTP (issue 5).
+ *
+ *   POST /api/v1/bookings/{id}/exchanges   {"train", "date", "class"?, "from"?, "to"?}
+ *        -> 201, the new booking (Location), state "confirmed", changed_from = id; the
+ *           old booking is refunded in full and shows state "changed", changed_to
+ *   POST /api/v1/fare-quotes               a booking's body without seats
+ *        -> 200 {"price", "currency", "passengers": [{"fare_type", "fare", "percent",
+ *           "age", "seat", "note"}], "rounding"}
+ *
+ * The rules of a change are the store's (lx_book_exchange): one change per ticket
+ * (rule one_change), and within 48 hours of the original's departure only to a train
+ * leaving no later (rule change_no_later); the new journey's sales window, seats and
+ * real-name rules as for any sale. A changed ticket keeps its original's refund rules.
+ * The stations default to the booking's own; the class to the booking's when the new
+ * train has it. A refusal by a rule is 422 with the rule named, as for bookings.
+ */
+#include "api_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "view/journey.h"
+#include "view/view.h"
+
+/* A refused rule, a sold-out train, or another refusal of the store, as bookings answer
+ * them; j is the journey asked for, n its passengers. */
+static lx_err refusal(const req *r, lx_srv_resp *resp, lx_err e, const lx_journey *j, uint32_t n,
+                      const char *cls, char *msg, size_t msg_len)
+{
+    const lx_api *api = r->api;
+    lx_instant_t now = lx_api_now(api);
+    switch (e) {
+    case LX_NOMEM:
+        return e;
+    case LX_SOLDOUT:
+        return lx_api_reply_errorf(resp, e, "class", "no seats left in %s from %s to %s on %s %s",
+                                   cls, j->from_name, j->to_name, j->train, j->date);
+    case LX_CLOSED:
+    case LX_RULE: {
+        lx_inv_sales si;
+        char rule[32];
+        lx_view_hold_refusal(api->book, j, n, e, now, &si, rule, sizeof rule, msg, msg_len);
+        return lx_api_reply_rule(resp, e, msg,
+                                 si.rule != LX_INV_RULE_NONE
+                                     ? lx_view_sales(j->tt, &j->leg.leg, &si)
+                                     : json_pack("{s:s}", "rule", rule));
+    }
+    default:
+        return lx_api_reply_errorf(resp, e, e == LX_CONFLICT ? "id" : NULL, "%s",
+                                   *msg ? msg : lx_strerror(e));
+    }
+}
+
+lx_err lx_api_h_exchange(const req *r, lx_srv_resp *resp)
+{
+    static const char *const known[] = {"train", "date", "class", "from", "to",
+                                        "seat_preference", NULL};
+    lx_err err = LX_OK;
+    json_t *body;
+    char id[LX_BOOK_ID_LEN];
+    lx_book_order old;
+    if (!lx_api_want_book(r, resp, &err) || !lx_api_find_booking(r, resp, &err, id, &old))
+        return err;
+    if (!lx_api_read_body(r, resp, &err, 0, &body))
+        return err;
+    const char *train, *date, *from = NULL, *to = NULL, *cls = NULL;
+    int ok = lx_api_only_known(body, known, "", resp, &err) &&
+             lx_api_want_string(body, "train", "train", 64, resp, &err, &train) &&
+             lx_api_want_string(body, "date", "date", 32, resp, &err, &date) &&
+             (!json_object_get(body, "from") ||
+              lx_api_want_string(body, "from", "from", 256, resp, &err, &from)) &&
+             (!json_object_get(body, "to") ||
+              lx_api_want_string(body, "to", "to", 256, resp, &err, &to)) &&
+             (!json_object_get(body, "class") ||
+              lx_api_want_string(body, "class", "class", 32, resp, &err, &cls));
+    lx_book_req q;
+    memset(&q, 0, sizeof q);
+    if (ok && !lx_api_read_pref(body, &q, resp, &err))
+        ok = 0;
+    if (!ok) {
+        json_decref(body);
+        return err;
+    }
+    /* the booking's own stations by default, by their ids in its feed */
+    char from_id[160], to_id[160];
+    snprintf(from_id, sizeof from_id, "%s:%s", old.feed, old.from_stop);
+    snprintf(to_id, sizeof to_id, "%s:%s", old.feed, old.to_stop);
+    const lx_api *api = r->api;
+    lx_journey j;
+    char msg[1024] = "";
+    const char *field = NULL;
+    lx_err e = lx_view_journey(api->net, train, date, from ? from : from_id, to ? to : to_id, &j,
+                               msg, sizeof msg, &field);
+    if (e == LX_OK &&
+        (e = lx_view_journey_class(&j, cls ? cls : old.cls, &q.cls, msg, sizeof msg)) &&
+        !cls) {
+        /* the booking's class is not on the new train: its only class, if it has one */
+        msg[0] = 0;
+        e = lx_view_journey_class(&j, NULL, &q.cls, msg, sizeof msg);
+    }
+    if (e && !field)
+        field = "class";
+    json_decref(body);
+    if (e)
+        return e == LX_NOMEM ? e : lx_api_reply_errorf(resp, e, field, "%s", msg);
+    q.feed = j.leg.feed;
+    q.leg = j.leg.leg;
+    q.seller = api->seller;
+    lx_instant_t now = lx_api_now(api);
+    lx_book_order o;
+    msg[0] = 0;
+    e = lx_book_exchange(api->book, id, NULL, &q, now, &o, msg, sizeof msg);
+    if (e != LX_OK)
+        return refusal(r, resp, e, &j, old.n, q.cls, msg, sizeof msg);
+    /* the old booking's seats are free again: the waitlist may take them */
+    lx_api_seats_returned(api);
+    e = lx_api_reply_booking(r, resp, 201, &o, NULL, NULL);
+    if (e == LX_OK && resp->status == 201)
+        snprintf(resp->location, sizeof resp->location, "/api/v1/bookings/%s", o.id);
+    return e;
+}
+
+lx_err lx_api_h_fare_quote(const req *r, lx_srv_resp *resp)
+{
+    static const char *const known[] = {"train", "date", "from", "to", "class", "passengers",
+                                        NULL};
+    lx_err err = LX_OK;
+    json_t *body;
+    if (!lx_api_want_book(r, resp, &err) || !lx_api_read_body(r, resp, &err, 0, &body))
+        return err;
+    lx_book_req q;
+    memset(&q, 0, sizeof q);
+    const char *train, *date, *from, *to, *cls;
+    const lx_api *api = r->api;
+    lx_instant_t now = lx_api_now(api);
+    if (!lx_api_only_known(body, known, "", resp, &err) ||
+        !lx_api_want_string(body, "train", "train", 64, resp, &err, &train) ||
+        !lx_api_want_string(body, "date", "date", 32, resp, &err, &date) ||
+        !lx_api_want_string(body, "from", "from", 256, resp, &err, &from) ||
+        !lx_api_want_string(body, "to", "to", 256, resp, &err, &to) ||
+        !lx_api_want_string(body, "class", "class", 32, resp, &err, &cls) ||
+        !lx_api_read_passengers(body, &q, now, resp, &err)) {
+        json_decref(body);
+        return err;
+    }
+    lx_journey j;
+    char msg[1024] = "";
+    const char *field = NULL;
+    lx_err e = lx_view_journey(api->net, train, date, from, to, &j, msg, sizeof msg, &field);
+    if (e == LX_OK && (e = lx_view_journey_class(&j, cls, &q.cls, msg, sizeof msg)))
+        field = "class";
+    json_decref(body);
+    if (e)
+        return e == LX_NOMEM ? e : lx_api_reply_errorf(resp, e, field, "%s", msg);
+    q.feed = j.leg.feed;
+    q.leg = j.leg.leg;
+    q.seller = api->seller;
+    lx_book_quote fq;
+    msg[0] = 0;
+    e = lx_book_fare_quote(api->book, &q, &fq, msg, sizeof msg);
+    if (e != LX_OK)
+        return refusal(r, resp, e, &j, q.n, q.cls, msg, sizeof msg);
+    json_t *pax = json_array();
+    for (uint32_t i = 0; pax && i < fq.n; i++) {
+        const lx_pax_fare *f = &fq.fares[i];
+        if (json_array_append_new(
+                pax, json_pack("{s:s, s:s, s:o, s:i, s:o, s:b, s:s}", "name", fq.pax[i].name,
+                               "fare_type", f->fare_type, "fare",
+                               lx_view_price(f->amount, fq.currency), "percent", f->percent,
+                               "age", f->age >= 0 ? json_integer(f->age) : json_null(), "seat",
+                               f->seat, "note", f->note))) {
+            json_decref(pax);
+            return LX_NOMEM;
+        }
+    }
+    char rounding[96];
+    int64_t step = lx_price_step(fq.currency);
+    if (!strcmp(fq.currency, "LAK"))
+        snprintf(rounding, sizeof rounding, "computed fares are rounded to %lld kip",
+                 (long long)step);
+    else if (!strcmp(fq.currency, "CNY"))
+        snprintf(rounding, sizeof rounding, "computed fares are rounded to half a yuan");
+    else
+        snprintf(rounding, sizeof rounding, "computed fares are rounded to the minor unit");
+    return lx_api_reply(resp, 200,
+                        json_pack("{s:o, s:o, s:o, s:s, s:s, s:s, s:s}", "price",
+                                  lx_view_price(fq.price, fq.currency), "currency",
+                                  fq.currency[0] ? json_string(fq.currency) : json_null(),
+                                  "passengers", pax ? pax : json_array(), "rounding", rounding,
+                                  "train", j.train, "date", j.date, "class", q.cls));
+}
