@@ -9,6 +9,7 @@
 
 import { initBooking, classesEl, relabelBooking, hideBooking } from './book.js';
 import { initOrders, openOrders, closeOrders, relabelOrders, ordersOpen } from './orders.js';
+import { initWaitlist, openWaitlist, hideWaitlist, relabelWaitlist } from './waitlist.js';
 
 const LANGS = ['en', 'lo', 'zh'];
 const LOCALES = { en: 'en-GB', lo: 'lo-LA', zh: 'zh-CN' };
@@ -82,6 +83,7 @@ function applyText() {
   if (!$('#error').hidden && lastError) showError(lastError);
   relabelBooking();
   relabelOrders();
+  relabelWaitlist();
 }
 
 // ---- formatting ----
@@ -391,6 +393,7 @@ async function search(ev, pushUrl = true) {
   const query = { from: fromBox.value(), to: toBox.value(), date: $('#date').value };
   if (ordersOpen()) closeOrders(false);
   hideBooking();
+  hideWaitlist();
   if (!query.from) return focusError('from', 'error.missing_from');
   if (!query.to) return focusError('to', 'error.missing_to');
   if (!query.date) return focusError('date', 'error.missing_date');
@@ -567,10 +570,15 @@ async function main() {
   initBooking({
     t, el, timeEl, stationName, splitIso, longDate, offsetLabel, locale: () => LOCALES[state.lang],
     showResults,
-    hideOthers: () => { if (ordersOpen()) closeOrders(false); },
+    hideOthers: () => { if (ordersOpen()) closeOrders(false); hideWaitlist(); },
     searchAgain: () => { $('#search').requestSubmit(); },
+    joinWaitlist: (offer, cls) => openWaitlist(offer, cls),
   });
-  initOrders({ t, el, timeEl, stationName, splitIso, longDate, showResults });
+  initOrders({ t, el, timeEl, stationName, splitIso, longDate, offsetLabel, showResults });
+  initWaitlist({
+    t, el, timeEl, stationName, splitIso, longDate, offsetLabel, showResults,
+    hideOthers: () => { if (ordersOpen()) closeOrders(false); hideBooking(); },
+  });
   fromBox = new StationBox($('#from'), $('#from-list'));
   toBox = new StationBox($('#to'), $('#to-list'));
   boxes.push(fromBox, toBox);

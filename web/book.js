@@ -12,20 +12,38 @@
 // pay() resolves to the confirmed booking (or throws an error with a `code`). The
 // built-in one, "counter", confirms through POST /api/v1/bookings/{id}/fulfillments;
 // real providers plug in later with registerPaymentProvider().
+//
+// Fares: each passenger has a fare type (adult, child, infant without a seat, student);
+// children and infants need a birth date. The form asks POST /api/v1/fare-quotes for the
+// price of the order as typed (debounced) and again before the hold, and shows each
+// passenger's fare with how it was made; a refused passenger rule (child_age ...) is
+// shown translated (book.rule.*). A sold-out class offers the waitlist (waitlist.js,
+// through the app's joinWaitlist helper).
 
 import { initSeatMap, seatMapEl } from './seatmap.js';
 
 const MAX_PASSENGERS = 5;
 const ORDERS_KEY = 'lanxang.orders';
 const ORDERS_MAX = 50;
+export const FARE_TYPES = ['adult', 'child', 'infant', 'student'];
+const QUOTE_DELAY_MS = 300;
+
+export function newPassenger(fareType = 'adult') {
+  return { name: '', document: '', document_type: 'passport', fare_type: fareType, birth_date: '' };
+}
+
+// a fare type that is priced by age needs the passenger's birth date
+export const needsBirthDate = (p) => p.fare_type === 'child' || p.fare_type === 'infant';
+const seated = (list) => list.filter((p) => p.fare_type !== 'infant').length;
 
 let ctx = null;                 // {t, el, timeEl, stationName, splitIso, locale, longDate}
 const view = {
   mode: null,                   // 'form' | 'held' | 'tickets' | 'done' (cancelled / expired)
   offer: null,                  // the train object with `classes`
   cls: null,                    // the chosen class object
-  passengers: [{ name: '', document: '' }],
+  passengers: [newPassenger()],
   booking: null,
+  quote: null,                  // {loading, data, error} of the passengers as typed
   error: null,                  // {code, message, field}
   note: null,                   // i18n key of the message of the 'done' view
   seatMode: 'any',              // 'any' (the engine picks, with `pref`) | 'map'
@@ -36,6 +54,8 @@ const view = {
 };
 let timer = 0;
 let lastAnnouncedMinute = -1;
+let quoteTimer = 0;
+let quoteSeq = 0;
 
 const section = () => document.getElementById('booking');
 
@@ -125,7 +145,7 @@ function ruleText(err) {
   return s === key ? null : s;
 }
 
-function errorText(err) {
+export function errorText(err) {
   if (err.rule) {
     const r = ruleText(err);
     if (r) return r;
@@ -171,7 +191,18 @@ export function classesEl(offer) {
     b.setAttribute('aria-label', t('book.book_aria', { train: offer.train, cls: className(c.class) }));
     b.disabled = !(c.free > 0) || note !== null;
     b.addEventListener('click', () => openForm(offer, c));
-    li.append(info, b);
+    li.append(info);
+    if (!(c.free > 0) && note === null && ctx.joinWaitlist) {
+      // sold out while on sale: a prepaid waitlist request instead
+      const w = el('button', 'book-btn wait-btn', t('wait.join'));
+      w.type = 'button';
+      w.dataset.testid = 'join-waitlist';
+      w.setAttribute('aria-label', t('wait.join_aria', { train: offer.train, cls: className(c.class) }));
+      w.addEventListener('click', () => ctx.joinWaitlist(offer, c));
+      li.append(w);
+    } else {
+      li.append(b);
+    }
     ul.append(li);
   }
   if (note) {
@@ -195,8 +226,9 @@ function openForm(offer, cls) {
   view.mode = 'form';
   view.offer = offer;
   view.cls = cls;
-  view.passengers = [{ name: '', document: '' }];
+  view.passengers = [newPassenger()];
   view.booking = null;
+  view.quote = null;
   view.error = null;
   view.seatMode = 'any';
   view.pref = '';
@@ -207,6 +239,7 @@ function openForm(offer, cls) {
 
 function close() {
   stopTimer();
+  clearTimeout(quoteTimer);
   view.mode = null;
   section().hidden = true;
   section().replaceChildren();
@@ -232,6 +265,7 @@ export function showBooking(booking, back) {
 // Hides the panel (another view takes the page) and stops its countdown.
 export function hideBooking() {
   stopTimer();
+  clearTimeout(quoteTimer);
   view.mode = null;
   view.back = null;
   section().hidden = true;
@@ -348,43 +382,288 @@ function backButton() {
   return b;
 }
 
-// the kind of travel document (a journey across a border needs a passport)
-function docTypeField(p, i) {
+// ---- the passengers: name, document, its kind, fare type and birth date ----
+//
+// passengerFieldsets(list, opts) builds one fieldset per passenger of `list` (edited in
+// place) for the booking form and the waitlist form. opts: {prefix (id prefix, "p"),
+// invalid (the field name of an error, "passengers[1].birth_date"), max (passengers
+// with a seat), rerender(focusId), changed() (a fare-relevant value changed)}.
+
+function selectField(id, labelKey, value, options, testid, invalid, onChange) {
   const wrap = el('div', 'field');
-  const id = `p${i}-document_type`;
-  const label = el('label', null, t('book.document_type'));
+  const label = el('label', null, t(labelKey));
   label.htmlFor = id;
   const sel = el('select');
   sel.id = id;
-  sel.dataset.testid = 'passenger-document-type';
-  for (const v of ['passport', 'national_id', 'family_book']) {
-    const o = el('option', null, t(`book.doc.${v}`));
+  sel.dataset.testid = testid;
+  for (const [v, key] of options) {
+    const o = el('option', null, t(key));
     o.value = v;
-    o.selected = (p.document_type || 'passport') === v;
+    o.selected = value === v;
     sel.append(o);
   }
-  if (view.error && view.error.field === `passengers[${i}].document_type`) sel.setAttribute('aria-invalid', 'true');
-  sel.addEventListener('change', () => { p.document_type = sel.value; });
+  if (invalid) sel.setAttribute('aria-invalid', 'true');
+  sel.addEventListener('change', () => { sel.removeAttribute('aria-invalid'); onChange(sel.value); });
   wrap.append(label, sel);
   return wrap;
 }
 
-// the birth date, optional (for children's fares)
-function birthField(p, i) {
+// a field named by the error is being corrected: the error goes
+function fixed(input, opts) {
+  if (input.getAttribute('aria-invalid') !== 'true') return;
+  input.removeAttribute('aria-invalid');
+  opts.cleared?.();
+}
+
+function passengerFieldset(list, i, opts) {
+  const p = list[i];
+  const pre = opts.prefix || 'p';
+  const bad = (f) => opts.invalid === `passengers[${i}].${f}`;
+  const fs = el('fieldset', 'passenger');
+  fs.dataset.testid = 'passenger';
+  fs.append(el('legend', null, t('book.passenger', { n: i + 1 })));
+  for (const [f, key, ac] of [['name', 'book.name', 'name'], ['document', 'book.document', 'off']]) {
+    const wrap = el('div', 'field');
+    const id = `${pre}${i}-${f}`;
+    const label = el('label', null, t(key));
+    label.htmlFor = id;
+    const input = el('input');
+    input.id = id;
+    input.name = id;
+    input.type = 'text';
+    input.required = true;
+    input.autocomplete = ac;
+    input.spellcheck = false;
+    input.maxLength = f === 'name' ? 127 : 63;
+    input.value = p[f] || '';
+    input.dataset.testid = `passenger-${f}`;
+    if (bad(f)) input.setAttribute('aria-invalid', 'true');
+    input.addEventListener('input', () => { p[f] = input.value; fixed(input, opts); });
+    wrap.append(label, input);
+    if (f === 'document') {
+      const hint = el('p', 'hint', t('book.document_hint'));
+      hint.id = `${id}-hint`;
+      input.setAttribute('aria-describedby', hint.id);
+      wrap.append(hint);
+    }
+    fs.append(wrap);
+  }
+  fs.append(selectField(`${pre}${i}-document_type`, 'book.document_type', p.document_type || 'passport',
+    ['passport', 'national_id', 'family_book'].map((v) => [v, `book.doc.${v}`]),
+    'passenger-document-type', bad('document_type'), (v) => { p.document_type = v; opts.cleared?.(); }));
+  const ftId = `${pre}${i}-fare_type`;
+  const ft = selectField(ftId, 'book.fare_type', p.fare_type || 'adult',
+    FARE_TYPES.map((v) => [v, `fare.${v}`]), 'passenger-fare-type', bad('fare_type'), (v) => {
+      p.fare_type = v;
+      opts.cleared?.();
+      opts.changed?.();
+      opts.rerender(ftId);
+    });
+  const ftHint = el('p', 'hint', t(`fare.${p.fare_type || 'adult'}_hint`));
+  ftHint.id = `${ftId}-hint`;
+  ft.querySelector('select').setAttribute('aria-describedby', ftHint.id);
+  ft.append(ftHint);
+  fs.append(ft);
+  // the birth date: required for the fares by age, optional for the others
   const wrap = el('div', 'field');
-  const id = `p${i}-birth_date`;
-  const label = el('label', null, t('book.birth_date'));
+  const id = `${pre}${i}-birth_date`;
+  const need = needsBirthDate(p);
+  const label = el('label', null, t(need ? 'book.birth_date_required' : 'book.birth_date'));
   label.htmlFor = id;
   const input = el('input');
   input.id = id;
   input.type = 'date';
   input.autocomplete = 'bday';
+  input.required = need;
+  if (need) input.setAttribute('aria-required', 'true');
   input.value = p.birth_date || '';
   input.dataset.testid = 'passenger-birth-date';
-  if (view.error && view.error.field === `passengers[${i}].birth_date`) input.setAttribute('aria-invalid', 'true');
-  input.addEventListener('input', () => { p.birth_date = input.value; });
+  if (bad('birth_date')) input.setAttribute('aria-invalid', 'true');
+  input.addEventListener('input', () => { p.birth_date = input.value; fixed(input, opts); opts.changed?.(); });
   wrap.append(label, input);
-  return wrap;
+  fs.append(wrap);
+  if (list.length > 1) {
+    const rm = el('button', 'link-btn', t('book.remove'));
+    rm.type = 'button';
+    rm.setAttribute('aria-label', t('book.remove_aria', { n: i + 1 }));
+    rm.addEventListener('click', () => {
+      list.splice(i, 1);
+      opts.changed?.();
+      opts.rerender(`${pre}${Math.min(i, list.length - 1)}-name`);
+    });
+    fs.append(rm);
+  }
+  return fs;
+}
+
+export function passengerFieldsets(list, opts) {
+  const out = list.map((_, i) => passengerFieldset(list, i, opts));
+  const pre = opts.prefix || 'p';
+  // an infant has no seat: it does not count against the seats of an order, but needs a
+  // seated adult or student (one infant each)
+  const max = opts.max;
+  const laps = list.filter((p) => p.fare_type === 'adult' || p.fare_type === 'student').length;
+  const infants = list.length - seated(list);
+  const more = el('div', 'actions');
+  for (const [key, testid, ft, off] of [
+    ['book.add', 'add-passenger', 'adult', list.length >= MAX_PASSENGERS || seated(list) >= max],
+    ['book.add_infant', 'add-infant', 'infant', list.length >= MAX_PASSENGERS || infants >= laps],
+  ]) {
+    const add = el('button', 'secondary', t(key));
+    add.type = 'button';
+    add.dataset.testid = testid;
+    add.disabled = off;
+    add.addEventListener('click', () => {
+      list.push(newPassenger(ft));
+      opts.changed?.();
+      opts.rerender(`${pre}${list.length - 1}-name`);
+    });
+    more.append(add);
+  }
+  out.push(more, el('p', 'hint', t('book.max_seated', { n: max })));
+  return out;
+}
+
+// The first passenger missing a value the server would refuse: {i, f, key} or null.
+export function missingField(list) {
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i];
+    if (!p.name.trim()) return { i, f: 'name', key: 'missing' };
+    if (!p.document.trim()) return { i, f: 'document', key: 'missing' };
+    if (needsBirthDate(p) && !p.birth_date) return { i, f: 'birth_date', key: 'birth_date' };
+  }
+  return null;
+}
+
+// The passengers as the API takes them.
+export function passengersBody(list, forQuote) {
+  return list.map((p, i) => {
+    const x = {
+      // a quote of a form still being filled in: stand-ins for what is not typed yet
+      name: p.name.trim() || (forQuote ? t('book.passenger', { n: i + 1 }) : ''),
+      document: p.document.replace(/\s+/g, '') || (forQuote ? `QUOTE${i + 1}` : ''),
+      document_type: p.document_type || 'passport',
+      fare_type: p.fare_type || 'adult',
+    };
+    if (p.birth_date) x.birth_date = p.birth_date;
+    return x;
+  });
+}
+
+// ---- the fare quote ----
+
+// The quote of `body` (a booking's body without seats): the promise of the API's answer.
+export function fetchQuote(body) {
+  const q = { ...body };
+  delete q.seats;
+  delete q.seat_preference;
+  return request('POST', 'api/v1/fare-quotes', q);
+}
+
+function fareTypeName(ft) {
+  const key = `fare.${ft}`;
+  const s = t(key);
+  return s === key ? ft : s;
+}
+
+// How a passenger's fare was made, in the page's language, from the quote's numbers
+// (the API's own "note" is English; it stays in the title).
+function fareNote(line, base, currency) {
+  const vars = {
+    type: fareTypeName(line.fare_type), age: line.age, pct: line.percent,
+    base: formatPrice(base, currency), fare: formatPrice(line.fare, currency),
+  };
+  if (line.seat === false || line.fare === 0) return t(line.age === null || line.age === undefined ? 'quote.note_free' : 'quote.note_free_age', vars);
+  let s = t(line.age === null || line.age === undefined ? 'quote.note' : 'quote.note_age', vars);
+  const raw = typeof base === 'number' ? (base * line.percent) / 100 : null;
+  if (raw !== null && raw !== line.fare) s += ` ${t('quote.rounded', { raw: formatPrice(raw, currency) })}`;
+  return s;
+}
+
+// The quote box: {loading, data, error}; `names` label the lines, `base` is the
+// class's adult fare.
+export function quoteEl(quote, names, base) {
+  const box = el('div', 'quote');
+  box.dataset.testid = 'quote';
+  box.setAttribute('aria-live', 'polite');
+  box.append(el('h3', null, t('quote.heading')));
+  if (!quote || quote.loading && !quote.data) {
+    box.append(el('p', 'muted', t(quote ? 'quote.loading' : 'quote.none')));
+    return box;
+  }
+  if (quote.error) {
+    const p = el('p', 'alert inline quote-error', errorText(quote.error));
+    p.setAttribute('role', 'alert');
+    p.dataset.testid = 'quote-error';
+    if (quote.error.rule) p.dataset.rule = quote.error.rule;
+    box.append(p);
+    return box;
+  }
+  const d = quote.data;
+  const ul = el('ul', 'quote-lines');
+  (d.passengers || []).forEach((line, i) => {
+    const li = el('li', 'quote-line');
+    li.dataset.testid = 'quote-line';
+    li.dataset.fareType = line.fare_type;
+    li.dataset.percent = String(line.percent);
+    li.dataset.fare = String(line.fare);
+    const head = el('span', 'quote-who');
+    head.append(el('span', 'quote-name', names[i] || line.name), ' · ', el('span', 'quote-type', fareTypeName(line.fare_type)));
+    const fare = el('span', 'quote-fare', formatPrice(line.fare, d.currency));
+    const note = el('span', 'quote-note hint', fareNote(line, base, d.currency));
+    note.title = line.note || '';
+    li.append(head, fare, note);
+    ul.append(li);
+  });
+  const total = el('p', 'quote-total', t('quote.total', { price: formatPrice(d.price, d.currency) }));
+  total.dataset.testid = 'quote-total';
+  total.dataset.price = String(d.price);
+  box.append(ul, total);
+  if (d.rounding) box.append(el('p', 'hint', t('quote.rounding')));
+  if (quote.loading) box.setAttribute('aria-busy', 'true');
+  return box;
+}
+
+function bookingBody() {
+  const { offer, cls } = view;
+  return {
+    train: offer.train,
+    date: ctx.splitIso(offer.departure)?.date || offer.service_date,
+    from: `${offer.from.feed}:${offer.from.id}`,
+    to: `${offer.to.feed}:${offer.to.id}`,
+    class: cls.class,
+  };
+}
+
+// Asks for the quote of the form as it is now; a later call wins.
+async function refreshQuote() {
+  clearTimeout(quoteTimer);
+  if (view.mode !== 'form') return null;
+  const seq = ++quoteSeq;
+  view.quote = { loading: true, data: view.quote?.data || null, error: null };
+  paintQuote();
+  let q;
+  try {
+    q = { loading: false, data: await fetchQuote({ ...bookingBody(), passengers: passengersBody(view.passengers, true) }), error: null };
+  } catch (e) {
+    q = { loading: false, data: null, error: { code: e.code, message: e.message, field: e.field, rule: e.rule, details: e.details } };
+  }
+  if (seq !== quoteSeq || view.mode !== 'form') return null;
+  view.quote = q;
+  paintQuote();
+  return q;
+}
+
+function scheduleQuote() {
+  clearTimeout(quoteTimer);
+  quoteTimer = setTimeout(refreshQuote, QUOTE_DELAY_MS);
+}
+
+// repaints the quote box alone (the form keeps its focus)
+function paintQuote() {
+  const old = section().querySelector('[data-testid="quote"]');
+  if (!old) return;
+  old.replaceWith(quoteEl(view.quote, view.passengers.map((p, i) => p.name.trim() || t('book.passenger', { n: i + 1 })), view.cls?.price));
 }
 
 function formView() {
@@ -395,69 +674,33 @@ function formView() {
   const form = el('form', 'card book-form');
   form.noValidate = true;
   form.setAttribute('aria-labelledby', 'booking-title');
-  view.passengers.forEach((p, i) => {
-    const fs = el('fieldset', 'passenger');
-    fs.append(el('legend', null, t('book.passenger', { n: i + 1 })));
-    for (const [f, key, ac] of [['name', 'book.name', 'name'], ['document', 'book.document', 'off']]) {
-      const wrap = el('div', 'field');
-      const id = `p${i}-${f}`;
-      const label = el('label', null, t(key));
-      label.htmlFor = id;
-      const input = el('input');
-      input.id = id;
-      input.name = id;
-      input.type = 'text';
-      input.required = true;
-      input.autocomplete = ac;
-      input.spellcheck = false;
-      input.maxLength = f === 'name' ? 127 : 63;
-      input.value = p[f];
-      input.dataset.testid = `passenger-${f}`;
-      if (view.error && view.error.field === `passengers[${i}].${f}`) input.setAttribute('aria-invalid', 'true');
-      input.addEventListener('input', () => { p[f] = input.value; });
-      wrap.append(label, input);
-      if (f === 'document') {
-        const hint = el('p', 'hint', t('book.document_hint'));
-        hint.id = `${id}-hint`;
-        input.setAttribute('aria-describedby', hint.id);
-        wrap.append(hint);
-      }
-      fs.append(wrap);
-    }
-    fs.append(docTypeField(p, i), birthField(p, i));
-    if (view.passengers.length > 1) {
-      const rm = el('button', 'link-btn', t('book.remove'));
-      rm.type = 'button';
-      rm.setAttribute('aria-label', t('book.remove_aria', { n: i + 1 }));
-      rm.addEventListener('click', () => {
-        view.passengers.splice(i, 1);
-        render(false);
-        const next = document.getElementById(`p${Math.min(i, view.passengers.length - 1)}-name`);
-        if (next) next.focus();
-      });
-      fs.append(rm);
-    }
-    form.append(fs);
-  });
-  const add = el('button', 'secondary', t('book.add'));
-  add.type = 'button';
-  add.disabled = view.passengers.length >= maxPassengers();
-  add.addEventListener('click', () => {
-    view.passengers.push({ name: '', document: '' });
-    render(false);
-    document.getElementById(`p${view.passengers.length - 1}-name`)?.focus();
-  });
+  form.append(...passengerFieldsets(view.passengers, {
+    prefix: 'p',
+    invalid: view.error?.field,
+    max: maxPassengers(),
+    rerender: (id) => rerender(id),
+    changed: () => scheduleQuote(),
+    cleared: () => {
+      view.error = null;
+      const box = section().querySelector('.book-error');
+      if (box) { box.hidden = true; box.replaceChildren(); }
+    },
+  }));
   const submit = el('button', 'primary', t('book.hold'));
   submit.type = 'submit';
   submit.dataset.testid = 'hold';
-  const more = el('div', 'actions');
-  more.append(add);
-  form.append(more, el('p', 'hint', t('book.max', { n: maxPassengers() })), seatsFieldset());
+  form.append(seatsFieldset());
+  form.append(quoteEl(view.quote, view.passengers.map((p, i) => p.name.trim() || t('book.passenger', { n: i + 1 })), cls.price));
   const actions = el('div', 'actions');
   actions.append(submit, backButton());
   form.append(errorBox(), actions);
   form.addEventListener('submit', (e) => { e.preventDefault(); hold(submit); });
+  // names typed change the quote's labels only: refresh it when the field is left
+  form.addEventListener('focusout', (e) => {
+    if (/-(name|document)$/.test(e.target.id || '')) scheduleQuote();
+  });
   out.push(form);
+  if (!view.quote) scheduleQuote();
   return out;
 }
 
@@ -512,9 +755,9 @@ function seatsFieldset() {
     box.textContent = t('seat.unavailable');
     fs.append(box);
   } else {
-    view.sm.max = view.passengers.length;
+    view.sm.max = seated(view.passengers);
     while (view.sm.chosen.length > view.sm.max) view.sm.chosen.shift();
-    const n = view.passengers.length;
+    const n = view.sm.max;
     fs.append(el('p', 'hint', n === 1 ? t('seat.map_hint_one') : t('seat.map_hint', { n })),
       seatMapEl(view.sm, () => { view.error = null; }));
   }
@@ -530,7 +773,7 @@ function rerender(id) {
 async function loadSeatMap(focusId) {
   const { offer, cls } = view;
   const keep = view.sm && !view.sm.error ? view.sm : null;
-  view.sm = { data: null, coach: keep?.coach ?? null, chosen: [], max: view.passengers.length, loading: true, error: null };
+  view.sm = { data: null, coach: keep?.coach ?? null, chosen: [], max: seated(view.passengers), loading: true, error: null };
   rerender(focusId);
   const q = new URLSearchParams({
     date: ctx.splitIso(offer.departure)?.date || offer.service_date,
@@ -554,31 +797,25 @@ async function loadSeatMap(focusId) {
 }
 
 async function hold(submit) {
-  const missing = view.passengers.findIndex((p) => !p.name.trim() || !p.document.trim());
-  if (missing >= 0) {
-    const p = view.passengers[missing];
-    const f = !p.name.trim() ? 'name' : 'document';
-    view.error = { code: 'missing', field: `passengers[${missing}].${f}` };
+  const missing = missingField(view.passengers);
+  if (missing) {
+    view.error = { code: missing.key, field: `passengers[${missing.i}].${missing.f}` };
     render(false);
-    document.getElementById(`p${missing}-${f}`)?.focus();
+    document.getElementById(`p${missing.i}-${missing.f}`)?.focus();
     return;
   }
-  const { offer, cls } = view;
   submit.disabled = true;
   submit.setAttribute('aria-busy', 'true');
-  const body = {
-    train: offer.train,
-    date: ctx.splitIso(offer.departure)?.date || offer.service_date,
-    from: `${offer.from.feed}:${offer.from.id}`,
-    to: `${offer.to.feed}:${offer.to.id}`,
-    class: cls.class,
-    passengers: view.passengers.map((p) => {
-      const x = { name: p.name.trim(), document: p.document.replace(/\s+/g, ''), document_type: p.document_type || 'passport' };
-      if (p.birth_date) x.birth_date = p.birth_date;
-      return x;
-    }),
-  };
-  const chosen = view.seatMode === 'map' && view.sm && !view.sm.error ? view.sm.chosen.slice(0, view.passengers.length) : [];
+  const body = { ...bookingBody(), passengers: passengersBody(view.passengers, false) };
+  // the price as it will be booked, shown before the hold; a refused rule stops here
+  const q = await refreshQuote();
+  if (q && q.error) {
+    view.error = q.error;
+    render(false);
+    section().querySelector('[data-testid="quote-error"]')?.scrollIntoView({ block: 'nearest' });
+    return;
+  }
+  const chosen = view.seatMode === 'map' && view.sm && !view.sm.error ? view.sm.chosen.slice(0, seated(view.passengers)) : [];
   if (chosen.length) body.seats = chosen;
   else if (view.pref && view.seatMode === 'any') body.seat_preference = view.pref;
   try {
@@ -600,7 +837,7 @@ async function hold(submit) {
     view.error = { code: e.code, message: e.message, field: e.field, rule: e.rule, details: e.details };
     if (e.code === 'seat_taken' && view.seatMode === 'map') return loadSeatMap(null);
     render(false);
-    const m = /^passengers\[(\d+)\]\.(name|document)$/.exec(e.field || '');
+    const m = /^passengers\[(\d+)\]\.(name|document|birth_date|fare_type|document_type)$/.exec(e.field || '');
     if (m) document.getElementById(`p${m[1]}-${m[2]}`)?.focus();
     else section().querySelector('.book-error')?.focus?.();
   }
@@ -613,9 +850,11 @@ function heldView() {
   out.push(journeyEl(b));
   const seats = el('ul', 'seats');
   seats.setAttribute('aria-label', t('book.seats'));
-  for (const tk of b.tickets || []) {
+  for (const p of b.passengers || b.tickets || []) {
     const li = el('li', 'seat-item');
-    li.append(el('span', 'seat', tk.seat), ' ', el('span', null, tk.name));
+    li.append(el('span', 'seat', p.seat || t('book.no_seat')), ' ', el('span', null, p.name));
+    if (p.fare_type) li.append(' · ', el('span', 'fare-type', fareTypeName(p.fare_type)));
+    if (typeof p.fare === 'number') li.append(' · ', el('span', 'fare', formatPrice(p.fare, b.currency)));
     seats.append(li);
   }
   out.push(el('h3', null, t('book.seats')), seats);
@@ -754,6 +993,8 @@ function ticketsView() {
       dl.append(el('dt', null, t(k)), dd);
     };
     add('book.passenger_name', tk.name);
+    const px = (b.passengers || []).find((x) => x.seat && x.seat === tk.seat);
+    if (px?.fare_type) add('book.fare_type', `${fareTypeName(px.fare_type)} · ${formatPrice(px.fare, b.currency)}`);
     add('book.seat', tk.seat, 'seat');
     add('book.class', className(b.class));
     add('book.train', b.train);
@@ -784,6 +1025,13 @@ function ticketsView() {
     list.append(li);
   });
   out.push(list);
+  // infants travel on a lap, without a ticket of their own
+  const laps = (b.passengers || []).filter((x) => !x.seat);
+  if (laps.length) {
+    const ul = el('ul', 'lap-list');
+    for (const x of laps) ul.append(el('li', null, t('book.on_lap', { name: x.name })));
+    out.push(ul);
+  }
   const actions = el('div', 'actions');
   const print = el('button', 'secondary', t('book.print'));
   print.type = 'button';

@@ -4,20 +4,35 @@
 // paid or cancelled (DELETE, after a confirmation), a confirmed one refunded (the refund
 // offer's fee and amount are shown and confirmed, then POST .../refunds) or its
 // e-tickets shown again. Ids the server does not know (404) leave the list, with a note.
+//
+// Each booking shows its passengers with fare type and fare; a refunded one the fee
+// kept and the amount returned; a confirmed one can be changed once to another train
+// (the offers of the same stretch on a chosen date, POST .../exchanges): the new
+// booking joins the list and the old one shows "changed", each linking to the other
+// (changed_from / changed_to). The waitlist requests made in this browser (waitlist.js)
+// follow, with their state; while one is open they are fetched again every few
+// seconds, and a fulfilled one links to the booking it made.
 // Plain ES module; app.js hands it its helpers with initOrders().
 
-import { request, formatPrice, className, showBooking, hideBooking, rememberedOrders, rememberOrders } from './book.js';
+import {
+  request, formatPrice, className, showBooking, hideBooking, rememberedOrders, rememberOrders, errorText as bookErrorText,
+} from './book.js';
+import {
+  hideWaitlist, rememberedRequests, rememberRequests, fetchRequest, requestBodyEl, noteFulfilled, showRequest, POLL_MS,
+} from './waitlist.js';
 
-let ctx = null; // {t, el, stationName, splitIso, longDate, timeEl, showResults}
+let ctx = null; // {t, el, stationName, splitIso, longDate, offsetLabel, timeEl, showResults}
 
 const ov = {
   open: false,
   loading: false,
   items: [],        // [{id, booking, error}]
   notes: [],        // [{key, vars}] shown once at the top (dropped ids, done actions)
-  pending: null,    // {id, kind: 'cancel' | 'refund', offer}
+  pending: null,    // {id, kind: 'cancel' | 'refund' | 'change', offer, change}
   busy: false,
+  waits: [],        // [{id, req, error}] the waitlist requests
 };
+let pollTimer = 0;
 
 const t = (k, v) => ctx.t(k, v);
 const el = (tag, cls, text) => ctx.el(tag, cls, text);
@@ -34,11 +49,29 @@ export function ordersOpen() {
 
 export async function openOrders() {
   hideBooking();
+  hideWaitlist();
+  stopPoll();
   ov.open = true;
   ov.loading = true;
   ov.pending = null;
-  ov.items = rememberedOrders().map((id) => ({ id, booking: null, error: null }));
+  ov.items = [];
+  ov.waits = rememberedRequests().map((id) => ({ id, req: null, error: null }));
   render(true);
+  // a request fulfilled since adds its booking to the list
+  await Promise.all(ov.waits.map(async (w) => {
+    try {
+      w.req = await fetchRequest(w.id);
+      noteFulfilled(w.req);
+    } catch (e) {
+      w.error = e;
+    }
+  }));
+  const goneWaits = ov.waits.filter((w) => w.error?.status === 404).map((w) => w.id);
+  if (goneWaits.length) {
+    ov.waits = ov.waits.filter((w) => !goneWaits.includes(w.id));
+    rememberRequests(rememberedRequests().filter((id) => !goneWaits.includes(id)));
+  }
+  ov.items = rememberedOrders().map((id) => ({ id, booking: null, error: null }));
   const dropped = [];
   await Promise.all(ov.items.map(async (it) => {
     try {
@@ -55,9 +88,49 @@ export async function openOrders() {
   }
   ov.loading = false;
   if (ov.open) render(false);
+  if (ov.open) startPoll();
+}
+
+// ---- the open waitlist requests, fetched again until they are settled ----
+
+function startPoll() {
+  stopPoll();
+  if (!ov.waits.some((w) => w.req?.state === 'open')) return;
+  pollTimer = setInterval(pollWaits, POLL_MS);
+}
+
+function stopPoll() {
+  if (pollTimer) clearInterval(pollTimer);
+  pollTimer = 0;
+}
+
+async function pollWaits() {
+  let changed = false;
+  await Promise.all(ov.waits.filter((w) => w.req?.state === 'open').map(async (w) => {
+    try {
+      const req = await fetchRequest(w.id);
+      if (req.state !== w.req.state) {
+        w.req = req;
+        changed = true;
+        noteFulfilled(req);
+        if (req.booking && !ov.items.some((it) => it.id === req.booking)) {
+          const booking = req.booking_details || await request('GET', path(req.booking)).catch(() => null);
+          ov.items.unshift({ id: req.booking, booking, error: null });
+        }
+        ov.notes = [{ key: `wait.note.${req.state}`, vars: { id: w.id, booking: req.booking || '' } }];
+      }
+    } catch { /* try again on the next round */ }
+  }));
+  if (!ov.open || !changed) return;
+  if (!ov.waits.some((w) => w.req?.state === 'open')) stopPoll();
+  if (ov.busy || ov.pending) return; // keep a half-answered question; shown on the next render
+  const focusId = document.activeElement?.id;
+  render(false);
+  if (focusId) document.getElementById(focusId)?.focus();
 }
 
 export function closeOrders(showResults = true) {
+  stopPoll();
   ov.open = false;
   ov.pending = null;
   ov.notes = [];
@@ -77,9 +150,7 @@ function stateText(state) {
 }
 
 function errorText(e) {
-  const key = `book.error.${e.code}`;
-  const s = t(key);
-  return s !== key ? s : (e.message || t('error.title'));
+  return bookErrorText(e);
 }
 
 function render(focus) {
@@ -103,6 +174,14 @@ function render(focus) {
     const list = el('ol', 'orders-list');
     for (const it of ov.items) list.append(itemEl(it));
     out.push(list);
+  }
+  if (!ov.loading && ov.waits.length) {
+    const h3 = el('h3', 'orders-sub', t('wait.orders_heading'));
+    h3.id = 'waits-title';
+    const list = el('ol', 'orders-list waits-list');
+    list.setAttribute('aria-labelledby', h3.id);
+    for (const w of ov.waits) list.append(waitEl(w));
+    out.push(h3, list);
   }
   const actions = el('div', 'actions');
   const back = el('button', 'secondary', t('orders.close'));
@@ -152,16 +231,257 @@ function itemEl(it) {
   add('book.seats', dd);
   add('orders.price', formatPrice(b.price, b.currency));
   add('orders.reference', it.id);
+  const fee = b.refund_fee ?? b.refund?.fee;
+  const back = b.refund_amount ?? b.refund?.amount;
+  if (typeof fee === 'number') {
+    const x = el('span', null, formatPrice(fee, b.refund?.currency || b.currency));
+    x.dataset.testid = 'order-refund-fee';
+    x.dataset.amount = String(fee);
+    add('orders.refund_fee_kept', x);
+  }
+  if (typeof back === 'number') {
+    const x = el('span', 'refund-amount', formatPrice(back, b.refund?.currency || b.currency));
+    x.dataset.testid = 'order-refund-amount';
+    x.dataset.amount = String(back);
+    add('orders.refund_returned', x);
+  }
+  if (b.changed_from) add('orders.changed_from', linkTo(b.changed_from, 'order-changed-from'));
+  if (b.changed_to) add('orders.changed_to', linkTo(b.changed_to, 'order-changed-to'));
   li.append(h, badge, dl);
+  if (Array.isArray(b.passengers) && b.passengers.length) li.append(passengersEl(b));
   if (it.error) {
     const box = el('p', 'alert inline');
     box.setAttribute('role', 'alert');
     box.textContent = errorText(it.error);
     li.append(box);
   }
-  if (ov.pending && ov.pending.id === it.id) li.append(confirmEl(it));
+  if (ov.pending && ov.pending.id === it.id) li.append(ov.pending.kind === 'change' ? changeEl(it) : confirmEl(it));
   else li.append(actionsEl(it));
   return li;
+}
+
+function fareTypeText(ft) {
+  const key = `fare.${ft}`;
+  const s = t(key);
+  return s === key ? ft : s;
+}
+
+// the passengers of a booking: name, fare type, fare, seat (an infant has none)
+function passengersEl(b) {
+  const ul = el('ul', 'order-passengers');
+  ul.setAttribute('aria-label', t('orders.passengers'));
+  for (const p of b.passengers) {
+    const li = el('li');
+    li.dataset.testid = 'order-passenger';
+    li.dataset.fareType = p.fare_type || 'adult';
+    li.dataset.fare = String(p.fare ?? '');
+    li.append(el('span', 'pax-name', p.name), ' · ', el('span', 'fare-type', fareTypeText(p.fare_type || 'adult')));
+    if (typeof p.fare === 'number') li.append(' · ', el('span', 'fare', formatPrice(p.fare, b.currency)));
+    li.append(' · ', el('span', 'seat', p.seat || t('book.no_seat')));
+    ul.append(li);
+  }
+  return ul;
+}
+
+// a button that brings the booking `id` into view in the list (fetched when missing)
+function linkTo(id, testid) {
+  const b = el('button', 'link-btn order-link', id);
+  b.type = 'button';
+  b.dataset.testid = testid;
+  b.dataset.id = id;
+  b.setAttribute('aria-label', t('orders.go_to', { id }));
+  b.addEventListener('click', () => focusOrder(id));
+  return b;
+}
+
+async function focusOrder(id) {
+  if (!ov.items.some((x) => x.id === id)) {
+    const it = { id, booking: null, error: null };
+    try { it.booking = await request('GET', path(id)); } catch (e) { it.error = e; }
+    ov.items.unshift(it);
+    rememberOrders([id, ...rememberedOrders().filter((x) => x !== id)]);
+    render(false);
+  }
+  const h = document.getElementById(`order-${id}`);
+  h?.scrollIntoView({ block: 'start' });
+  h?.focus();
+}
+
+// ---- the waitlist requests ----
+
+function waitEl(w) {
+  const li = el('li', 'order card wait-item');
+  li.dataset.testid = 'wait-request';
+  li.dataset.id = w.id;
+  const h = el('h3', 'order-title', t('wait.item_heading', { id: w.id }));
+  h.id = `wait-${w.id}`;
+  h.tabIndex = -1;
+  li.append(h);
+  if (!w.req) {
+    li.append(el('p', 'alert-text', w.error ? errorText(w.error) : t('orders.loading')));
+    return li;
+  }
+  li.dataset.state = w.req.state;
+  li.append(requestBodyEl(w.req));
+  const row = el('div', 'actions');
+  if (w.req.state === 'fulfilled' && w.req.booking) {
+    const go = button('primary', 'wait.go_booking', 'wait-go-booking', () => focusOrder(w.req.booking));
+    go.setAttribute('aria-label', t('orders.go_to', { id: w.req.booking }));
+    row.append(go);
+  }
+  if (w.req.state === 'open') {
+    const show = button('secondary', 'wait.show', 'wait-show', () => {
+      closeOrders(false);
+      showRequest(w.req);
+    });
+    row.append(show);
+  }
+  if (w.req.state !== 'open') {
+    const rm = button('link-btn', 'orders.remove', 'wait-remove', () => {
+      rememberRequests(rememberedRequests().filter((id) => id !== w.id));
+      ov.waits = ov.waits.filter((x) => x !== w);
+      render(false);
+      section().querySelector('h2')?.focus();
+    });
+    rm.setAttribute('aria-label', `${t('orders.remove')} – ${t('wait.item_heading', { id: w.id })}`);
+    row.append(rm);
+  }
+  li.append(row);
+  return li;
+}
+
+// ---- changing a paid booking to another train ----
+
+function startChange(it) {
+  const b = it.booking;
+  ov.pending = {
+    id: it.id, kind: 'change', offer: null,
+    change: { date: b.date || ctx.splitIso(b.departure)?.date, offers: null, loading: false, pick: '', error: null },
+  };
+  it.error = null;
+  render(false);
+  document.getElementById(`change-date-${it.id}`)?.focus();
+  findTrains(it);
+}
+
+async function findTrains(it) {
+  const ch = ov.pending?.change;
+  if (!ch || !ch.date) return;
+  const b = it.booking;
+  ch.loading = true;
+  ch.error = null;
+  const q = new URLSearchParams({ from: `${b.from.feed}:${b.from.id}`, to: `${b.to.feed}:${b.to.id}`, date: ch.date });
+  try {
+    ch.offers = await request('GET', `api/v1/offers?${q}`);
+  } catch (e) {
+    ch.offers = null;
+    ch.error = e;
+  }
+  ch.loading = false;
+  if (ov.pending?.change !== ch) return;
+  const focusId = document.activeElement?.id;
+  render(false);
+  if (focusId) document.getElementById(focusId)?.focus();
+}
+
+function changeEl(it) {
+  const b = it.booking;
+  const ch = ov.pending.change;
+  const box = el('div', 'confirm change');
+  box.setAttribute('role', 'group');
+  box.dataset.testid = 'change';
+  const q = el('p', 'confirm-q', t('orders.change_q', { id: it.id }));
+  q.id = `change-q-${it.id}`;
+  box.setAttribute('aria-labelledby', q.id);
+  box.append(q, el('p', 'hint', t('orders.change_rules')));
+  const row = el('div', 'row');
+  const f = el('div', 'field');
+  const label = el('label', null, t('search.date'));
+  label.htmlFor = `change-date-${it.id}`;
+  const date = el('input');
+  date.type = 'date';
+  date.id = `change-date-${it.id}`;
+  date.value = ch.date || '';
+  date.dataset.testid = 'change-date';
+  date.addEventListener('change', () => { ch.date = date.value; findTrains(it); });
+  f.append(label, date);
+  const find = button('secondary', 'wait.find', 'change-find', () => findTrains(it));
+  row.append(f, find);
+  box.append(row);
+  if (ch.loading) box.append(el('p', 'muted', t('results.loading')));
+  if (ch.error) {
+    const p = el('p', 'alert inline', errorText(ch.error));
+    p.setAttribute('role', 'alert');
+    box.append(p);
+  }
+  let opts = [];
+  if (ch.offers) {
+    for (const o of ch.offers) {
+      if (o.sales && !o.sales.open) continue;
+      const d = ctx.splitIso(o.departure);
+      for (const c of o.classes || []) {
+        if (!(c.free > 0)) continue;
+        const day = d?.date || o.service_date;
+        if (o.train === b.train && day === b.date && String(c.class) === String(b.class)) continue;
+        opts.push({ key: `${o.train}|${day}|${c.class}`, o, c, d, day });
+      }
+    }
+    if (!opts.length) box.append(el('p', 'muted', t('wait.no_trains')));
+    else {
+      const fw = el('div', 'field');
+      const l2 = el('label', null, t('orders.change_pick'));
+      l2.htmlFor = `change-pick-${it.id}`;
+      const sel = el('select');
+      sel.id = `change-pick-${it.id}`;
+      sel.dataset.testid = 'change-pick';
+      if (!opts.some((x) => x.key === ch.pick)) ch.pick = opts[0].key;
+      for (const { key, o, c, d } of opts) {
+        const op = el('option', null, `${o.train} · ${d ? d.hm : ''} · ${className(c.class)} · ${t('book.free', { n: c.free })} · ${formatPrice(c.price, c.currency)}`);
+        op.value = key;
+        op.selected = key === ch.pick;
+        sel.append(op);
+      }
+      sel.addEventListener('change', () => { ch.pick = sel.value; });
+      fw.append(l2, sel);
+      box.append(fw);
+    }
+  }
+  const actions = el('div', 'actions');
+  const yes = button('primary', 'orders.change_yes', 'change-yes', () => doChange(it, opts.find((x) => x.key === ch.pick)));
+  yes.disabled = ov.busy || !opts.length;
+  const no = button('secondary', 'orders.keep', 'confirm-no', () => {
+    ov.pending = null;
+    render(false);
+    document.getElementById(`order-${it.id}`)?.focus();
+  });
+  actions.append(yes, no);
+  box.append(actions);
+  return box;
+}
+
+async function doChange(it, pick) {
+  if (!pick) return;
+  ov.busy = true;
+  render(false);
+  try {
+    const nb = await request('POST', `${path(it.id)}/exchanges`, { train: pick.o.train, date: pick.day, class: pick.c.class });
+    it.error = null;
+    try { it.booking = await request('GET', path(it.id)); } catch { /* keep the old one */ }
+    ov.items = [{ id: nb.id, booking: nb, error: null }, ...ov.items.filter((x) => x.id !== nb.id)];
+    rememberOrders([nb.id, ...rememberedOrders().filter((x) => x !== nb.id)]);
+    ov.notes = [{ key: 'orders.changed', vars: { id: it.id, to: nb.id } }];
+    ov.busy = false;
+    ov.pending = null;
+    render(false);
+    document.getElementById(`order-${nb.id}`)?.focus();
+  } catch (e) {
+    it.error = e;
+    ov.busy = false;
+    ov.pending = null;
+    try { it.booking = await request('GET', path(it.id)); } catch { /* keep the old one */ }
+    render(false);
+    document.getElementById(`order-${it.id}`)?.focus();
+  }
 }
 
 function button(cls, key, testid, fn, vars) {
@@ -198,9 +518,11 @@ function actionsEl(it) {
       closeOrders(false);
     });
     show.setAttribute('aria-label', label('orders.tickets'));
+    const change = button('secondary', 'orders.change', 'order-change', () => startChange(it));
+    change.setAttribute('aria-label', label('orders.change'));
     const refund = button('secondary danger', 'orders.refund', 'order-refund', () => offerRefund(it));
     refund.setAttribute('aria-label', label('orders.refund'));
-    row.append(show, refund);
+    row.append(show, change, refund);
   } else {
     const rm = button('link-btn', 'orders.remove', 'order-remove', () => {
       rememberOrders(rememberedOrders().filter((id) => id !== it.id));

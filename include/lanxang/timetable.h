@@ -210,6 +210,13 @@ uint32_t lx_tt_trips_by_number(const lx_tt *tt, const char *name, uint32_t *out,
 /* The fare for (agency, a, b, class) in a currency (NULL = any); NULL if none. */
 const lx_fare *lx_tt_fare(const lx_tt *tt, uint32_t agency, uint32_t a, uint32_t b,
                           const char *cls, const char *currency);
+/* The fare of a journey of trip from station a to b in a class: the trip's operator's,
+ * else any operator's (a through train's sections may be priced by each side's); at
+ * each, between the stations, else their parent stations; in currency when given (only
+ * that one), else the departure country's currency (CNY in China, LAK in Laos), else
+ * any. NULL when there is none. Offers and the booking store price alike through it. */
+const lx_fare *lx_tt_journey_fare(const lx_tt *tt, uint32_t trip, uint32_t a, uint32_t b,
+                                  const char *cls, const char *currency);
 
 /* The stations a name may stand for: the station itself and, for a parent station
  * (location_type 1), its child stops. Writes up to cap; returns the count. */

@@ -207,6 +207,54 @@ const lx_fare *lx_tt_fare(const lx_tt *tt, uint32_t agency, uint32_t a, uint32_t
     return NULL;
 }
 
+/* "CNY" for a station in China, "LAK" in Laos (its parent's country when it has none). */
+static const char *country_currency(const lx_tt *tt, uint32_t stop)
+{
+    const char *cc = tt->stations[stop].country;
+    if (!cc[0] && tt->stations[stop].parent != LX_NONE)
+        cc = tt->stations[tt->stations[stop].parent].country;
+    return !strcmp(cc, "CN") ? "CNY" : !strcmp(cc, "LA") ? "LAK" : NULL;
+}
+
+/* A fare of agency between a and b (or their parent stations) in currency (NULL any). */
+static const lx_fare *fare_between(const lx_tt *tt, uint32_t agency, uint32_t a, uint32_t b,
+                                   const char *cls, const char *currency)
+{
+    uint32_t pa = tt->stations[a].parent != LX_NONE ? tt->stations[a].parent : a;
+    uint32_t pb = tt->stations[b].parent != LX_NONE ? tt->stations[b].parent : b;
+    const lx_fare *f = lx_tt_fare(tt, agency, a, b, cls, currency);
+    if (!f && (pa != a || pb != b))
+        f = lx_tt_fare(tt, agency, pa, pb, cls, currency);
+    return f;
+}
+
+const lx_fare *lx_tt_journey_fare(const lx_tt *tt, uint32_t trip, uint32_t a, uint32_t b,
+                                  const char *cls, const char *currency)
+{
+    if (trip >= tt->n_trips || a >= tt->n_stations || b >= tt->n_stations)
+        return NULL;
+    uint32_t route = tt->trips[trip].route;
+    uint32_t agency = route < tt->n_routes ? tt->routes[route].agency : LX_NONE;
+    const char *side = currency && *currency ? currency : country_currency(tt, a);
+    /* the operator's own fare first, then any operator's (a through train's section may
+     * be priced by the operator of its side); in the currency asked, else the selling
+     * side's, else any (but never another than the one asked) */
+    for (int pass = 0; pass < 4; pass++) {
+        const char *want = pass % 2 == 0 ? side : NULL;
+        if ((pass % 2 == 0 && !want) || (pass % 2 == 1 && currency && *currency))
+            continue;
+        for (uint32_t g = 0; g <= tt->n_agencies; g++) {
+            uint32_t ag = g == 0 ? agency : g - 1;
+            if ((pass < 2) != (g == 0))
+                continue;
+            const lx_fare *f = fare_between(tt, ag, a, b, cls, want);
+            if (f)
+                return f;
+        }
+    }
+    return NULL;
+}
+
 uint32_t lx_tt_station_group(const lx_tt *tt, uint32_t station, uint32_t *out, uint32_t cap)
 {
     uint32_t n = 0;

@@ -445,13 +445,9 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
         return err;
     lx_book_req q;
     memset(&q, 0, sizeof q);
-    const char *train, *date, *from, *to, *cls;
+    lx_api_trip t;
     if (!lx_api_only_known(body, known, "", resp, &err) ||
-        !lx_api_want_string(body, "train", "train", 64, resp, &err, &train) ||
-        !lx_api_want_string(body, "date", "date", 32, resp, &err, &date) ||
-        !lx_api_want_string(body, "from", "from", 256, resp, &err, &from) ||
-        !lx_api_want_string(body, "to", "to", 256, resp, &err, &to) ||
-        !lx_api_want_string(body, "class", "class", 32, resp, &err, &cls) ||
+        !lx_api_read_trip(body, &t, resp, &err) ||
         !lx_api_read_passengers(body, &q, lx_api_now(r->api), resp, &err) || !read_seats(body, &q, resp, &err) ||
         !lx_api_read_pref(body, &q, resp, &err) ||
         (json_object_get(body, "user") &&
@@ -462,21 +458,13 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
     const lx_api *api = r->api;
     lx_journey j;
     char msg[1024] = "";
-    const char *field = NULL;
-    lx_err e = lx_view_journey(api->net, train, date, from, to, &j, msg, sizeof msg, &field);
-    if (e == LX_OK && (e = lx_view_journey_class(&j, cls, &q.cls, msg, sizeof msg)))
-        field = "class";
-    if (e) {
+    if (!lx_api_journey_req(r, resp, &err, &t, &j, &q)) {
         json_decref(body);
-        return e == LX_NOMEM ? e : lx_api_reply_errorf(resp, e, field, "%s", msg);
+        return err;
     }
-    q.feed = j.leg.feed;
-    q.leg = j.leg.leg;
-    q.seller = api->seller;
     lx_instant_t now = lx_api_now(api);
     lx_book_order o;
-    msg[0] = 0;
-    e = lx_book_hold(api->book, &q, now, &o, msg, sizeof msg);
+    lx_err e = lx_book_hold(api->book, &q, now, &o, msg, sizeof msg);
     /* the seat labels point into body: every message is made before it goes */
     uint32_t n_seats = 0;
     char list[128] = "";
@@ -495,24 +483,13 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
             snprintf(resp->location, sizeof resp->location, "/api/v1/bookings/%s", o.id);
         return e;
     case LX_NOMEM:
-        return e;
     case LX_SOLDOUT:
-        return lx_api_reply_errorf(resp, e, "class", "no seats left in %s from %s to %s on %s %s",
-                                   q.cls, j.from_name, j.to_name, j.train, j.date);
+    case LX_CLOSED:
+    case LX_RULE:
+        return lx_api_reply_refused(r, resp, e, &j, q.n, q.cls, msg, sizeof msg);
     case LX_TAKEN:
         return lx_api_reply_errorf(resp, e, "seats", "seat %s is not free from %s to %s on %s %s",
                                    list, j.from_name, j.to_name, j.train, j.date);
-    case LX_CLOSED:
-    case LX_RULE: {
-        /* a rule: 422 naming it (409 sales_closed once the train has left) */
-        lx_inv_sales si;
-        char rule[32];
-        lx_view_hold_refusal(api->book, &j, q.n, e, now, &si, rule, sizeof rule, msg, sizeof msg);
-        return lx_api_reply_rule(resp, e, msg,
-                                 si.rule != LX_INV_RULE_NONE
-                                     ? lx_view_sales(j.tt, &j.leg.leg, &si)
-                                     : json_pack("{s:s}", "rule", rule));
-    }
     case LX_INVAL:
         if (n_seats) /* train, stations and class were checked above */
             return lx_api_reply_errorf(resp, e, "seats", "seat%s %s %s in class %s on %s",

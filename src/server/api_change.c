@@ -11,8 +11,10 @@
  * (rule one_change), and within 48 hours of the original's departure only to a train
  * leaving no later (rule change_no_later); the new journey's sales window, seats and
  * real-name rules as for any sale. A changed ticket keeps its original's refund rules.
- * The stations default to the booking's own; the class to the booking's when the new
- * train has it. A refusal by a rule is 422 with the rule named, as for bookings.
+ * The stations and the class default to the booking's own.
+ *
+ * Also here, shared with POST /bookings: resolving a request's journey
+ * (lx_api_journey_req) and answering a refusal of the store (lx_api_reply_refused). A refusal by a rule is 422 with the rule named, as for bookings.
  */
 #include "api_int.h"
 
@@ -22,13 +24,38 @@
 #include "view/journey.h"
 #include "view/view.h"
 
-/* A refused rule, a sold-out train, or another refusal of the store, as bookings answer
- * them; j is the journey asked for, n its passengers. */
-static lx_err refusal(const req *r, lx_srv_resp *resp, lx_err e, const lx_journey *j, uint32_t n,
-                      const char *cls, char *msg, size_t msg_len)
+int lx_api_read_trip(json_t *body, lx_api_trip *t, lx_srv_resp *resp, lx_err *err)
+{
+    return lx_api_want_string(body, "train", "train", 64, resp, err, &t->train) &&
+           lx_api_want_string(body, "date", "date", 32, resp, err, &t->date) &&
+           lx_api_want_string(body, "from", "from", 256, resp, err, &t->from) &&
+           lx_api_want_string(body, "to", "to", 256, resp, err, &t->to) &&
+           lx_api_want_string(body, "class", "class", 32, resp, err, &t->cls);
+}
+
+int lx_api_journey_req(const req *r, lx_srv_resp *resp, lx_err *err, const lx_api_trip *t,
+                       lx_journey *j, lx_book_req *q)
+{
+    char msg[1024] = "";
+    const char *field = NULL;
+    lx_err e = lx_view_journey(r->api->net, t->train, t->date, t->from, t->to, j, msg, sizeof msg,
+                               &field);
+    if (e == LX_OK && (e = lx_view_journey_class(j, t->cls, &q->cls, msg, sizeof msg)))
+        field = "class";
+    if (e) {
+        *err = e == LX_NOMEM ? e : lx_api_reply_errorf(resp, e, field, "%s", msg);
+        return 0;
+    }
+    q->feed = j->leg.feed;
+    q->leg = j->leg.leg;
+    q->seller = r->api->seller;
+    return 1;
+}
+
+lx_err lx_api_reply_refused(const req *r, lx_srv_resp *resp, lx_err e, const lx_journey *j,
+                            uint32_t n, const char *cls, char *msg, size_t msg_len)
 {
     const lx_api *api = r->api;
-    lx_instant_t now = lx_api_now(api);
     switch (e) {
     case LX_NOMEM:
         return e;
@@ -37,9 +64,11 @@ static lx_err refusal(const req *r, lx_srv_resp *resp, lx_err e, const lx_journe
                                    cls, j->from_name, j->to_name, j->train, j->date);
     case LX_CLOSED:
     case LX_RULE: {
+        /* a rule: 422 naming it (409 sales_closed once the train has left) */
         lx_inv_sales si;
         char rule[32];
-        lx_view_hold_refusal(api->book, j, n, e, now, &si, rule, sizeof rule, msg, msg_len);
+        lx_view_hold_refusal(api->book, j, n, e, lx_api_now(api), &si, rule, sizeof rule, msg,
+                             msg_len);
         return lx_api_reply_rule(resp, e, msg,
                                  si.rule != LX_INV_RULE_NONE
                                      ? lx_view_sales(j->tt, &j->leg.leg, &si)
@@ -81,37 +110,22 @@ lx_err lx_api_h_exchange(const req *r, lx_srv_resp *resp)
         json_decref(body);
         return err;
     }
-    /* the booking's own stations by default, by their ids in its feed */
+    /* the booking's own stations and class by default, its stations by their ids */
     char from_id[160], to_id[160];
     snprintf(from_id, sizeof from_id, "%s:%s", old.feed, old.from_stop);
     snprintf(to_id, sizeof to_id, "%s:%s", old.feed, old.to_stop);
     const lx_api *api = r->api;
     lx_journey j;
     char msg[1024] = "";
-    const char *field = NULL;
-    lx_err e = lx_view_journey(api->net, train, date, from ? from : from_id, to ? to : to_id, &j,
-                               msg, sizeof msg, &field);
-    if (e == LX_OK &&
-        (e = lx_view_journey_class(&j, cls ? cls : old.cls, &q.cls, msg, sizeof msg)) &&
-        !cls) {
-        /* the booking's class is not on the new train: its only class, if it has one */
-        msg[0] = 0;
-        e = lx_view_journey_class(&j, NULL, &q.cls, msg, sizeof msg);
-    }
-    if (e && !field)
-        field = "class";
+    lx_api_trip t = {train, date, from ? from : from_id, to ? to : to_id, cls ? cls : old.cls};
+    ok = lx_api_journey_req(r, resp, &err, &t, &j, &q);
     json_decref(body);
-    if (e)
-        return e == LX_NOMEM ? e : lx_api_reply_errorf(resp, e, field, "%s", msg);
-    q.feed = j.leg.feed;
-    q.leg = j.leg.leg;
-    q.seller = api->seller;
-    lx_instant_t now = lx_api_now(api);
+    if (!ok)
+        return err;
     lx_book_order o;
-    msg[0] = 0;
-    e = lx_book_exchange(api->book, id, NULL, &q, now, &o, msg, sizeof msg);
+    lx_err e = lx_book_exchange(api->book, id, NULL, &q, lx_api_now(api), &o, msg, sizeof msg);
     if (e != LX_OK)
-        return refusal(r, resp, e, &j, old.n, q.cls, msg, sizeof msg);
+        return lx_api_reply_refused(r, resp, e, &j, old.n, q.cls, msg, sizeof msg);
     /* the old booking's seats are free again: the waitlist may take them */
     lx_api_seats_returned(api);
     e = lx_api_reply_booking(r, resp, 201, &o, NULL, NULL);
@@ -130,36 +144,24 @@ lx_err lx_api_h_fare_quote(const req *r, lx_srv_resp *resp)
         return err;
     lx_book_req q;
     memset(&q, 0, sizeof q);
-    const char *train, *date, *from, *to, *cls;
+    lx_api_trip t;
     const lx_api *api = r->api;
-    lx_instant_t now = lx_api_now(api);
     if (!lx_api_only_known(body, known, "", resp, &err) ||
-        !lx_api_want_string(body, "train", "train", 64, resp, &err, &train) ||
-        !lx_api_want_string(body, "date", "date", 32, resp, &err, &date) ||
-        !lx_api_want_string(body, "from", "from", 256, resp, &err, &from) ||
-        !lx_api_want_string(body, "to", "to", 256, resp, &err, &to) ||
-        !lx_api_want_string(body, "class", "class", 32, resp, &err, &cls) ||
-        !lx_api_read_passengers(body, &q, now, resp, &err)) {
+        !lx_api_read_trip(body, &t, resp, &err) ||
+        !lx_api_read_passengers(body, &q, lx_api_now(api), resp, &err)) {
         json_decref(body);
         return err;
     }
     lx_journey j;
     char msg[1024] = "";
-    const char *field = NULL;
-    lx_err e = lx_view_journey(api->net, train, date, from, to, &j, msg, sizeof msg, &field);
-    if (e == LX_OK && (e = lx_view_journey_class(&j, cls, &q.cls, msg, sizeof msg)))
-        field = "class";
+    int ok = lx_api_journey_req(r, resp, &err, &t, &j, &q);
     json_decref(body);
-    if (e)
-        return e == LX_NOMEM ? e : lx_api_reply_errorf(resp, e, field, "%s", msg);
-    q.feed = j.leg.feed;
-    q.leg = j.leg.leg;
-    q.seller = api->seller;
+    if (!ok)
+        return err;
     lx_book_quote fq;
-    msg[0] = 0;
-    e = lx_book_fare_quote(api->book, &q, &fq, msg, sizeof msg);
+    lx_err e = lx_book_fare_quote(api->book, &q, &fq, msg, sizeof msg);
     if (e != LX_OK)
-        return refusal(r, resp, e, &j, q.n, q.cls, msg, sizeof msg);
+        return lx_api_reply_refused(r, resp, e, &j, q.n, q.cls, msg, sizeof msg);
     json_t *pax = json_array();
     for (uint32_t i = 0; pax && i < fq.n; i++) {
         const lx_pax_fare *f = &fq.fares[i];

@@ -12,6 +12,7 @@
 #include "lanxang/ticket.h"
 #include "lanxang/waitlist.h"
 #include "server_int.h"
+#include "view/journey.h"
 
 /* Languages a request may ask for (the ones the built-in feed and the web page
  * carry). NAME_STOP is the feed's own stop_name. */
@@ -104,6 +105,22 @@ int lx_api_read_passengers(json_t *body, lx_book_req *q, lx_instant_t now, lx_sr
                            lx_err *err);
 /* The body's optional "seat_preference" into q->pref: 1, or 0 with an error answer. */
 int lx_api_read_pref(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *err);
+/* The journey a booking's body names (alive as long as the body). */
+typedef struct {
+    const char *train, *date, *from, *to, *cls;
+} lx_api_trip;
+/* The body's required train, date, from, to and class: 1, or 0 with an answer. */
+int lx_api_read_trip(json_t *body, lx_api_trip *t, lx_srv_resp *resp, lx_err *err);
+/* The journey of t into *j and q's feed, leg, class and seller: 1, or 0 with an error
+ * answer made (*err). */
+int lx_api_journey_req(const req *r, lx_srv_resp *resp, lx_err *err, const lx_api_trip *t,
+                       lx_journey *j, lx_book_req *q);
+/* The answer to a refusal e of the store for n seats on journey j in class cls: 409
+ * sold_out, 422 rule_refused or 409 sales_closed naming the rule (msg: the store's,
+ * rewritten), else e with msg. */
+lx_err lx_api_reply_refused(const req *r, lx_srv_resp *resp, lx_err e,
+                            const lx_journey *j, uint32_t n, const char *cls, char *msg,
+                            size_t msg_len);
 /* api_change.c: POST /api/v1/bookings/{id}/exchanges, POST /api/v1/fare-quotes */
 lx_err lx_api_h_exchange(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_fare_quote(const req *r, lx_srv_resp *resp);

@@ -252,58 +252,14 @@ void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_bo
 
 /* ---- prices ---- */
 
-static const char *selling_currency(const lx_station *stations, uint32_t stop)
+/* The adult fare of the journey (lx_tt_journey_fare): in the asked currency, else the
+ * selling side's, else any; -1 and "" when there is no fare. */
+static void base_fare(const lx_tt *tt, const lx_trip *t, uint32_t trip, uint32_t from,
+                      uint32_t to, const char *cls, const char *currency, bk_order *rec)
 {
-    const char *cc = stations[stop].country;
-    if (!cc[0] && stations[stop].parent != LX_NONE)
-        cc = stations[stations[stop].parent].country;
-    if (!strcmp(cc, "CN"))
-        return "CNY";
-    if (!strcmp(cc, "LA"))
-        return "LAK";
-    return NULL;
-}
-
-/* The fare between stops a and b, trying each and its parent station. */
-static const lx_fare *fare_of(const lx_tt *tt, uint32_t agency, uint32_t a, uint32_t b,
-                              const char *cls, const char *currency)
-{
-    uint32_t ns;
-    const lx_station *st = lx_tt_stations(tt, &ns);
-    uint32_t as[2] = {a, st[a].parent}, bs[2] = {b, st[b].parent};
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) {
-            if (as[i] == LX_NONE || bs[j] == LX_NONE)
-                continue;
-            const lx_fare *f = lx_tt_fare(tt, agency, as[i], bs[j], cls, currency);
-            if (f)
-                return f;
-        }
-    return NULL;
-}
-
-/* The adult fare of the journey in the asked currency, else the selling side's (the
- * country of the departure station), else any the operator has; -1 and "" when there is
- * no fare. */
-static void base_fare(const lx_tt *tt, const lx_trip *t, uint32_t from, uint32_t to,
-                      const char *cls, const char *currency, bk_order *rec)
-{
-    uint32_t nr, ns;
-    const lx_route *routes = lx_tt_routes(tt, &nr);
-    const lx_station *stations = lx_tt_stations(tt, &ns);
     const uint32_t *st_stop = lx_tt_st_stop(tt);
-    uint32_t a = st_stop[t->st_first + from], b = st_stop[t->st_first + to];
-    uint32_t agency = t->route < nr ? routes[t->route].agency : LX_NONE;
-    const lx_fare *f = NULL;
-    if (currency && *currency) {
-        f = fare_of(tt, agency, a, b, cls, currency);
-    } else {
-        const char *side = selling_currency(stations, a);
-        if (side)
-            f = fare_of(tt, agency, a, b, cls, side);
-        if (!f)
-            f = fare_of(tt, agency, a, b, cls, NULL);
-    }
+    const lx_fare *f = lx_tt_journey_fare(tt, trip, st_stop[t->st_first + from],
+                                          st_stop[t->st_first + to], cls, currency);
     rec->price = f ? f->amount : -1;
     bk_copy(rec->currency, sizeof rec->currency, f ? f->currency : "");
 }
@@ -325,7 +281,7 @@ static lx_err pax_fares(lx_book *b, const lx_book_req *q, const lx_trip *t, uint
         types[i] = q->pax[i].fare_type;
         births[i] = q->pax[i].birth_date;
     }
-    base_fare(tt, t, from, to, cls, q->currency, &p->price);
+    base_fare(tt, t, q->leg.trip, from, to, cls, q->currency, &p->price);
     lx_pax_fare *fares = p->fares;
     char rule[24];
     int64_t total;
@@ -825,6 +781,22 @@ static lx_err same_document(lx_book *b, bk_prep *p)
     return LX_OK;
 }
 
+/* A new order the engine took (rec, chg): its record gets what the store keeps beside
+ * the engine, its text goes to it, and the change is logged. */
+static void filed(bk_ctx *c, bk_prep *p, bk_order *rec, const lx_inv_change *chg)
+{
+    rec->feed = p->feed;
+    rec->stripe = p->stripe;
+    rec->run = p->run;
+    rec->price = p->price.price;
+    memcpy(rec->currency, p->price.currency, sizeof rec->currency);
+    rec->updated_at = c->now;
+    rec->text = p->text;
+    p->text = NULL;
+    p->text_given = 1;
+    changed(c, rec, chg, 1, 0, NULL, 0);
+}
+
 static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
 {
     lx_book *b = c->b;
@@ -847,16 +819,7 @@ static lx_err apply_hold(bk_ctx *c, const lx_book_op *op, bk_prep *p)
     if (e == LX_OK)
         e = take_trip(b, p, 0, &chg, &rec);
     if (e == LX_OK) {
-        rec->feed = p->feed;
-        rec->stripe = p->stripe;
-        rec->run = p->run;
-        rec->price = p->price.price;
-        memcpy(rec->currency, p->price.currency, sizeof rec->currency);
-        rec->updated_at = c->now;
-        rec->text = p->text;
-        p->text = NULL;
-        p->text_given = 1;
-        changed(c, rec, &chg, 1, 0, NULL, 0);
+        filed(c, p, rec, &chg);
         if (op->out) {
             p->done = rec;
             p->after = chg.after;
@@ -1087,16 +1050,7 @@ static lx_err apply_exchange(bk_ctx *c, const lx_book_op *op, bk_prep *p)
         }
     }
     if (e == LX_OK) {
-        rec->feed = p->feed;
-        rec->stripe = p->stripe;
-        rec->run = p->run;
-        rec->price = p->price.price;
-        memcpy(rec->currency, p->price.currency, sizeof rec->currency);
-        rec->updated_at = c->now;
-        rec->text = p->text;
-        p->text = NULL;
-        p->text_given = 1;
-        changed(c, rec, &nc, 1, 0, NULL, 0);
+        filed(c, p, rec, &nc);
         lx_instant_t was = old->updated_at;
         char *was_text = old->text;
         old->updated_at = c->now;

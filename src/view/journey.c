@@ -138,38 +138,10 @@ lx_err lx_view_journey_class(const lx_journey *j, const char *name, const char *
     return LX_NOTFOUND;
 }
 
-static const char *country_currency(const char *country)
-{
-    return !strcmp(country, "CN") ? "CNY" : !strcmp(country, "LA") ? "LAK" : NULL;
-}
-
 const lx_fare *lx_view_fare(const lx_tt *tt, const lx_leg *leg, const char *cls)
 {
-    const lx_station *st = lx_tt_stations(tt, NULL);
     const uint32_t *stop = lx_tt_st_stop(tt);
-    uint32_t a = stop[leg->from_pos], b = stop[leg->to_pos];
-    uint32_t pa = st[a].parent != LX_NONE ? st[a].parent : a;
-    uint32_t pb = st[b].parent != LX_NONE ? st[b].parent : b;
-    const lx_trip *tr = &lx_tt_trips(tt, NULL)[leg->trip];
-    uint32_t agency = lx_tt_routes(tt, NULL)[tr->route].agency, n_agencies;
-    lx_tt_agencies(tt, &n_agencies);
-    const char *cur = country_currency(st[a].country);
-    for (int pass = 0; pass < 4; pass++) {
-        const char *want = pass % 2 == 0 ? cur : NULL;
-        if (pass % 2 == 0 && !cur)
-            continue;
-        for (uint32_t g = 0; g <= n_agencies; g++) {
-            uint32_t ag = g == 0 ? agency : g - 1;
-            if ((pass < 2 && g > 0) || (pass >= 2 && g == 0))
-                continue;
-            const lx_fare *f = lx_tt_fare(tt, ag, a, b, cls, want);
-            if (!f && (pa != a || pb != b))
-                f = lx_tt_fare(tt, ag, pa, pb, cls, want);
-            if (f)
-                return f;
-        }
-    }
-    return NULL;
+    return lx_tt_journey_fare(tt, leg->trip, stop[leg->from_pos], stop[leg->to_pos], cls, NULL);
 }
 
 uint32_t lx_view_gate_station_ids(const lx_net *net, const char *name, const char **ids,

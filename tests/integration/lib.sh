@@ -14,6 +14,16 @@
 
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
 
+# test_bin "$@": BIN, the lanxang binary named by the script's first argument; exits 2
+# with the usage when there is none.
+test_bin() {
+    if [ $# -lt 1 ] || [ ! -x "$1" ]; then
+        echo "usage: $0 path/to/lanxang" >&2
+        exit 2
+    fi
+    BIN=$(realpath "$1")
+}
+
 # require_tools TOOL...: exits 2 when one of the tools is not on the PATH.
 require_tools() {
     local tool

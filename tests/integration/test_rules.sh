@@ -12,15 +12,9 @@
 # Prints one line per check and "N passed, 0 failed" at the end; exits 1 when a check
 # fails.
 set -euo pipefail
-
-if [ $# -lt 1 ] || [ ! -x "$1" ]; then
-    echo "usage: $0 path/to/lanxang" >&2
-    exit 2
-fi
-BIN=$(realpath "$1")
-
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+test_bin "$@"
 require_tools curl jq
 test_init
 D="$TMP/data"

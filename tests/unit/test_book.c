@@ -1326,6 +1326,13 @@ static lx_book_req vte_lpq(fixture *fx, int day_offset, uint32_t n)
     return q;
 }
 
+/* Two orders of q sold at fx->now, each with documents of its own. */
+static void sell_two(fixture *fx, lx_book *b, lx_book_req *q, lx_book_order *x, lx_book_order *y)
+{
+    assert_int_equal(hold(fx, b, q, 1, NULL, fx->now, x), LX_OK);
+    assert_int_equal(hold(fx, b, q, 1, NULL, fx->now, y), LX_OK);
+}
+
 static void test_fares_by_passenger(void **state)
 {
     fixture *fx = *state;
@@ -1396,8 +1403,7 @@ static void test_refund_fee_kept(void **state)
     handle h = open_book(fx);
     lx_book_req q = vte_lpq(fx, 1, 1);
     lx_book_order a, b, o;
-    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &a), LX_OK);
-    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &b), LX_OK);
+    sell_two(fx, h.b, &q, &a, &b);
     assert_int_equal(a.refund_fee, -1);
     lx_instant_t dep = a.departure;
     assert_int_equal(dep, fx->now + 2 * 86400);
@@ -1492,8 +1498,7 @@ static void test_change_no_later(void **state)
     handle h = open_book(fx);
     lx_book_req q = vte_lpq(fx, 2, 1);
     lx_book_order a, b, o;
-    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &a), LX_OK);
-    assert_int_equal(hold(fx, h.b, &q, 1, NULL, fx->now, &b), LX_OK);
+    sell_two(fx, h.b, &q, &a, &b);
     lx_instant_t dep = a.departure;
     assert_int_equal(change(fx, h.b, a.id, "C81", 3, "second", dep - 48 * 3600, &o), LX_OK);
     assert_int_equal(change(fx, h.b, b.id, "C81", 3, "second", dep - 48 * 3600 + 1, &o),
