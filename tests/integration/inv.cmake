@@ -1,6 +1,7 @@
 # Selling seats: the command (tests/integration/test_inv.sh) and the crash test of
-# issue 3 (tests/crash: a booking storm killed with SIGKILL, then verified; about 6 s,
-# 8 s under ASan; CRASH_ROUNDS in the environment changes its 5 rounds).
+# issues 3 and 5 (tests/crash: a booking and waitlist storm killed with SIGKILL, then
+# verified; about 6 s, under ASan too; CRASH_ROUNDS in the environment changes its 5
+# rounds).
 add_test(NAME inv COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/test_inv.sh $<TARGET_FILE:lanxang>)
 
 add_executable(lx_storm tests/crash/storm.c)
