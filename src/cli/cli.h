@@ -97,6 +97,9 @@ void cli_close_book(lx_store *store, lx_book *book);
 int cli_print_order(lx_cli *c, const lx_book_order *o, int json);
 /* "111.50 CNY", "232000 LAK", "-" when unknown (amount < 0). */
 void cli_format_price(int64_t amount, const char *currency, char *buf, size_t n);
+/* A --passenger "NAME:DOCUMENT[,TOKEN...]" (split at the last colon; tokens: a fare
+ * type, a document type, a birth date) into p (cmd_inv.c); 0 when it is not one. */
+int cli_parse_passenger(const char *arg, lx_book_pax *p);
 
 /* Prints text padded to a display width (counts CJK as 2 columns). */
 void cli_pad(FILE *f, const char *s, int width);

@@ -239,6 +239,24 @@ const lx_cmd lx_cmd_avail = {
 
 /* ---- hold ---- */
 
+/* A refusal by a passenger rule, told as the API tells it (lx_view_hold_refusal): msg
+ * rewritten for LX_RULE and LX_CLOSED. */
+static void explain_rule(lx_book *book, const journey *j, uint32_t n, lx_err e, lx_instant_t now,
+                         char *msg, size_t msg_len)
+{
+    if (e != LX_RULE && e != LX_CLOSED)
+        return;
+    lx_inv_sales si;
+    char rule[32];
+    lx_view_hold_refusal(book, j, n, e, now, &si, rule, sizeof rule, msg, msg_len);
+}
+
+static int sold_out(int json, const journey *j, const char *cls)
+{
+    return cli_refuse(json, LX_SOLDOUT, "class", "no seats left in %s from %s to %s on %s %s", cls,
+                      j->from_name, j->to_name, j->train, j->date);
+}
+
 #define MAX_ARGS 16 /* more --passenger than this is a usage error; more than 5 a refusal */
 
 /* The ",word" tokens after a passenger's document: a fare type (adult, child, infant,
@@ -270,7 +288,7 @@ static int parse_pax_tokens(const char *s, lx_book_pax *p)
 }
 
 /* "NAME:DOCUMENT[,TOKEN...]" (split at the last colon), name and document non-empty */
-static int parse_passenger(const char *arg, lx_book_pax *p)
+int cli_parse_passenger(const char *arg, lx_book_pax *p)
 {
     const char *colon = strrchr(arg, ':');
     if (!colon)
@@ -343,7 +361,7 @@ static int run_hold(lx_cli *c, int argc, char **argv)
     lx_book_req req;
     memset(&req, 0, sizeof req);
     for (int i = 0; i < n_pax; i++)
-        if (!parse_passenger(pax_args[i], &req.pax[i]))
+        if (!cli_parse_passenger(pax_args[i], &req.pax[i]))
             return cli_refuse(json, LX_INVAL, "passenger",
                               "passenger '%s' is not NAME:DOCUMENT[,TYPE...] (a name and a travel "
                               "document number, e.g. \"Somchai Phommachanh:P1234567\" or "
@@ -377,15 +395,10 @@ static int run_hold(lx_cli *c, int argc, char **argv)
     lx_book_order o;
     char msg[1024] = "";
     lx_err e = lx_book_hold(book, &req, now, &o, msg, sizeof msg);
-    if (e == LX_RULE || e == LX_CLOSED) {
-        lx_inv_sales si;
-        char rule[32];
-        lx_view_hold_refusal(book, &j, req.n, e, now, &si, rule, sizeof rule, msg, sizeof msg);
-    }
+    explain_rule(book, &j, req.n, e, now, msg, sizeof msg);
     cli_close_book(store, book);
     if (e == LX_SOLDOUT)
-        return cli_refuse(json, e, "class", "no seats left in %s from %s to %s on %s %s", req.cls,
-                          j.from_name, j.to_name, j.train, j.date);
+        return sold_out(json, &j, req.cls);
     char list[128] = "";
     size_t k = 0;
     for (int i = 0; i < n_seats && k < sizeof list; i++)
@@ -477,15 +490,10 @@ static int run_change(lx_cli *c, int argc, char **argv)
     req.seller = seller;
     char msg[1024] = "";
     lx_err e = lx_book_exchange(book, id, owner, &req, now, &o, msg, sizeof msg);
-    if (e == LX_RULE || e == LX_CLOSED) {
-        lx_inv_sales si;
-        char rule[32];
-        lx_view_hold_refusal(book, &j, old.n, e, now, &si, rule, sizeof rule, msg, sizeof msg);
-    }
+    explain_rule(book, &j, old.n, e, now, msg, sizeof msg);
     cli_close_book(store, book);
     if (e == LX_SOLDOUT)
-        return cli_refuse(json, e, "class", "no seats left in %s from %s to %s on %s %s", req.cls,
-                          j.from_name, j.to_name, j.train, j.date);
+        return sold_out(json, &j, req.cls);
     if (e == LX_FORBIDDEN)
         return cli_refuse(json, e, "owner",
                           "order %s belongs to another owner: give the --owner it was held with",

@@ -8,34 +8,18 @@
 #include <string.h>
 
 #include "lanxang/waitlist.h"
-#include "server/api_int.h" /* lx_api_waitlist_json: the API's shape */
 #include "view/journey.h"
 #include "view/view.h"
+#include "view/wait.h" /* the API's shape of a request */
 
 #define MAX_ARGS 16
 
-/* "NAME:DOCUMENT" (split at the last colon), both parts non-empty */
-static int parse_passenger(const char *arg, lx_book_pax *p)
-{
-    const char *colon = strrchr(arg, ':');
-    if (!colon || colon == arg || !colon[1])
-        return 0;
-    size_t nl = (size_t)(colon - arg), dl = strlen(colon + 1);
-    if (nl >= sizeof p->name || dl >= sizeof p->document)
-        return 0;
-    memcpy(p->name, arg, nl);
-    p->name[nl] = 0;
-    memcpy(p->document, colon + 1, dl + 1);
-    for (size_t i = 0; i < nl; i++)
-        if ((unsigned char)p->name[i] < 0x20)
-            return 0;
-    for (size_t i = 0; i < dl; i++)
-        if ((unsigned char)p->document[i] <= 0x20)
-            return 0;
-    json_t *t = json_pack("[s, s]", p->name, p->document); /* valid UTF-8 */
-    json_decref(t);
-    return t != NULL;
-}
+/* The waitlist of the data directory, over its booking store. */
+typedef struct {
+    lx_store *store;
+    lx_book *book;
+    lx_wait *w;
+} waitlist;
 
 /* "TRAIN,DATE,CLASS" */
 static int parse_choice(const char *arg, char *train, char *date, char *cls)
@@ -45,10 +29,10 @@ static int parse_choice(const char *arg, char *train, char *date, char *cls)
 
 static int print_request(lx_cli *c, lx_book *book, const lx_wait_req *r, int json)
 {
-    lx_book_order o;
-    int have = r->state == LX_WAIT_FULFILLED && lx_book_get(book, r->booking, &o) == LX_OK;
+    lx_book_order buf;
+    const lx_book_order *o = lx_view_wait_order(book, r, &buf);
     if (json)
-        return cli_print_json(lx_api_waitlist_json(c->net, r, have ? &o : NULL));
+        return cli_print_json(lx_view_waitlist(c->net, r, o));
     char amount[48];
     cli_format_price(r->amount, r->currency, amount, sizeof amount);
     printf("waitlist request %s: %s\n", r->id, lx_wait_state_name(r->state));
@@ -65,7 +49,7 @@ static int print_request(lx_cli *c, lx_book *book, const lx_wait_req *r, int jso
                                                                               : "");
     }
     if (r->state == LX_WAIT_FULFILLED)
-        printf("  booking %s%s\n", r->booking, have ? "" : " (not found)");
+        printf("  booking %s%s\n", r->booking, o ? "" : " (not found)");
     if (r->refund >= 0) {
         cli_format_price(r->refund, r->currency, amount, sizeof amount);
         printf("  refunded %s\n", amount);
@@ -73,27 +57,40 @@ static int print_request(lx_cli *c, lx_book *book, const lx_wait_req *r, int jso
     return 0;
 }
 
-static int open_wait(lx_cli *c, int create, int json, lx_store **store, lx_book **book,
-                     lx_wait **w)
+static int open_wait(lx_cli *c, int create, int json, waitlist *x)
 {
-    int rc = cli_open_book(c, create, json, store, book);
+    int rc = cli_open_book(c, create, json, &x->store, &x->book);
     if (rc)
         return rc;
-    if (!*book)
+    if (!x->book)
         return cli_refuse(json, LX_NOTFOUND, "id", "no waitlist: nothing was ever sold here");
     char msg[512] = "";
-    lx_err e = lx_wait_open(*store, *book, c->net, w, msg, sizeof msg);
+    lx_err e = lx_wait_open(x->store, x->book, c->net, &x->w, msg, sizeof msg);
     if (e) {
-        cli_close_book(*store, *book);
+        cli_close_book(x->store, x->book);
         return cli_refuse(json, e, NULL, "the waitlist cannot open: %s", msg);
     }
     return 0;
 }
 
-static void close_wait(lx_store *store, lx_book *book, lx_wait *w)
+static void close_wait(waitlist *x)
 {
-    lx_wait_close(w);
-    cli_close_book(store, book);
+    lx_wait_close(x->w);
+    cli_close_book(x->store, x->book);
+}
+
+/* The start of show, cancel and run: --json and the request named (arg NULL: none),
+ * the time now, the waitlist opened (create: the data directory too). 0 with it open
+ * (close_wait), or the exit code. */
+static int start(lx_cli *c, int argc, char **argv, const char **arg, int create, int *json,
+                 lx_instant_t *now, waitlist *x)
+{
+    const cli_opt opts[] = {{"--json", NULL, json}, {NULL, NULL, NULL}};
+    int rc = cli_args(&lx_cmd_waitlist, argc, argv, opts, arg, arg ? 1 : 0, arg ? 1 : 0,
+                      arg ? "name one request" : "");
+    if (rc || (rc = cli_now(now)))
+        return rc;
+    return open_wait(c, create, *json, x);
 }
 
 static int run_add(lx_cli *c, int argc, char **argv)
@@ -133,7 +130,7 @@ static int run_add(lx_cli *c, int argc, char **argv)
     lx_wait_req r;
     memset(&r, 0, sizeof r);
     for (int i = 0; i < n_pax; i++)
-        if (!parse_passenger(pax_args[i], &r.pax[i]))
+        if (!cli_parse_passenger(pax_args[i], &r.pax[i]))
             return cli_refuse(json, LX_INVAL, "passenger",
                               "passenger '%s' is not NAME:DOCUMENT", pax_args[i]);
     r.n = (uint32_t)n_pax;
@@ -149,42 +146,36 @@ static int run_add(lx_cli *c, int argc, char **argv)
         if (!parse_choice(choice_args[i], train, date, cls))
             return cli_refuse(json, LX_INVAL, "choice", "choice '%s' is not TRAIN,YYYY-MM-DD,CLASS",
                               choice_args[i]);
-        const char *field = NULL, *resolved = NULL;
-        lx_err e = lx_view_journey(c->net, train, date, from, to, &js[i], msg, sizeof msg, &field);
-        if (e == LX_OK && (e = lx_view_journey_class(&js[i], cls, &resolved, msg, sizeof msg)))
-            field = "class";
+        const char *field;
+        lx_err e = lx_view_wait_choice(c->net, train, date, from, to, cls, &js[i], &r.choices[i],
+                                       msg, sizeof msg, &field);
         if (e)
             return cli_refuse(json, e, field, "choice %d: %s", i + 1, msg);
-        r.choices[i].feed = js[i].leg.feed;
-        r.choices[i].leg = js[i].leg.leg;
-        snprintf(r.choices[i].cls, sizeof r.choices[i].cls, "%s", resolved ? resolved : "");
     }
     r.n_choices = (uint32_t)n_choices;
-    lx_store *store;
-    lx_book *book;
-    lx_wait *w;
-    if ((rc = open_wait(c, 1, json, &store, &book, &w)))
+    waitlist x;
+    if ((rc = open_wait(c, 1, json, &x)))
         return rc;
     lx_wait_refusal why;
-    lx_err e = lx_wait_add(w, &r, now, &why, msg, sizeof msg);
+    lx_err e = lx_wait_add(x.w, &r, now, &why, msg, sizeof msg);
     if (e) {
         if ((e == LX_RULE || e == LX_CLOSED) && why.choice >= 0) {
             lx_inv_sales si;
             char rule[32];
-            lx_view_hold_refusal(book, &js[why.choice], r.n, e, now, &si, rule, sizeof rule, msg,
-                                 sizeof msg);
+            lx_view_hold_refusal(x.book, &js[why.choice], r.n, e, now, &si, rule, sizeof rule,
+                                 msg, sizeof msg);
         }
-        close_wait(store, book, w);
+        close_wait(&x);
         if (why.choice >= 0)
             return cli_refuse(json, e, "choice", "choice %d: %s", why.choice + 1, msg);
         return cli_refuse(json, e, NULL, "%s", *msg ? msg : lx_strerror(e));
     }
-    lx_wait_run(w, now, NULL); /* a seat free now is sold at once */
+    lx_wait_run(x.w, now, NULL); /* a seat free now is sold at once */
     lx_wait_req cur;
-    if (lx_wait_get(w, r.id, &cur) != LX_OK)
+    if (lx_wait_get(x.w, r.id, &cur) != LX_OK)
         cur = r;
-    rc = print_request(c, book, &cur, json);
-    close_wait(store, book, w);
+    rc = print_request(c, x.book, &cur, json);
+    close_wait(&x);
     return rc;
 }
 
@@ -192,29 +183,24 @@ static int run_one(lx_cli *c, int argc, char **argv, int cancel)
 {
     int json = 0;
     const char *arg = NULL;
-    const cli_opt opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
-    int rc = cli_args(&lx_cmd_waitlist, argc, argv, opts, &arg, 1, 1, "name one request");
-    if (rc)
-        return rc;
     lx_instant_t now;
-    lx_store *store;
-    lx_book *book;
-    lx_wait *w;
-    if ((rc = cli_now(&now)) || (rc = open_wait(c, 0, json, &store, &book, &w)))
+    waitlist x;
+    int rc = start(c, argc, argv, &arg, 0, &json, &now, &x);
+    if (rc)
         return rc;
     lx_wait_req r;
     lx_err e;
     if (cancel) {
-        e = lx_wait_cancel(w, arg, now, &r);
+        e = lx_wait_cancel(x.w, arg, now, &r);
     } else {
-        lx_wait_run(w, now, NULL);
-        e = lx_wait_get(w, arg, &r);
+        lx_wait_run(x.w, now, NULL);
+        e = lx_wait_get(x.w, arg, &r);
     }
     lx_wait_req cur;
-    int have = e == LX_CONFLICT && lx_wait_get(w, arg, &cur) == LX_OK;
+    int have = e == LX_CONFLICT && lx_wait_get(x.w, arg, &cur) == LX_OK;
     if (e == LX_OK)
-        rc = print_request(c, book, &r, json);
-    close_wait(store, book, w);
+        rc = print_request(c, x.book, &r, json);
+    close_wait(&x);
     if (e == LX_OK)
         return rc;
     if (e == LX_NOTFOUND)
@@ -229,20 +215,15 @@ static int run_one(lx_cli *c, int argc, char **argv, int cancel)
 static int run_pass(lx_cli *c, int argc, char **argv)
 {
     int json = 0;
-    const cli_opt opts[] = {{"--json", NULL, &json}, {NULL, NULL, NULL}};
-    int rc = cli_args(&lx_cmd_waitlist, argc, argv, opts, NULL, 0, 0, "");
+    lx_instant_t now;
+    waitlist x;
+    int rc = start(c, argc, argv, NULL, 1, &json, &now, &x);
     if (rc)
         return rc;
-    lx_instant_t now;
-    lx_store *store;
-    lx_book *book;
-    lx_wait *w;
-    if ((rc = cli_now(&now)) || (rc = open_wait(c, 1, json, &store, &book, &w)))
-        return rc;
-    lx_book_expire(book, now, NULL); /* holds past their deadline give their seats back */
+    lx_book_expire(x.book, now, NULL); /* holds past their deadline give their seats back */
     lx_wait_stats st;
-    lx_err e = lx_wait_run(w, now, &st);
-    close_wait(store, book, w);
+    lx_err e = lx_wait_run(x.w, now, &st);
+    close_wait(&x);
     if (e)
         return cli_refuse(json, e, NULL, "the waitlist pass: %s", lx_strerror(e));
     if (json)

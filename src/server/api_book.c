@@ -441,15 +441,11 @@ lx_err lx_api_h_book(const req *r, lx_srv_resp *resp)
                                         "user",  NULL};
     lx_err err = LX_OK;
     json_t *body;
-    if (!lx_api_want_book(r, resp, &err) || !lx_api_read_body(r, resp, &err, 0, &body))
-        return err;
     lx_book_req q;
-    memset(&q, 0, sizeof q);
     lx_api_trip t;
-    if (!lx_api_only_known(body, known, "", resp, &err) ||
-        !lx_api_read_trip(body, &t, resp, &err) ||
-        !lx_api_read_passengers(body, &q, lx_api_now(r->api), resp, &err) || !read_seats(body, &q, resp, &err) ||
-        !lx_api_read_pref(body, &q, resp, &err) ||
+    if (!lx_api_read_booking(r, resp, &err, known, &body, &q, &t))
+        return err;
+    if (!read_seats(body, &q, resp, &err) || !lx_api_read_pref(body, &q, resp, &err) ||
         (json_object_get(body, "user") &&
          !lx_api_want_string(body, "user", "user", 64, resp, &err, &q.user))) {
         json_decref(body);

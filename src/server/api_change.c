@@ -33,6 +33,20 @@ int lx_api_read_trip(json_t *body, lx_api_trip *t, lx_srv_resp *resp, lx_err *er
            lx_api_want_string(body, "class", "class", 32, resp, err, &t->cls);
 }
 
+int lx_api_read_booking(const req *r, lx_srv_resp *resp, lx_err *err, const char *const *known,
+                        json_t **body, lx_book_req *q, lx_api_trip *t)
+{
+    memset(q, 0, sizeof *q);
+    if (!lx_api_want_book(r, resp, err) || !lx_api_read_body(r, resp, err, 0, body))
+        return 0;
+    if (lx_api_only_known(*body, known, "", resp, err) && lx_api_read_trip(*body, t, resp, err) &&
+        lx_api_read_passengers(*body, q, lx_api_now(r->api), resp, err))
+        return 1;
+    json_decref(*body);
+    *body = NULL;
+    return 0;
+}
+
 int lx_api_journey_req(const req *r, lx_srv_resp *resp, lx_err *err, const lx_api_trip *t,
                        lx_journey *j, lx_book_req *q)
 {
@@ -140,18 +154,11 @@ lx_err lx_api_h_fare_quote(const req *r, lx_srv_resp *resp)
                                         NULL};
     lx_err err = LX_OK;
     json_t *body;
-    if (!lx_api_want_book(r, resp, &err) || !lx_api_read_body(r, resp, &err, 0, &body))
-        return err;
     lx_book_req q;
-    memset(&q, 0, sizeof q);
     lx_api_trip t;
     const lx_api *api = r->api;
-    if (!lx_api_only_known(body, known, "", resp, &err) ||
-        !lx_api_read_trip(body, &t, resp, &err) ||
-        !lx_api_read_passengers(body, &q, lx_api_now(api), resp, &err)) {
-        json_decref(body);
+    if (!lx_api_read_booking(r, resp, &err, known, &body, &q, &t))
         return err;
-    }
     lx_journey j;
     char msg[1024] = "";
     int ok = lx_api_journey_req(r, resp, &err, &t, &j, &q);

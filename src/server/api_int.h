@@ -109,6 +109,11 @@ int lx_api_read_pref(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *er
 typedef struct {
     const char *train, *date, *from, *to, *cls;
 } lx_api_trip;
+/* A booking's body (POST /bookings, /fare-quotes): the store is there, the body is an
+ * object of known fields with its journey (t) and passengers (q, zeroed first). 1 with
+ * *body (the caller releases it), or 0 with an answer made (*err). */
+int lx_api_read_booking(const req *r, lx_srv_resp *resp, lx_err *err, const char *const *known,
+                        json_t **body, lx_book_req *q, lx_api_trip *t);
 /* The body's required train, date, from, to and class: 1, or 0 with an answer. */
 int lx_api_read_trip(json_t *body, lx_api_trip *t, lx_srv_resp *resp, lx_err *err);
 /* The journey of t into *j and q's feed, leg, class and seller: 1, or 0 with an error
@@ -163,9 +168,6 @@ void lx_api_seats_returned(const lx_api *api);
 /* The API's waitlist, opened on first use; NULL when it has none (no booking store or
  * catalog, or it cannot open: said on stderr). */
 lx_wait *lx_api_wait(const lx_api *api);
-/* A waitlist request as JSON (see api_wait.c), with its booking o when fulfilled (may
- * be NULL); shared with `lanxang waitlist --json`. */
-json_t *lx_api_waitlist_json(const lx_net *net, const lx_wait_req *r, const lx_book_order *o);
 /* metrics.c: GET /metrics and GET /api/v1/openapi.json */
 lx_err lx_api_h_metrics(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_openapi(const req *r, lx_srv_resp *resp);

@@ -7,13 +7,7 @@
  *   DELETE /api/v1/waitlist/{id}   -> 200 the request, "cancelled", refunded in full;
  *                                   409 once it is no longer open
  *
- * A request as told: {"id","state","created_at","updated_at","from","to",
- * "passengers":[{"name","document" (masked),"document_type","birth_date"}],
- * "choices":[{"train","trip_id","date","class","departure","sales_close"}],
- * "amount","currency","payment","booking": null or the booking's id,
- * "booking_details": null or the booking, "fulfilled_choice": null or an index,
- * "refund": null or {"amount","currency","at"}}; times in the zone of the departure
- * station, as bookings.
+ * A request as told: lx_view_waitlist (src/view/wait.h), as `lanxang waitlist --json`.
  *
  * The pass that sells the seats that come back (lx_wait_run) runs after a request is
  * made (a choice with seats free now is sold at once), before one is shown, and from
@@ -28,10 +22,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lanxang/time.h"
 #include "lanxang/waitlist.h"
 #include "view/journey.h"
 #include "view/view.h"
+#include "view/wait.h"
 
 /* Opening the handle once among the workers. */
 static pthread_mutex_t wait_open_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -63,89 +57,12 @@ void lx_api_seats_returned(const lx_api *api)
         fprintf(stderr, "lanxang: the waitlist pass: %s\n", lx_strerror(e));
 }
 
-/* ---- the request as JSON ---- */
-
-static json_t *iso_at(const lx_tz *tz, lx_instant_t t)
-{
-    char buf[40];
-    if (tz)
-        lx_tz_format_iso(tz, t, buf);
-    else
-        lx_view_iso_utc(t, buf, sizeof buf);
-    return json_string(buf);
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-json_t *lx_api_waitlist_json(const lx_net *net, const lx_wait_req *r, const lx_book_order *o)
-{
-    uint32_t feed = lx_net_feed_by_name(net, r->feed);
-    const lx_tt *tt = feed != LX_NONE ? lx_net_feed(net, feed) : NULL;
-    const lx_tz *tz = NULL;
-    json_t *from, *to;
-    uint32_t a = tt ? lx_tt_station_by_id(tt, r->from_stop) : LX_NONE;
-    uint32_t b = tt ? lx_tt_station_by_id(tt, r->to_stop) : LX_NONE;
-    if (a != LX_NONE) {
-        tz = lx_tt_stations(tt, NULL)[a].tz;
-        from = lx_view_station(net, (lx_place){feed, a});
-    } else {
-        from = json_pack("{s:s}", "id", r->from_stop);
-    }
-    to = b != LX_NONE ? lx_view_station(net, (lx_place){feed, b})
-                      : json_pack("{s:s}", "id", r->to_stop);
-    json_t *pax = json_array(), *choices = json_array();
-    for (uint32_t i = 0; pax && i < r->n; i++)
-        json_array_append_new(pax, json_pack("{s:s, s:s, s:o, s:o}", "name", r->pax[i].name,
-                                             "document", r->pax[i].document, "document_type",
-                                             str_or_null(r->pax[i].doc_type), "birth_date",
-                                             str_or_null(r->pax[i].birth_date)));
-    for (uint32_t i = 0; choices && i < r->n_choices; i++) {
-        const lx_wait_choice *c = &r->choices[i];
-        char date[11] = "";
-        if (tz) {
-            lx_date_t day;
-            int32_t secs;
-            lx_tz_to_local(tz, c->departure, &day, &secs);
-            lx_date_format(day, 1, date);
-        } else {
-            lx_date_format(c->leg.service_day, 1, date);
-        }
-        json_array_append_new(choices,
-                              json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "train",
-                                        c->train[0] ? c->train : c->trip_id, "trip_id",
-                                        c->trip_id, "date", date, "class", c->cls, "departure",
-                                        iso_at(tz, c->departure), "sales_close",
-                                        iso_at(tz, c->sales_close)));
-    }
-    json_t *refund = r->refund >= 0
-                         ? json_pack("{s:o, s:o, s:o}", "amount",
-                                     lx_view_price(r->refund, r->currency), "currency",
-                                     str_or_null(r->currency), "at", iso_at(tz, r->refunded_at))
-                         : json_null();
-    int done = r->state == LX_WAIT_FULFILLED;
-    json_t *details = o ? lx_view_booking(net, o) : json_null();
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, "
-                     "s:o}",
-                     "id", r->id, "state", lx_wait_state_name(r->state), "created_at",
-                     iso_at(tz, r->created_at), "updated_at", iso_at(tz, r->updated_at), "from",
-                     from, "to", to, "passengers", pax, "choices", choices, "amount",
-                     lx_view_price(r->amount, r->currency), "currency", str_or_null(r->currency),
-                     "payment", r->payment, "booking", done ? json_string(r->booking) : json_null(),
-                     "booking_details", details ? details : json_null(), "fulfilled_choice",
-                     done && r->fulfilled_choice >= 0 ? json_integer(r->fulfilled_choice)
-                                                      : json_null(),
-                     "refund", refund);
-}
-
 /* Answers with the request of that id (its booking when fulfilled). */
 static lx_err reply_request(const req *r, lx_srv_resp *resp, int status, const lx_wait_req *q)
 {
     lx_book_order o;
-    int have = q->state == LX_WAIT_FULFILLED && lx_book_get(r->api->book, q->booking, &o) == LX_OK;
-    return lx_api_reply(resp, status, lx_api_waitlist_json(r->api->net, q, have ? &o : NULL));
+    return lx_api_reply(resp, status,
+                        lx_view_waitlist(r->api->net, q, lx_view_wait_order(r->api->book, q, &o)));
 }
 
 /* The handle, or a 503 answer. */
@@ -245,11 +162,9 @@ lx_err lx_api_h_wait_add(const req *r, lx_srv_resp *resp)
             json_decref(body);
             return err;
         }
-        const char *field = NULL, *resolved = NULL;
-        lx_err e = lx_view_journey(r->api->net, train, date, from, to, &js[i], msg, sizeof msg,
-                                   &field);
-        if (e == LX_OK && (e = lx_view_journey_class(&js[i], cls, &resolved, msg, sizeof msg)))
-            field = "class";
+        const char *field;
+        lx_err e = lx_view_wait_choice(r->api->net, train, date, from, to, cls, &js[i],
+                                       &wr.choices[i], msg, sizeof msg, &field);
         if (e) {
             json_decref(body);
             if (e == LX_NOMEM)
@@ -261,9 +176,6 @@ lx_err lx_api_h_wait_add(const req *r, lx_srv_resp *resp)
                 snprintf(f, sizeof f, "%s", field ? field : "");
             return lx_api_reply_errorf(resp, e, *f ? f : NULL, "%s", msg);
         }
-        wr.choices[i].feed = js[i].leg.feed;
-        wr.choices[i].leg = js[i].leg.leg;
-        snprintf(wr.choices[i].cls, sizeof wr.choices[i].cls, "%s", resolved ? resolved : "");
     }
     wr.n_choices = (uint32_t)nc;
     wr.n = q.n;
@@ -296,15 +208,26 @@ static lx_err no_request(const req *r, lx_srv_resp *resp)
     return lx_api_reply_errorf(resp, LX_NOTFOUND, "id", "no waitlist request '%.40s'", r->arg[0]);
 }
 
+/* The start of GET and DELETE: the handle and the path's request id, or NULL with the
+ * answer (503, 404) given and *err set. */
+static lx_wait *want_request(const req *r, lx_srv_resp *resp, char id[LX_BOOK_ID_LEN],
+                             lx_err *err)
+{
+    lx_wait *w = want_wait(r, resp, err);
+    if (w && !lx_api_path_id(r, id)) {
+        *err = no_request(r, resp);
+        return NULL;
+    }
+    return w;
+}
+
 lx_err lx_api_h_wait_get(const req *r, lx_srv_resp *resp)
 {
     lx_err err = LX_OK;
-    lx_wait *w = want_wait(r, resp, &err);
+    char id[LX_BOOK_ID_LEN];
+    lx_wait *w = want_request(r, resp, id, &err);
     if (!w)
         return err;
-    char id[LX_BOOK_ID_LEN];
-    if (!lx_api_path_id(r, id))
-        return no_request(r, resp);
     lx_wait_run(w, lx_api_now(r->api), NULL);
     lx_wait_req q;
     lx_err e = lx_wait_get(w, id, &q);
@@ -318,12 +241,10 @@ lx_err lx_api_h_wait_get(const req *r, lx_srv_resp *resp)
 lx_err lx_api_h_wait_cancel(const req *r, lx_srv_resp *resp)
 {
     lx_err err = LX_OK;
-    lx_wait *w = want_wait(r, resp, &err);
+    char id[LX_BOOK_ID_LEN];
+    lx_wait *w = want_request(r, resp, id, &err);
     if (!w)
         return err;
-    char id[LX_BOOK_ID_LEN];
-    if (!lx_api_path_id(r, id))
-        return no_request(r, resp);
     lx_instant_t now = lx_api_now(r->api);
     lx_wait_req q;
     lx_err e = lx_wait_cancel(w, id, now, &q);

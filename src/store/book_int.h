@@ -266,6 +266,9 @@ int bk_extra_get(const char *extra, const char *key, char *out, size_t cap);
 int64_t bk_extra_int(const char *extra, const char *key, int64_t dflt);
 /* Extra lines with key set to val (replacing it): malloc'ed, NULL out of memory. */
 char *bk_extra_set(const char *extra, const char *key, const char *val);
+/* Splits the line at p (to its '\n' or the end) at tabs into up to n fields, f[i] of
+ * caps[i] bytes (fields not there: ""); returns where the next line starts. */
+const char *bk_split_line(const char *p, char **f, const size_t *caps, int n);
 /* Appends a printf-formatted line (and a line break) to msg at *at, as far as it fits. */
 void bk_report(char *msg, size_t msg_len, size_t *at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

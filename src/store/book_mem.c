@@ -405,6 +405,30 @@ char *bk_extra_set(const char *extra, const char *key, const char *val)
     return out;
 }
 
+/* (book_int.h) Splits the line at p (up to its '\n' or the end) at tabs into up to n fields copied
+ * into f[i] (caps[i] bytes); returns where the next line starts. */
+const char *bk_split_line(const char *p, char **f, const size_t *caps, int n)
+{
+    const char *nl = strchr(p, '\n');
+    if (!nl)
+        nl = p + strlen(p);
+    const char *next = *nl ? nl + 1 : nl;
+    for (int k = 0; k < n; k++)
+        f[k][0] = 0;
+    for (int k = 0; k < n && p <= nl; k++) {
+        const char *tab = memchr(p, '\t', (size_t)(nl - p));
+        const char *end = tab ? tab : nl;
+        size_t len = (size_t)(end - p);
+        len = len < caps[k] - 1 ? len : caps[k] - 1;
+        memcpy(f[k], p, len);
+        f[k][len] = 0;
+        if (!tab)
+            break;
+        p = tab + 1;
+    }
+    return next;
+}
+
 /* Copies up to max bytes of s into buf at *at, tabs and line breaks as spaces. */
 static void put_clean(char *buf, size_t len, size_t *at, const char *s, size_t max)
 {

@@ -202,37 +202,21 @@ void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_bo
      * (bk_pax_format; the last two since issue 5's fares) */
     const char *p = bk_text_pax(rec->text);
     for (uint32_t i = 0; i < LX_INV_MAX_PAX && *p; i++) {
-        const char *nl = strchr(p, '\n');
-        if (!nl)
-            nl = p + strlen(p);
         lx_book_pax *x = &out->pax[i];
-        char fare[24] = "";
-        char *fields[7] = {x->name,     x->document,  x->doc_type, x->birth_date,
-                           x->doc_hash, x->fare_type, fare};
-        const size_t caps[7] = {sizeof x->name,     sizeof x->document,  sizeof x->doc_type,
-                                sizeof x->birth_date, sizeof x->doc_hash, sizeof x->fare_type,
+        char fare[24], hash[sizeof x->doc_hash + 1];
+        char *fields[7] = {x->name, x->document, x->doc_type, x->birth_date,
+                           hash,    x->fare_type, fare};
+        const size_t caps[7] = {sizeof x->name,       sizeof x->document, sizeof x->doc_type,
+                                sizeof x->birth_date, sizeof hash,        sizeof x->fare_type,
                                 sizeof fare};
-        const char *f = p;
-        for (int k = 0; k < 7 && f <= nl; k++) {
-            const char *tab = memchr(f, '\t', (size_t)(nl - f));
-            const char *end = tab ? tab : nl;
-            if (k == 4 && f < end && *f == '#')
-                f++;
-            size_t len = (size_t)(end - f);
-            len = len < caps[k] - 1 ? len : caps[k] - 1;
-            memcpy(fields[k], f, len);
-            fields[k][len] = 0;
-            if (!tab)
-                break;
-            f = tab + 1;
-        }
+        p = bk_split_line(p, fields, caps, 7);
+        bk_copy(x->doc_hash, sizeof x->doc_hash, hash[0] == '#' ? hash + 1 : hash);
         if (!x->fare_type[0])
             bk_copy(x->fare_type, sizeof x->fare_type, "adult");
         char *end;
         long long v = strtoll(fare, &end, 10);
         x->fare = fare[0] && !*end ? (int64_t)v : (rec->price >= 0 && o->n ? rec->price / o->n : -1);
         out->n_pax = i + 1;
-        p = *nl ? nl + 1 : nl;
     }
     if (out->n_pax < o->n)
         out->n_pax = o->n;

@@ -78,15 +78,6 @@ static lx_wait_state state_of(const char *name)
     return LX_WAIT_CANCELLED;
 }
 
-static lx_err db_err(int rc)
-{
-    return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? LX_BUSY
-           : rc == SQLITE_FULL                      ? LX_NOSPACE
-           : (rc & 0xff) == SQLITE_IOERR            ? LX_IO
-           : rc == SQLITE_NOMEM                     ? LX_NOMEM
-                                                    : LX_STORE;
-}
-
 /* ---- open, close ---- */
 
 lx_err lx_wait_open(lx_store *s, lx_book *b, const lx_net *net, lx_wait **out, char *msg,
@@ -212,33 +203,12 @@ static void pax_text(const lx_wait *w, const lx_wait_req *r, char *out, size_t c
     }
 }
 
-/* Splits line [p, nl) at tabs into up to n fields copied into f[i] (caps[i] bytes). */
-static void split(const char *p, const char *nl, char **f, const size_t *caps, int n)
-{
-    for (int k = 0; k < n; k++)
-        f[k][0] = 0;
-    for (int k = 0; k < n && p <= nl; k++) {
-        const char *tab = memchr(p, '\t', (size_t)(nl - p));
-        const char *end = tab ? tab : nl;
-        size_t len = (size_t)(end - p);
-        len = len < caps[k] - 1 ? len : caps[k] - 1;
-        memcpy(f[k], p, len);
-        f[k][len] = 0;
-        if (!tab)
-            break;
-        p = tab + 1;
-    }
-}
-
 /* Passengers from their text: masked numbers and hashes (clear: the numbers unsealed,
  * for a sale). */
 static uint32_t pax_read(const lx_wait *w, const char *text, lx_book_pax *pax, int clear)
 {
     uint32_t n = 0;
     for (const char *p = text; *p && n < LX_INV_MAX_PAX; n++) {
-        const char *nl = strchr(p, '\n');
-        if (!nl)
-            nl = p + strlen(p);
         lx_book_pax *x = &pax[n];
         memset(x, 0, sizeof *x);
         char hash[BK_DOC_HASH_HEX + 2], sealed[SEAL_HEX];
@@ -246,7 +216,7 @@ static uint32_t pax_read(const lx_wait *w, const char *text, lx_book_pax *pax, i
         const size_t caps[7] = {sizeof x->name,       sizeof x->document, sizeof x->doc_type,
                                 sizeof x->birth_date, sizeof hash,        sizeof x->fare_type,
                                 sizeof sealed};
-        split(p, nl, f, caps, 7);
+        p = bk_split_line(p, f, caps, 7);
         bk_copy(x->doc_hash, sizeof x->doc_hash, hash[0] == '#' ? hash + 1 : hash);
         x->fare = -1;
         if (clear) {
@@ -254,7 +224,6 @@ static uint32_t pax_read(const lx_wait *w, const char *text, lx_book_pax *pax, i
             x->doc_hash[0] = 0;
         }
         sodium_memzero(sealed, sizeof sealed);
-        p = *nl ? nl + 1 : nl;
     }
     return n;
 }
@@ -300,17 +269,13 @@ static uint32_t choices_read(lx_wait *w, const char *text, lx_wait_choice *cs, u
 {
     uint32_t n = 0;
     for (const char *p = text; *p && n < LX_WAIT_MAX_CHOICES; n++) {
-        const char *nl = strchr(p, '\n');
-        if (!nl)
-            nl = p + strlen(p);
         lx_wait_choice *c = &cs[n];
         memset(c, 0, sizeof *c);
         char feed[64], day[24], from[16], to[16], dep[24], off[16];
         char *f[8] = {feed, c->trip_id, day, from, to, c->cls, dep, off};
         const size_t caps[8] = {sizeof feed, sizeof c->trip_id, sizeof day, sizeof from,
                                 sizeof to,   sizeof c->cls,     sizeof dep, sizeof off};
-        split(p, nl, f, caps, 8);
-        p = *nl ? nl + 1 : nl;
+        p = bk_split_line(p, f, caps, 8);
         c->departure = c->sales_close = (lx_instant_t)strtoll(dep, NULL, 10);
         c->feed = lx_net_feed_by_name(w->net, feed);
         if (c->feed == LX_NONE)
@@ -528,7 +493,7 @@ lx_err lx_wait_add(lx_wait *w, lx_wait_req *r, lx_instant_t now, lx_wait_refusal
     }
     lx_err e = LX_OK;
     if (rc != SQLITE_DONE) {
-        e = db_err(sqlite3_errcode(w->db));
+        e = bk_sql_err(sqlite3_errcode(w->db));
         bk_say(e, msg, msg_len, "recording the waitlist request: %s", sqlite3_errmsg(w->db));
     } else {
         w->version = -1; /* data_version ignores our own commits: count again */
@@ -559,13 +524,13 @@ static lx_err get_locked(lx_wait *w, const char *id, lx_wait_req *out, int clear
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(w->db, "SELECT " COLS " FROM waitlist WHERE id = ?1", -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return db_err(rc);
+        return bk_sql_err(rc);
     sqlite3_bind_text(st, 1, norm, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         row_read(w, st, out, clear, now);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? LX_OK : rc == SQLITE_DONE ? LX_NOTFOUND : db_err(rc);
+    return rc == SQLITE_ROW ? LX_OK : rc == SQLITE_DONE ? LX_NOTFOUND : bk_sql_err(rc);
 }
 
 lx_err lx_wait_get(lx_wait *w, const char *id, lx_wait_req *out)
@@ -586,7 +551,11 @@ static int finish(lx_wait *w, const char *id, lx_wait_state state, int choice, i
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(w->db,
                                 "UPDATE waitlist SET state = ?2, fulfilled_choice = ?3, refund = ?4, "
-                                "refunded_at = ?5, updated_at = ?5 WHERE id = ?1 AND state = 'open'",
+                                "refunded_at = ?5, updated_at = ?5 WHERE id = ?1 AND state = 'open' "
+                                /* refunded in full only while its ticket is unsold: a pass
+                                 * of another process may have sold it since we looked */
+                                "AND (?2 = 'fulfilled' OR NOT EXISTS "
+                                "(SELECT 1 FROM orders WHERE orders.id = waitlist.booking))",
                                 -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -598,7 +567,7 @@ static int finish(lx_wait *w, const char *id, lx_wait_state state, int choice, i
         sqlite3_finalize(st);
     }
     if (rc != SQLITE_DONE) {
-        *e = db_err(sqlite3_errcode(w->db));
+        *e = bk_sql_err(sqlite3_errcode(w->db));
         return -1;
     }
     w->version = -1; /* data_version ignores our own commits: count again */
@@ -636,7 +605,7 @@ static int choice_of_order(const lx_wait_req *r, const lx_book_order *o)
         if (!strcmp(r->choices[i].trip_id, o->trip_id) &&
             r->choices[i].leg.service_day == o->service_day && !strcmp(r->choices[i].cls, o->cls))
             return (int)i;
-    return r->n_choices ? 0 : -1;
+    return -1;
 }
 
 static int64_t change_of(const lx_wait_req *r, const lx_book_order *o)
@@ -681,8 +650,16 @@ static int serve(lx_wait *w, const lx_wait_req *r, lx_instant_t now, lx_err *err
         char msg[256];
         e = lx_book_hold(w->b, &q, now, &o, msg, sizeof msg);
         sodium_memzero(q.pax, sizeof q.pax);
-        if (e == LX_OK)
-            return finish(w, r->id, LX_WAIT_FULFILLED, (int)i, change_of(r, &o), now, err) == 1;
+        if (e == LX_OK) {
+            int done = finish(w, r->id, LX_WAIT_FULFILLED, (int)i, change_of(r, &o), now, err);
+            if (done == 0) {
+                /* another process cancelled (refunded) the request between our reading
+                 * it and this sale: the sale has no money behind it, its seats go back */
+                char why[160];
+                lx_book_refund(w->b, o.id, NULL, now, NULL, why, sizeof why);
+            }
+            return done == 1;
+        }
         if (e == LX_CONFLICT && lx_book_get(w->b, r->booking, &o) == LX_OK)
             return finish(w, r->id, LX_WAIT_FULFILLED, choice_of_order(r, &o), change_of(r, &o),
                           now, err) == 1;
@@ -717,7 +694,7 @@ lx_err lx_wait_run(lx_wait *w, lx_instant_t now, lx_wait_stats *st)
                                 -1, &q, NULL);
     if (rc != SQLITE_OK) {
         pthread_mutex_unlock(&w->mu);
-        return db_err(rc);
+        return bk_sql_err(rc);
     }
     lx_wait_req *rs = NULL;
     size_t n = 0, cap = 0;
@@ -736,7 +713,7 @@ lx_err lx_wait_run(lx_wait *w, lx_instant_t now, lx_wait_stats *st)
         row_read(w, q, &rs[n++], 1, now);
     }
     if (!e && rc != SQLITE_DONE)
-        e = db_err(rc);
+        e = bk_sql_err(rc);
     sqlite3_finalize(q); /* no read transaction open while the booking store writes */
     for (size_t i = 0; i < n && !e; i++) {
         st->open++;

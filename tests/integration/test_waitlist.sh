@@ -65,19 +65,37 @@ request() {
 # state_on_disk ID: the request's state as the catalog has it
 state_on_disk() { sqlite3 "$D/lanxang.db" "SELECT state FROM waitlist WHERE id = '$1'"; }
 
+# await_state ID STATE: waits (5 s at most) until the server's own pass gives the request
+# that state on disk, then shows it: GET /waitlist/ID
+await_state() {
+    local i s=""
+    for i in $(seq 1 50); do
+        s=$(state_on_disk "$1")
+        [ "$s" = "$2" ] && break
+        sleep 0.1
+    done
+    [ "$s" = "$2" ] || { echo "state $s"; return 1; }
+    req GET "/api/v1/waitlist/$1"
+}
+
+# fill_holds FREE BIG SMALL LEFT: holds of 3 passengers (tags BIG<n>), then of 1 (tags
+# SMALL<n>), until LEFT of the FREE seats of first class remain
+fill_holds() {
+    local n=$1
+    while [ "$n" -gt 3 ]; do
+        hold 3 "$2$n" || return 1
+        n=$((n - 3))
+    done
+    while [ "$n" -gt "$4" ]; do
+        hold 1 "$3$n" || return 1
+        n=$((n - 1))
+    done
+}
+
 # ---- first class of C86 full of holds ----
 start_server "$NOW"
 t_fill() {
-    local n
-    n=$(free_first)
-    while [ "$n" -gt 3 ]; do
-        hold 3 "F$n" || return 1
-        n=$((n - 3))
-    done
-    while [ "$n" -gt 1 ]; do
-        hold 1 "G$n" || return 1
-        n=$((n - 1))
-    done
+    fill_holds "$(free_first)" F G 1 || return 1
     hold 1 BLOCK || return 1
     BLOCKER=$HELD
     [ "$(free_first)" = 0 ]
@@ -175,30 +193,14 @@ check "the server stops cleanly" server_stop
 # ---- expiry: a server started later expires the holds and fulfils W2 by itself ----
 start_server "$LATER"
 t_fulfil_by_expiry() {
-    local i s=""
-    for i in $(seq 1 50); do
-        s=$(state_on_disk "$W2")
-        [ "$s" = fulfilled ] && break
-        sleep 0.1
-    done
-    [ "$s" = fulfilled ] || { echo "state $s"; return 1; }
-    req GET "/api/v1/waitlist/$W2"
+    await_state "$W2" fulfilled || return 1
     expect 200 '.state == "fulfilled" and .booking_details.state == "confirmed"'
 }
 check "expired holds: the sweeper fulfils the waiting request at start" t_fulfil_by_expiry
 
 # ---- the cut-off: refunded in full ----
 t_fill_again() {
-    local n
-    n=$(free_first "$LATER")
-    while [ "$n" -gt 3 ]; do
-        hold 3 "H$n" || return 1
-        n=$((n - 3))
-    done
-    while [ "$n" -gt 0 ]; do
-        hold 1 "I$n" || return 1
-        n=$((n - 1))
-    done
+    fill_holds "$(free_first "$LATER")" H I 0 || return 1
     post /api/v1/waitlist "$(request W3)"
     expect 201 '.state == "open"' || return 1
     W3=$(jq -r .id "$TMP/body")
@@ -208,14 +210,7 @@ check "the server stops cleanly" server_stop
 
 start_server "$CUTOFF"
 t_cutoff() {
-    local i s=""
-    for i in $(seq 1 50); do
-        s=$(state_on_disk "$W3")
-        [ "$s" = refunded ] && break
-        sleep 0.1
-    done
-    [ "$s" = refunded ] || { echo "state $s"; return 1; }
-    req GET "/api/v1/waitlist/$W3"
+    await_state "$W3" refunded || return 1
     expect 200 '.state == "refunded" and .booking == null and .refund.amount == .amount and
         .refund.at == "'$CUTOFF'"' || return 1
     post /api/v1/waitlist "$(request W4)"

@@ -204,6 +204,17 @@ lx_tt *fx_load_path_ok(const char *dir, const char *name, lx_report **r)
     return load_ok(NULL, 0, dir, name, r);
 }
 
+lx_net *fx_net_ok(const lx_gtfs_file *files, size_t n, const char *name, const lx_tt **tt)
+{
+    lx_net *net = NULL;
+    assert_int_equal(lx_net_create(&net), LX_OK);
+    lx_tt *t = fx_load_ok(files, n, name, NULL);
+    assert_int_equal(lx_net_add(net, t), LX_OK);
+    if (tt)
+        *tt = t;
+    return net;
+}
+
 void fx_summary_equal(const lx_gtfs_summary *a, const lx_gtfs_summary *b)
 {
 #define FIELD(f) {#f, offsetof(lx_gtfs_summary, f), sizeof(a->f)}

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "lanxang/gtfs.h"
+#include "lanxang/net.h"
 
 #define FX_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -60,6 +61,11 @@ lx_err fx_try_load(const lx_gtfs_file *files, size_t n, const lx_gtfs_opts *opts
  * NULL: it is destroyed); the report is printed when the load fails. */
 lx_tt *fx_load_ok(const lx_gtfs_file *files, size_t n, const char *name, lx_report **r);
 lx_tt *fx_load_path_ok(const char *dir, const char *name, lx_report **r);
+
+/* A new network holding one feed that must load (fx_load_ok, under this feed name);
+ * *tt (tt may be NULL) is that feed, owned by the network. Destroy it with
+ * lx_net_destroy. */
+lx_net *fx_net_ok(const lx_gtfs_file *files, size_t n, const char *name, const lx_tt **tt);
 
 /* Two summaries are equal, field by field; fx_same_summary compares two timetables'. */
 void fx_summary_equal(const lx_gtfs_summary *a, const lx_gtfs_summary *b);

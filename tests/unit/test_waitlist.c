@@ -95,10 +95,7 @@ static int setup(void **state)
     *state = fx;
     fx->base = fx_tmpdir("wait");
     FX_JOIN(fx->data, fx->base, "data");
-    assert_int_equal(lx_net_create(&fx->net), LX_OK);
-    lx_tt *tt = fx_load_ok(feed_files, FX_COUNT(feed_files), "lao", NULL);
-    assert_int_equal(lx_net_add(fx->net, tt), LX_OK);
-    fx->tt = tt;
+    fx->net = fx_net_ok(feed_files, FX_COUNT(feed_files), "lao", &fx->tt);
     fx->day = lx_date_from_ymd(2026, 12, 20);
     fx->now = (lx_instant_t)fx->day * 86400 + 3600 - 86400;
     open_all(fx);
@@ -136,14 +133,21 @@ static void fresh_pax(fixture *fx, lx_book_pax *p, const char *name)
     snprintf(p->document, sizeof p->document, "W%07u", ++fx->doc);
 }
 
-/* Sells (confirm) or holds one first-class seat on C81. */
-static lx_book_order sell(fixture *fx, int confirm, lx_instant_t now)
+/* One first-class seat on C81, its passenger to be named. */
+static lx_book_req first_class(fixture *fx)
 {
     lx_book_req q;
     memset(&q, 0, sizeof q);
     q.leg = leg_of(fx, "C81");
     q.cls = "first";
     q.n = 1;
+    return q;
+}
+
+/* Sells (confirm) or holds one first-class seat on C81. */
+static lx_book_order sell(fixture *fx, int confirm, lx_instant_t now)
+{
+    lx_book_req q = first_class(fx);
     fresh_pax(fx, &q.pax[0], "Counter Sale");
     q.confirm = confirm;
     lx_book_order o;
@@ -199,6 +203,26 @@ static lx_wait_req get(fixture *fx, const char *id)
     lx_wait_req r;
     assert_int_equal(lx_wait_get(fx->w, id, &r), LX_OK);
     return r;
+}
+
+/* A request on the full train (fill_first): a pass leaves it open. */
+static lx_wait_req add_waiting(fixture *fx, lx_instant_t now)
+{
+    lx_wait_req r = add(fx, now);
+    assert_int_equal(lx_wait_run(fx->w, now, NULL), LX_OK);
+    assert_int_equal(get(fx, r.id).state, LX_WAIT_OPEN);
+    return r;
+}
+
+/* The order of that id cancelled, or refunded, at `at`: its seat comes back. */
+static void cancel(fixture *fx, const char *id, lx_instant_t at)
+{
+    assert_int_equal(lx_book_cancel(fx->b, id, NULL, at, NULL, fx->msg, sizeof fx->msg), LX_OK);
+}
+
+static void refund(fixture *fx, const char *id, lx_instant_t at)
+{
+    assert_int_equal(lx_book_refund(fx->b, id, NULL, at, NULL, fx->msg, sizeof fx->msg), LX_OK);
 }
 
 static uint32_t first_free(fixture *fx, lx_instant_t now)
@@ -261,12 +285,8 @@ static void fulfilled_by_cancel(void **state)
 {
     fixture *fx = *state;
     lx_book_order held = fill_first(fx);
-    lx_wait_req r = add(fx, fx->now);
-    assert_int_equal(lx_wait_run(fx->w, fx->now, NULL), LX_OK);
-    assert_int_equal(get(fx, r.id).state, LX_WAIT_OPEN);
-    assert_int_equal(lx_book_cancel(fx->b, held.id, NULL, fx->now + 60, NULL, fx->msg,
-                                    sizeof fx->msg),
-                     LX_OK);
+    lx_wait_req r = add_waiting(fx, fx->now);
+    cancel(fx, held.id, fx->now + 60);
     assert_int_equal(lx_wait_run(fx->w, fx->now + 60, NULL), LX_OK);
     assert_fulfilled(fx, r.id);
 }
@@ -275,12 +295,8 @@ static void fulfilled_by_refund(void **state)
 {
     fixture *fx = *state;
     fill_first(fx);
-    lx_wait_req r = add(fx, fx->now);
-    assert_int_equal(lx_wait_run(fx->w, fx->now, NULL), LX_OK);
-    assert_int_equal(get(fx, r.id).state, LX_WAIT_OPEN);
-    assert_int_equal(lx_book_refund(fx->b, fx->sold[0], NULL, fx->now + 60, NULL, fx->msg,
-                                    sizeof fx->msg),
-                     LX_OK);
+    lx_wait_req r = add_waiting(fx, fx->now);
+    refund(fx, fx->sold[0], fx->now + 60);
     assert_int_equal(lx_wait_run(fx->w, fx->now + 60, NULL), LX_OK);
     assert_fulfilled(fx, r.id);
 }
@@ -291,9 +307,7 @@ static void oldest_first(void **state)
     lx_book_order held = fill_first(fx);
     lx_wait_req young = add(fx, fx->now + 10);
     lx_wait_req old = add(fx, fx->now + 5);
-    assert_int_equal(lx_book_cancel(fx->b, held.id, NULL, fx->now + 60, NULL, fx->msg,
-                                    sizeof fx->msg),
-                     LX_OK);
+    cancel(fx, held.id, fx->now + 60);
     lx_wait_stats st;
     assert_int_equal(lx_wait_run(fx->w, fx->now + 60, &st), LX_OK);
     assert_int_equal(st.open, 2);
@@ -337,15 +351,9 @@ static void crash_after_the_sale_sells_once(void **state)
     fixture *fx = *state;
     lx_book_order held = fill_first(fx);
     lx_wait_req r = add(fx, fx->now);
-    assert_int_equal(lx_book_cancel(fx->b, held.id, NULL, fx->now + 60, NULL, fx->msg,
-                                    sizeof fx->msg),
-                     LX_OK);
+    cancel(fx, held.id, fx->now + 60);
     /* a pass sold under the reserved id and died before the row said so */
-    lx_book_req q;
-    memset(&q, 0, sizeof q);
-    q.leg = leg_of(fx, "C81");
-    q.cls = "first";
-    q.n = 1;
+    lx_book_req q = first_class(fx);
     snprintf(q.pax[0].name, sizeof q.pax[0].name, "Noy Waiting");
     snprintf(q.pax[0].document, sizeof q.pax[0].document, "W%07u", fx->doc);
     q.confirm = 1;
@@ -360,9 +368,7 @@ static void crash_after_the_sale_sells_once(void **state)
     assert_int_equal(get(fx, r.id).state, LX_WAIT_OPEN);
     /* a seat more comes back: the pass must not sell the request a second ticket */
     assert_int_equal(first_free(fx, fx->now + 62), 0);
-    assert_int_equal(lx_book_refund(fx->b, fx->sold[0], NULL, fx->now + 63, NULL, fx->msg,
-                                    sizeof fx->msg),
-                     LX_OK);
+    refund(fx, fx->sold[0], fx->now + 63);
     assert_int_equal(first_free(fx, fx->now + 63), 1);
     lx_wait_stats st;
     assert_int_equal(lx_wait_run(fx->w, fx->now + 64, &st), LX_OK);
@@ -453,9 +459,7 @@ static void cancel_refunds_in_full(void **state)
     assert_int_equal(lx_wait_cancel(fx->w, r.id, fx->now + 6, &cur), LX_CONFLICT);
     assert_int_equal(lx_wait_cancel(fx->w, "0000000000000", fx->now, &cur), LX_NOTFOUND);
     /* a cancelled request gets no seat */
-    assert_int_equal(lx_book_cancel(fx->b, held.id, NULL, fx->now + 60, NULL, fx->msg,
-                                    sizeof fx->msg),
-                     LX_OK);
+    cancel(fx, held.id, fx->now + 60);
     assert_int_equal(lx_wait_run(fx->w, fx->now + 60, NULL), LX_OK);
     assert_int_equal(get(fx, r.id).state, LX_WAIT_CANCELLED);
     assert_int_equal(first_free(fx, fx->now + 60), 1);
