@@ -266,6 +266,9 @@ int bk_extra_get(const char *extra, const char *key, char *out, size_t cap);
 int64_t bk_extra_int(const char *extra, const char *key, int64_t dflt);
 /* Extra lines with key set to val (replacing it): malloc'ed, NULL out of memory. */
 char *bk_extra_set(const char *extra, const char *key, const char *val);
+/* The keyed document hashes of passenger lines (32 hex digits after "\t#"), at most
+ * LX_INV_MAX_PAX, pointing into pax; a passenger without a document has none. */
+uint32_t bk_pax_hashes(const char *pax, const char *out[LX_INV_MAX_PAX]);
 /* Splits the line at p (to its '\n' or the end) at tabs into up to n fields, f[i] of
  * caps[i] bytes (fields not there: ""); returns where the next line starts. */
 const char *bk_split_line(const char *p, char **f, const size_t *caps, int n);

@@ -2,6 +2,7 @@
  * their locks, the text an order carries (owner, payment, passengers). See book.c. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,6 +430,29 @@ const char *bk_split_line(const char *p, char **f, const size_t *caps, int n)
     return next;
 }
 
+uint32_t bk_pax_hashes(const char *pax, const char *out[LX_INV_MAX_PAX])
+{
+    uint32_t n = 0;
+    const int H = BK_DOC_HASH_HEX - 1;
+    for (const char *p = pax; p && *p && n < LX_INV_MAX_PAX;) {
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            nl = p + strlen(p);
+        for (const char *q = p; q + 1 < nl; q++)
+            if (q[0] == '\t' && q[1] == '#') {
+                const char *h = q + 2;
+                int k = 0;
+                while (k < H && h + k < nl && isxdigit((unsigned char)h[k]))
+                    k++;
+                if (k == H && (h + k == nl || h[k] == '\t'))
+                    out[n++] = h;
+                break;
+            }
+        p = *nl ? nl + 1 : nl;
+    }
+    return n;
+}
+
 /* Copies up to max bytes of s into buf at *at, tabs and line breaks as spaces. */
 static void put_clean(char *buf, size_t len, size_t *at, const char *s, size_t max)
 {
@@ -453,10 +477,10 @@ void bk_pax_format(const uint8_t key[BK_DOC_KEY], const lx_book_pax *pax, uint32
                 bk_doc_protect(key, pax[i].document, masked, sizeof masked, hash);
             } else {
                 bk_copy(masked, sizeof masked, pax[i].document);
-                memset(hash, '0', BK_DOC_HASH_HEX - 1);
-                memcpy(hash, pax[i].doc_hash, strnlen(pax[i].doc_hash, BK_DOC_HASH_HEX - 1));
-                hash[BK_DOC_HASH_HEX - 1] = 0;
+                bk_copy(hash, sizeof hash, pax[i].doc_hash);
             }
+            if (!pax[i].document[0])
+                hash[0] = 0; /* no document: nothing to match (bk_pax_hashes) */
             put_clean(buf, len - 6 - BK_DOC_HASH_HEX, &at, pax[i].name, sizeof pax[i].name);
             buf[at++] = '\t';
             put_clean(buf, len - 5 - BK_DOC_HASH_HEX, &at, masked, sizeof masked);
@@ -467,8 +491,9 @@ void bk_pax_format(const uint8_t key[BK_DOC_KEY], const lx_book_pax *pax, uint32
                       sizeof pax[i].birth_date);
             buf[at++] = '\t';
             buf[at++] = '#';
-            memcpy(buf + at, hash, BK_DOC_HASH_HEX - 1);
-            at += BK_DOC_HASH_HEX - 1;
+            size_t hl = strlen(hash);
+            memcpy(buf + at, hash, hl);
+            at += hl;
             /* the fare type and this passenger's fare (issue 5), when known */
             if (pax[i].fare_type[0] && at + sizeof pax[i].fare_type + 24 < len) {
                 buf[at++] = '\t';

@@ -703,26 +703,6 @@ static lx_err take_trip(lx_book *b, bk_prep *p, lx_order_id exclude, lx_inv_chan
     return e;
 }
 
-/* The keyed document hashes of an order's passenger lines (the 32 hex digits after
- * "\t#"), at most LX_INV_MAX_PAX; lines without one (no document) are skipped. */
-static uint32_t pax_hashes(const char *pax, const char *out[LX_INV_MAX_PAX])
-{
-    uint32_t n = 0;
-    for (const char *p = pax; p && *p && n < LX_INV_MAX_PAX;) {
-        const char *nl = strchr(p, '\n');
-        if (!nl)
-            nl = p + strlen(p);
-        const char *hash = NULL;
-        for (const char *q = p; q + 1 < nl; q++)
-            if (q[0] == '\t' && q[1] == '#')
-                hash = q + 2;
-        if (hash && nl - hash >= BK_DOC_HASH_HEX - 1)
-            out[n++] = hash;
-        p = *nl ? nl + 1 : nl;
-    }
-    return n;
-}
-
 /* Real names: one document holds at most one ticket per train per date. LX_RULE (why
  * says which passenger and which order) when a passenger of the new order shows a
  * document that a live order of the run (held or paid), or another passenger of the
@@ -732,7 +712,7 @@ static uint32_t pax_hashes(const char *pax, const char *out[LX_INV_MAX_PAX])
 static lx_err same_document(lx_book *b, bk_prep *p)
 {
     const char *mine[LX_INV_MAX_PAX], *theirs[LX_INV_MAX_PAX];
-    uint32_t nm = pax_hashes(bk_text_pax(p->text), mine);
+    uint32_t nm = bk_pax_hashes(bk_text_pax(p->text), mine);
     const size_t H = BK_DOC_HASH_HEX - 1;
     for (uint32_t i = 0; i < nm; i++)
         for (uint32_t j = 0; j < i; j++)
@@ -749,7 +729,7 @@ static lx_err same_document(lx_book *b, bk_prep *p)
         if ((o->state != LX_ORDER_HELD && o->state != LX_ORDER_CONFIRMED) || o->id == p->exclude)
             continue;
         bk_order *rec = bk_map_find(b, o->id);
-        uint32_t nt = rec && rec->text ? pax_hashes(bk_text_pax(rec->text), theirs) : 0;
+        uint32_t nt = rec && rec->text ? bk_pax_hashes(bk_text_pax(rec->text), theirs) : 0;
         for (uint32_t i = 0; i < nm; i++)
             for (uint32_t j = 0; j < nt; j++)
                 if (memcmp(mine[i], theirs[j], H) == 0) {

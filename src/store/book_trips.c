@@ -65,29 +65,10 @@ static int grow(lx_book *b)
     return 0;
 }
 
-/* The keyed hashes of a passenger text (the 32 hex digits after "\t#"). */
-static uint32_t hashes(const char *pax, const char *out[LX_INV_MAX_PAX])
-{
-    uint32_t n = 0;
-    for (const char *p = pax; p && *p && n < LX_INV_MAX_PAX;) {
-        const char *nl = strchr(p, '\n');
-        if (!nl)
-            nl = p + strlen(p);
-        for (const char *q = p; q + 1 < nl; q++)
-            if (q[0] == '\t' && q[1] == '#') {
-                if (nl - (q + 2) >= 16)
-                    out[n++] = q + 2;
-                break;
-            }
-        p = *nl ? nl + 1 : nl;
-    }
-    return n;
-}
-
 int bk_trips_indexed(const char *text)
 {
     const char *h[LX_INV_MAX_PAX];
-    return hashes(bk_text_pax(text), h) > 0;
+    return bk_pax_hashes(bk_text_pax(text), h) > 0;
 }
 
 void bk_trips_lock(lx_book *b)
@@ -115,7 +96,7 @@ lx_err bk_trips_overlap(lx_book *b, const char *text, const lx_inv_run *run, lx_
                         lx_instant_t arr, lx_order_id exclude, char *why, size_t why_len)
 {
     const char *h[LX_INV_MAX_PAX];
-    uint32_t n = hashes(bk_text_pax(text), h);
+    uint32_t n = bk_pax_hashes(bk_text_pax(text), h);
     for (uint32_t i = 0; i < n; i++) {
         bk_doc *d = find(b, key_of(h[i]));
         if (!d || !d->key)
@@ -148,7 +129,7 @@ lx_err bk_trips_overlap(lx_book *b, const char *text, const lx_inv_run *run, lx_
 int bk_trips_add(lx_book *b, bk_order *rec, const char *text)
 {
     const char *h[LX_INV_MAX_PAX];
-    uint32_t n = hashes(bk_text_pax(text), h);
+    uint32_t n = bk_pax_hashes(bk_text_pax(text), h);
     for (uint32_t i = 0; i < n; i++) {
         if ((b->docs_n + 1) * 2 > b->docs_cap && grow(b) != 0)
             return -1;

@@ -1588,6 +1588,24 @@ static void test_cancel_limit(void **state)
     close_book(&h);
 }
 
+/* A passenger named without a document number has nothing to match: two such orders on
+ * one train, and on overlapping trains, are both sold (as counters selling in bulk do). */
+static void test_no_document_no_match(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req q = vte_lpq(fx, 1, 1);
+    q.pax[0].document[0] = 0;
+    lx_book_order o;
+    fx->msg[0] = 0;
+    assert_int_equal(lx_book_hold(h.b, &q, fx->now, &o, fx->msg, sizeof fx->msg), LX_OK);
+    assert_int_equal(lx_book_hold(h.b, &q, fx->now, &o, fx->msg, sizeof fx->msg), LX_OK);
+    q.leg = leg_of(fx, "C81", 1, 0, 3);
+    assert_int_equal(lx_book_hold(h.b, &q, fx->now, &o, fx->msg, sizeof fx->msg), LX_OK);
+    assert_string_equal(o.pax[0].doc_hash, "");
+    close_book(&h);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1620,6 +1638,7 @@ int main(void)
         T(test_change_no_later),
         T(test_change_whole),
         T(test_cancel_limit),
+        T(test_no_document_no_match),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
