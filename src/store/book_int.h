@@ -37,6 +37,7 @@
 #define BK_STRIPES 256 /* run locks: a run uses stripe hash(feed, trip, day) % BK_STRIPES */
 #define BK_SHARDS 64   /* order map shards: an order lives in shard id % BK_SHARDS */
 #define BK_CHUNK 1024  /* order records allocated this many at a time */
+#define BK_QUOTE 33    /* bk_prepare's op code of lx_book_fare_quote: a hold's checks */
 
 /* What the store keeps of an order beside the engine: where it is and the data the
  * engine has no use for. Allocated in chunks, never moved nor freed before close, so a
@@ -306,6 +307,7 @@ typedef struct bk_prep_s {
     uint8_t text_given;       /* text went to the order: an undo freed it, a redo
                                  makes it again */
     uint8_t fixed_id;         /* the request named the order's id (lx_book_req.id) */
+    uint8_t quote;            /* BK_QUOTE: a fare quote, every fare with its note */
     lx_order_id exclude;      /* EXCHANGE: the order being changed (its documents are
                                  not another ticket's) */
     char *xtext;              /* EXCHANGE: the new order's text, kept for a redo */

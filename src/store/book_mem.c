@@ -473,14 +473,14 @@ void bk_pax_format(const uint8_t key[BK_DOC_KEY], const lx_book_pax *pax, uint32
     if (any)
         for (uint32_t i = 0; i < n && at + 8 + BK_DOC_HASH_HEX < len; i++) {
             char masked[sizeof pax[i].document], hash[BK_DOC_HASH_HEX];
-            if (key) {
+            if (!pax[i].document[0]) {
+                masked[0] = hash[0] = 0; /* no document: nothing to match (bk_pax_hashes) */
+            } else if (key) {
                 bk_doc_protect(key, pax[i].document, masked, sizeof masked, hash);
             } else {
                 bk_copy(masked, sizeof masked, pax[i].document);
                 bk_copy(hash, sizeof hash, pax[i].doc_hash);
             }
-            if (!pax[i].document[0])
-                hash[0] = 0; /* no document: nothing to match (bk_pax_hashes) */
             put_clean(buf, len - 6 - BK_DOC_HASH_HEX, &at, pax[i].name, sizeof pax[i].name);
             buf[at++] = '\t';
             put_clean(buf, len - 5 - BK_DOC_HASH_HEX, &at, masked, sizeof masked);

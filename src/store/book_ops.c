@@ -252,6 +252,26 @@ static void base_fare(const lx_tt *tt, const lx_trip *t, uint32_t trip, uint32_t
  * first in the order asked, then infants, each beside the passenger whose lap it sits
  * on; p->price the order's total. *n_seats: seats to take. LX_RULE or LX_INVAL (msg
  * naming the rule) when a passenger may not travel on the fare type asked. */
+/* Whether the operator's adult fare is the fare as it is, for anyone (as by default). */
+static int adult_is_plain(const lx_tt *tt, uint32_t agency)
+{
+    lx_fare_type ft[LX_FARE_TYPE_COUNT];
+    uint32_t n = lx_fare_types_of(tt, agency, ft);
+    for (uint32_t i = 0; i < n; i++)
+        if (!strcmp(ft[i].fare_type, "adult"))
+            return ft[i].percent == 100 && ft[i].min_age < 0 && ft[i].max_age < 0;
+    return 0;
+}
+
+/* Whether every passenger of q is an adult (fare type not said or "adult"). */
+static int all_adults(const lx_book_req *q)
+{
+    for (uint32_t i = 0; i < q->n; i++)
+        if (q->pax[i].fare_type[0] && strcmp(q->pax[i].fare_type, "adult") != 0)
+            return 0;
+    return 1;
+}
+
 static lx_err pax_fares(lx_book *b, const lx_book_req *q, const lx_trip *t, uint32_t from,
                         uint32_t to, const char *cls, bk_prep *p, uint32_t *n_seats, char *msg,
                         size_t msg_len)
@@ -269,8 +289,20 @@ static lx_err pax_fares(lx_book *b, const lx_book_req *q, const lx_trip *t, uint
     lx_pax_fare *fares = p->fares;
     char rule[24];
     int64_t total;
-    lx_err e = lx_fare_order(tt, agency, q->leg.service_day, p->price.price, p->price.currency,
-                             q->n, types, births, fares, &total, rule, msg, msg_len);
+    lx_err e;
+    if (!p->quote && all_adults(q) && adult_is_plain(tt, agency)) {
+        /* the usual sale: every passenger pays the adult fare as it is; the rules of
+         * lx_fare_order have nothing to check and no note is asked for */
+        for (uint32_t i = 0; i < q->n; i++)
+            fares[i] = (lx_pax_fare){.fare_type = "adult", .base = p->price.price,
+                                     .amount = p->price.price, .percent = 100, .age = -1,
+                                     .seat = 1, .lap_of = LX_FARE_NO_LAP};
+        total = p->price.price < 0 ? -1 : p->price.price * (int64_t)q->n;
+        e = LX_OK;
+    } else {
+        e = lx_fare_order(tt, agency, q->leg.service_day, p->price.price, p->price.currency, q->n,
+                          types, births, fares, &total, rule, msg, msg_len);
+    }
     if (e) {
         if (msg && msg_len && rule[0]) {
             size_t k = strlen(msg);
@@ -587,6 +619,9 @@ void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now, 
     case LX_BOOK_EXCHANGE:
         p->err = prep_exchange(b, op, p, now, msg, msg_len);
         break;
+    case BK_QUOTE:
+        p->quote = 1;
+        /* fall through */
     case LX_INV_HOLD:
     case LX_INV_SELL:
         p->err = prep_hold(b, op, p, now, msg, msg_len);
@@ -618,7 +653,7 @@ void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now, 
 lx_err lx_book_fare_quote(lx_book *b, const lx_book_req *req, lx_book_quote *out, char *msg,
                           size_t msg_len)
 {
-    lx_book_op op = {.code = LX_INV_HOLD, .req = req};
+    lx_book_op op = {.code = BK_QUOTE, .req = req};
     bk_prep *p = malloc(sizeof *p);
     if (!p)
         return LX_NOMEM;
