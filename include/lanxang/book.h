@@ -29,6 +29,7 @@
 typedef struct lx_book lx_book;
 
 #define LX_BOOK_ID_LEN 16        /* order id text: 13 characters of Crockford base32 + NUL */
+#define LX_BOOK_MAX_LEGS 4       /* legs of a journey sold as one (lx_book_hold_journey) */
 
 typedef struct {
     char name[128];
@@ -73,6 +74,8 @@ typedef struct {
     char changed_from[LX_BOOK_ID_LEN]; /* this order replaced that one ("" none) */
     char changed_to[LX_BOOK_ID_LEN];   /* this order was changed into that one ("" none) */
     char user[72];                /* who asked for it ("" nobody said) */
+    char journey[LX_BOOK_MAX_LEGS * LX_BOOK_ID_LEN]; /* the legs of its journey, ids
+                                     separated by spaces, in order; "" sold alone */
 } lx_book_order;
 
 /* A hold or a sale. */
@@ -195,9 +198,29 @@ lx_err lx_book_refresh(lx_book *b);
 lx_err lx_book_exchange(lx_book *b, const char *id, const char *owner, const lx_book_req *req,
                         lx_instant_t now, lx_book_order *out, char *msg, size_t msg_len);
 
+/* A journey of several legs (issue 6's planned journeys) is sold as one: its legs are
+ * orders of their own, each naming all of them in `journey` (lx_book_order), held (or
+ * sold) all or none, and confirmed, cancelled or refunded all or none. */
+/* Holds (or sells, legs[0].confirm) one order per leg, all or none: on LX_OK outs[i] is
+ * leg i's order; on a refusal msg names the leg ("leg 2: ...") and nothing is held. Each
+ * leg is checked as lx_book_hold checks one (its class, seats, rules); the passengers
+ * are legs[0]'s for every leg. */
+lx_err lx_book_hold_journey(lx_book *b, const lx_book_req *legs, uint32_t n, lx_instant_t now,
+                            lx_book_order *outs, char *msg, size_t msg_len);
+/* Confirms (LX_INV_CONFIRM, with payment), cancels (LX_INV_CANCEL) or refunds
+ * (LX_INV_REFUND) every leg of the journey that order id belongs to, all or none; *n
+ * and outs (LX_BOOK_MAX_LEGS, may be NULL) the legs after. Confirming when a leg's hold
+ * has expired releases the others too (durably) and returns LX_EXPIRED. An order of
+ * no journey is confirmed, cancelled or refunded alone. */
+lx_err lx_book_journey_life(lx_book *b, const char *id, uint8_t code, const char *owner,
+                            const char *payment, lx_instant_t now, lx_book_order *outs,
+                            uint32_t *n, char *msg, size_t msg_len);
+
 /* Many operations at once, for throughput: every op is applied in order and they
  * share commits; results[i] is the outcome of ops[i]. (Benchmarks and the server.) */
 #define LX_BOOK_EXCHANGE 32        /* lx_book_op.code of lx_book_exchange */
+#define LX_BOOK_JOURNEY_HOLD 34    /* ... of lx_book_hold_journey (legs, n_legs, outs) */
+#define LX_BOOK_JOURNEY_LIFE 35    /* ... of lx_book_journey_life (id, life, payment) */
 typedef struct {
     uint8_t code;                 /* lx_inv_opcode: HOLD, SELL, CONFIRM, CANCEL, REFUND,
                                      EXPIRE (id NULL: every due hold, as lx_book_expire);
@@ -207,6 +230,11 @@ typedef struct {
     const char *owner;
     lx_book_order *out;           /* may be NULL */
     const char *payment;          /* CONFIRM: the payment reference, may be NULL */
+    const lx_book_req *legs;      /* JOURNEY_HOLD: the legs, n_legs of them */
+    uint32_t n_legs;
+    lx_book_order *outs;          /* JOURNEY_*: the legs' orders (LX_BOOK_MAX_LEGS), may
+                                     be NULL */
+    uint8_t life;                 /* JOURNEY_LIFE: LX_INV_CONFIRM, CANCEL or REFUND */
 } lx_book_op;
 /* Returns LX_OK, or the error of a commit that failed (LX_NOSPACE, LX_IO, LX_STORE,
  * LX_BUSY), which every results[i] then holds too: none of the ops happened. */

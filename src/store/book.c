@@ -507,6 +507,37 @@ lx_err lx_book_exchange(lx_book *b, const char *id, const char *owner, const lx_
     return one(b, &op, now, msg, msg_len);
 }
 
+lx_err lx_book_hold_journey(lx_book *b, const lx_book_req *legs, uint32_t n, lx_instant_t now,
+                            lx_book_order *outs, char *msg, size_t msg_len)
+{
+    lx_book_op op = {.code = LX_BOOK_JOURNEY_HOLD, .legs = legs, .n_legs = n, .outs = outs};
+    return one(b, &op, now, msg, msg_len);
+}
+
+lx_err lx_book_journey_life(lx_book *b, const char *id, uint8_t code, const char *owner,
+                            const char *payment, lx_instant_t now, lx_book_order *outs,
+                            uint32_t *n, char *msg, size_t msg_len)
+{
+    lx_book_op op = {.code = LX_BOOK_JOURNEY_LIFE,
+                     .id = id,
+                     .owner = owner,
+                     .payment = payment,
+                     .life = code,
+                     .outs = outs};
+    lx_err e = one(b, &op, now, msg, msg_len);
+    if (n) {
+        /* the legs told: as many as the journey names (lx_book_order.journey) */
+        lx_book_order o;
+        *n = 0;
+        if (lx_book_get(b, id, &o) == LX_OK) {
+            *n = 1;
+            for (const char *c = o.journey; *c; c++)
+                *n += *c == ' ';
+        }
+    }
+    return e;
+}
+
 lx_err lx_book_expire(lx_book *b, lx_instant_t now, uint32_t *count)
 {
     uint32_t k = 0;

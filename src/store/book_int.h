@@ -313,6 +313,8 @@ typedef struct bk_prep_s {
     char *xtext;              /* EXCHANGE: the new order's text, kept for a redo */
     char user[80];            /* HOLD, SELL: who asks (lx_book_req.user, else "doc:" and
                                  the lead passenger's document hash) */
+    struct bk_prep_s *legs;   /* JOURNEY_*: one prep per leg (malloc'ed), n_legs */
+    uint32_t n_legs;
     uint32_t n_pax;           /* HOLD, SELL: passengers, seated first, then infants */
     lx_book_pax pax[LX_INV_MAX_PAX]; /* ... with their fare types and fares */
     lx_pax_fare fares[LX_INV_MAX_PAX]; /* ... and how each fare was made */

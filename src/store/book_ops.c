@@ -226,6 +226,7 @@ void bk_fill(const lx_book *b, const bk_order *rec, const lx_inv_order *o, lx_bo
     bk_extra_get(extra, "changed_from", out->changed_from, sizeof out->changed_from);
     bk_extra_get(extra, "changed_to", out->changed_to, sizeof out->changed_to);
     bk_extra_get(extra, "user", out->user, sizeof out->user);
+    bk_extra_get(extra, "journey", out->journey, sizeof out->journey);
     out->price = rec->price;
     bk_copy(out->currency, sizeof out->currency, rec->currency);
     out->created_at = o->created_at;
@@ -611,6 +612,11 @@ static lx_err prep_exchange(lx_book *b, const lx_book_op *op, bk_prep *p, lx_ins
     return LX_OK;
 }
 
+static lx_err prep_journey_hold(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now,
+                                char *msg, size_t msg_len);
+static lx_err prep_journey_life(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
+                                size_t msg_len);
+
 void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now, char *msg,
                 size_t msg_len)
 {
@@ -618,6 +624,12 @@ void bk_prepare(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now, 
     switch (op->code) {
     case LX_BOOK_EXCHANGE:
         p->err = prep_exchange(b, op, p, now, msg, msg_len);
+        break;
+    case LX_BOOK_JOURNEY_HOLD:
+        p->err = prep_journey_hold(b, op, p, now, msg, msg_len);
+        break;
+    case LX_BOOK_JOURNEY_LIFE:
+        p->err = prep_journey_life(b, op, p, msg, msg_len);
         break;
     case BK_QUOTE:
         p->quote = 1;
@@ -953,29 +965,48 @@ static lx_err expire_all(bk_ctx *c, uint32_t *expired)
     return LX_OK;
 }
 
-/* The feeds' run locks and the stripes of two runs, each kind in ascending order (a
- * change is the one op that holds two runs at once; the order keeps it from deadlock
- * with another change), and their release. */
-static void lock_two(lx_book *b, uint32_t fa, uint16_t sa, uint32_t fb, uint16_t sb)
+/* The runs' locks of an op that holds several runs at once (a change, a journey):
+ * the feeds' locks, then the stripes, each kind in ascending order and each once, so
+ * that two such ops never wait for each other in a circle. */
+typedef struct {
+    uint32_t feeds[2 * LX_BOOK_MAX_LEGS], n_feeds;
+    uint16_t stripes[2 * LX_BOOK_MAX_LEGS], n_stripes;
+} bk_locks;
+
+static void locks_add(bk_locks *l, uint32_t feed, uint16_t stripe)
 {
-    uint32_t f1 = fa < fb ? fa : fb, f2 = fa < fb ? fb : fa;
-    uint16_t s1 = sa < sb ? sa : sb, s2 = sa < sb ? sb : sa;
-    pthread_rwlock_rdlock(&b->feeds[f1].runs);
-    if (f2 != f1)
-        pthread_rwlock_rdlock(&b->feeds[f2].runs);
-    pthread_mutex_lock(&b->stripes[s1]);
-    if (s2 != s1)
-        pthread_mutex_lock(&b->stripes[s2]);
+    uint32_t i = l->n_feeds;
+    while (i > 0 && l->feeds[i - 1] > feed)
+        i--;
+    if (!(i > 0 && l->feeds[i - 1] == feed)) {
+        memmove(&l->feeds[i + 1], &l->feeds[i], (l->n_feeds - i) * sizeof l->feeds[0]);
+        l->feeds[i] = feed;
+        l->n_feeds++;
+    }
+    uint32_t k = l->n_stripes;
+    while (k > 0 && l->stripes[k - 1] > stripe)
+        k--;
+    if (!(k > 0 && l->stripes[k - 1] == stripe)) {
+        memmove(&l->stripes[k + 1], &l->stripes[k], (l->n_stripes - k) * sizeof l->stripes[0]);
+        l->stripes[k] = stripe;
+        l->n_stripes++;
+    }
 }
 
-static void unlock_two(lx_book *b, uint32_t fa, uint16_t sa, uint32_t fb, uint16_t sb)
+static void locks_take(lx_book *b, const bk_locks *l)
 {
-    pthread_mutex_unlock(&b->stripes[sa]);
-    if (sb != sa)
-        pthread_mutex_unlock(&b->stripes[sb]);
-    pthread_rwlock_unlock(&b->feeds[fa].runs);
-    if (fb != fa)
-        pthread_rwlock_unlock(&b->feeds[fb].runs);
+    for (uint32_t i = 0; i < l->n_feeds; i++)
+        pthread_rwlock_rdlock(&b->feeds[l->feeds[i]].runs);
+    for (uint32_t i = 0; i < l->n_stripes; i++)
+        pthread_mutex_lock(&b->stripes[l->stripes[i]]);
+}
+
+static void locks_drop(lx_book *b, const bk_locks *l)
+{
+    for (uint32_t i = l->n_stripes; i-- > 0;)
+        pthread_mutex_unlock(&b->stripes[l->stripes[i]]);
+    for (uint32_t i = l->n_feeds; i-- > 0;)
+        pthread_rwlock_unlock(&b->feeds[l->feeds[i]].runs);
 }
 
 /* A change, under both runs' locks: the new order is sold first, then the old one
@@ -997,9 +1028,10 @@ static lx_err apply_exchange(bk_ctx *c, const lx_book_op *op, bk_prep *p)
         if (!(p->text = text_dup(p->xtext)))
             return LX_NOMEM;
     }
-    uint32_t fa = old->feed, fb = p->feed;
-    uint16_t sa = old->stripe, sb = p->stripe;
-    lock_two(b, fa, sa, fb, sb);
+    bk_locks lk = {.n_feeds = 0};
+    locks_add(&lk, old->feed, old->stripe);
+    locks_add(&lk, p->feed, p->stripe);
+    locks_take(b, &lk);
     p->iop.now = c->now;
     expire_due(c, p->run);
     lx_err e = LX_OK;
@@ -1060,7 +1092,237 @@ static lx_err apply_exchange(bk_ctx *c, const lx_book_op *op, bk_prep *p)
             p->after = nc.after;
         }
     }
-    unlock_two(b, fa, sa, fb, sb);
+    locks_drop(b, &lk);
+    return e;
+}
+
+/* ---- journeys: legs held, confirmed, cancelled or refunded all or none ---- */
+
+static lx_err prep_journey_hold(lx_book *b, const lx_book_op *op, bk_prep *p, lx_instant_t now,
+                                char *msg, size_t msg_len)
+{
+    uint32_t n = op->n_legs;
+    if (!op->legs || n < 1 || n > LX_BOOK_MAX_LEGS)
+        return bk_say(LX_INVAL, msg, msg_len, "a journey has 1 to %d legs, not %u",
+                      LX_BOOK_MAX_LEGS, n);
+    if (!(p->legs = calloc(n, sizeof *p->legs)))
+        return LX_NOMEM;
+    p->n_legs = n;
+    char ids[LX_BOOK_MAX_LEGS * LX_BOOK_ID_LEN] = "";
+    size_t at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        lx_book_req q = op->legs[i];
+        q.n = op->legs[0].n; /* the same passengers on every leg */
+        memcpy(q.pax, op->legs[0].pax, sizeof q.pax);
+        q.confirm = op->legs[0].confirm;
+        q.id = NULL;
+        lx_book_op lop = {.code = q.confirm ? LX_INV_SELL : LX_INV_HOLD, .req = &q};
+        char why[300] = "";
+        bk_prep *l = &p->legs[i];
+        lx_err e = prep_hold(b, &lop, l, now, why, sizeof why);
+        if (e)
+            return bk_say(e, msg, msg_len, "leg %u: %s", i + 1, why);
+        l->fixed_id = 1; /* the journey names each leg by the id drawn now */
+        char id[LX_BOOK_ID_LEN];
+        bk_id_format(l->iop.order, id);
+        at += (size_t)snprintf(ids + at, sizeof ids - at, "%s%s", i ? " " : "", id);
+    }
+    /* each leg's text names the whole journey; a copy is kept for a redo */
+    for (uint32_t i = 0; i < n; i++) {
+        bk_prep *l = &p->legs[i];
+        char *x = bk_extra_set(bk_text_extra(l->text), "journey", ids);
+        int nomem = !x;
+        char *t = x ? bk_text_make(bk_text_owner(l->text), bk_text_payment(l->text),
+                                   bk_text_pax(l->text), x, &nomem)
+                    : NULL;
+        free(x);
+        if (nomem || !(l->xtext = text_dup(t))) {
+            free(t);
+            return LX_NOMEM;
+        }
+        free(l->text);
+        l->text = t;
+    }
+    return LX_OK;
+}
+
+/* Every leg under all the runs' locks: each is taken in turn; when one cannot be, those
+ * taken are put back before anything is logged, so the journey is held whole or not at
+ * all. */
+static lx_err apply_journey_hold(bk_ctx *c, bk_prep *p)
+{
+    lx_book *b = c->b;
+    bk_locks lk = {.n_feeds = 0};
+    for (uint32_t i = 0; i < p->n_legs; i++) {
+        bk_prep *l = &p->legs[i];
+        l->done = NULL;
+        l->why[0] = 0;
+        l->iop.now = c->now;
+        if (l->text_given) {
+            l->text_given = 0;
+            if (!(l->text = text_dup(l->xtext)))
+                return LX_NOMEM;
+        }
+        locks_add(&lk, l->feed, l->stripe);
+    }
+    locks_take(b, &lk);
+    lx_inv_change chg[LX_BOOK_MAX_LEGS];
+    bk_order *rec[LX_BOOK_MAX_LEGS];
+    lx_err e = reserve_n(c, p->n_legs) != 0 ? LX_NOMEM : LX_OK;
+    uint32_t taken = 0;
+    for (uint32_t i = 0; i < p->n_legs && e == LX_OK; i++) {
+        bk_prep *l = &p->legs[i];
+        expire_due(c, l->run);
+        e = same_document(b, l);
+        if (e == LX_OK)
+            e = take_trip(b, l, 0, &chg[i], &rec[i]);
+        if (e == LX_OK) {
+            taken++;
+        } else {
+            const char *why = l->why[0] ? l->why : lx_strerror(e);
+            snprintf(p->why, sizeof p->why, "leg %u (train %.16s): %.150s", i + 1,
+                     lx_tt_train_number(b->feeds[l->feed].tt, lx_inv_run_trip(l->run)), why);
+        }
+    }
+    if (e != LX_OK) {
+        for (uint32_t i = taken; i-- > 0;) {
+            lx_inv_restore(p->legs[i].run, &chg[i].before);
+            bk_map_remove(b, rec[i]);
+        }
+    } else {
+        for (uint32_t i = 0; i < p->n_legs; i++) {
+            filed(c, &p->legs[i], rec[i], &chg[i]);
+            p->legs[i].done = rec[i];
+            p->legs[i].after = chg[i].after;
+        }
+    }
+    locks_drop(b, &lk);
+    return e;
+}
+
+/* The orders of the journey of order oid (its extra's "journey" line), or oid's alone. */
+static lx_err prep_journey_life(lx_book *b, const lx_book_op *op, bk_prep *p, char *msg,
+                                size_t msg_len)
+{
+    lx_order_id oid = bk_id_parse(op->id);
+    bk_order *rec = oid ? bk_map_find(b, oid) : NULL;
+    if (!rec)
+        return bk_say(LX_NOTFOUND, msg, msg_len, "no order %s", op->id ? op->id : "(none)");
+    if (op->life != LX_INV_CONFIRM && op->life != LX_INV_CANCEL && op->life != LX_INV_REFUND)
+        return bk_say(LX_INVAL, msg, msg_len, "unknown operation %u", op->life);
+    char ids[LX_BOOK_MAX_LEGS * LX_BOOK_ID_LEN];
+    {
+        bk_feed *f = &b->feeds[rec->feed];
+        pthread_rwlock_rdlock(&f->runs);
+        pthread_mutex_lock(&b->stripes[rec->stripe]);
+        if (!bk_extra_get(bk_text_extra(rec->text), "journey", ids, sizeof ids))
+            bk_id_format(oid, ids);
+        pthread_mutex_unlock(&b->stripes[rec->stripe]);
+        pthread_rwlock_unlock(&f->runs);
+    }
+    if (!(p->legs = calloc(LX_BOOK_MAX_LEGS, sizeof *p->legs)))
+        return LX_NOMEM;
+    for (char *save = NULL, *tok = strtok_r(ids, " ", &save); tok && p->n_legs < LX_BOOK_MAX_LEGS;
+         tok = strtok_r(NULL, " ", &save)) {
+        bk_prep *l = &p->legs[p->n_legs++];
+        l->iop.order = bk_id_parse(tok);
+        l->rec = l->iop.order ? bk_map_find(b, l->iop.order) : NULL;
+        if (!l->rec)
+            return bk_say(LX_NOTFOUND, msg, msg_len, "leg %u of the journey of %s, order %s, is "
+                          "missing", p->n_legs, op->id, tok);
+        l->iop.code = op->life;
+        l->iop.owner = bk_owner_token(op->owner);
+    }
+    return LX_OK;
+}
+
+/* Confirm, cancel or refund every leg under all their runs' locks, each leg's change made
+ * in turn and put back when a later one cannot be, before anything is logged. A confirm
+ * that finds a leg's hold expired releases every leg instead (logged) and says so. */
+static lx_err apply_journey_life(bk_ctx *c, const lx_book_op *op, bk_prep *p)
+{
+    lx_book *b = c->b;
+    bk_locks lk = {.n_feeds = 0};
+    for (uint32_t i = 0; i < p->n_legs; i++) {
+        bk_prep *l = &p->legs[i];
+        l->done = NULL;
+        if (!l->rec || l->rec->oid != l->iop.order)
+            l->rec = bk_map_find(b, l->iop.order);
+        if (!l->rec)
+            return LX_NOTFOUND;
+        locks_add(&lk, l->rec->feed, l->rec->stripe);
+    }
+    locks_take(b, &lk);
+    lx_inv_change chg[LX_BOOK_MAX_LEGS];
+    char *text[LX_BOOK_MAX_LEGS] = {NULL};
+    lx_err e = reserve_n(c, p->n_legs) != 0 ? LX_NOMEM : LX_OK;
+    uint32_t done = 0, expired = 0;
+    for (uint32_t i = 0; i < p->n_legs && e == LX_OK; i++) {
+        bk_prep *l = &p->legs[i];
+        bk_order *rec = l->rec;
+        const lx_inv_order *o = lx_inv_order_get(rec->run, l->iop.order);
+        if (!o) {
+            e = LX_NOTFOUND;
+            break;
+        }
+        if (op->life == LX_INV_CONFIRM && o->state == LX_ORDER_HELD && o->expires_at <= c->now)
+            expired = 1;
+        int nomem = 0;
+        if (op->life == LX_INV_CONFIRM && op->payment && *op->payment)
+            text[i] = bk_text_make(bk_text_owner(rec->text), op->payment, bk_text_pax(rec->text),
+                                   bk_text_extra(rec->text), &nomem);
+        else if (op->life == LX_INV_REFUND)
+            e = refund_text(rec, c->now, &text[i]);
+        if (nomem)
+            e = LX_NOMEM;
+        l->iop.now = c->now;
+        if (e == LX_OK && !expired)
+            e = lx_inv_apply(rec->run, &l->iop, &chg[i]);
+        if (e == LX_OK && !expired)
+            done++;
+    }
+    if (e != LX_OK || expired) {
+        for (uint32_t i = done; i-- > 0;)
+            lx_inv_restore(p->legs[i].rec->run, &chg[i].before);
+        for (uint32_t i = 0; i < p->n_legs; i++)
+            free(text[i]);
+    }
+    if (e == LX_OK && expired) {
+        /* paid too late: every leg is released now (the expired ones expire, the others
+         * are cancelled), durably, and the seats are free */
+        for (uint32_t i = 0; i < p->n_legs; i++) {
+            bk_order *rec = p->legs[i].rec;
+            const lx_inv_order *o = lx_inv_order_get(rec->run, p->legs[i].iop.order);
+            if (!o || o->state != LX_ORDER_HELD)
+                continue;
+            lx_inv_op x = {.code = o->expires_at <= c->now ? LX_INV_EXPIRE : LX_INV_CANCEL,
+                           .order = p->legs[i].iop.order,
+                           .owner = p->legs[i].iop.owner,
+                           .now = c->now};
+            lx_inv_change xc;
+            if (lx_inv_apply(rec->run, &x, &xc) == LX_OK) {
+                lx_instant_t was = rec->updated_at;
+                rec->updated_at = c->now;
+                changed(c, rec, &xc, 0, was, NULL, 0);
+            }
+        }
+        e = LX_EXPIRED;
+    } else if (e == LX_OK) {
+        for (uint32_t i = 0; i < p->n_legs; i++) {
+            bk_order *rec = p->legs[i].rec;
+            lx_instant_t was = rec->updated_at;
+            char *was_text = rec->text;
+            rec->updated_at = c->now;
+            if (text[i])
+                rec->text = text[i];
+            changed(c, rec, &chg[i], 0, was, was_text, text[i] != NULL);
+            if (op->life == LX_INV_CANCEL && chg[i].before.state == LX_ORDER_HELD)
+                note_cancel(b, rec->text, c->now, 1);
+            p->legs[i].done = rec;
+            p->legs[i].after = chg[i].after;
+        }
+    }
+    locks_drop(b, &lk);
     return e;
 }
 
@@ -1073,12 +1335,19 @@ lx_err bk_apply(bk_ctx *c, const lx_book_op *op, bk_prep *p, char *msg, size_t m
             e = apply_hold(c, op, p);
         else if (op->code == LX_BOOK_EXCHANGE)
             e = apply_exchange(c, op, p);
+        else if (op->code == LX_BOOK_JOURNEY_HOLD)
+            e = apply_journey_hold(c, p);
+        else if (op->code == LX_BOOK_JOURNEY_LIFE)
+            e = apply_journey_life(c, op, p);
         else if (op->code == LX_INV_EXPIRE && !op->id)
             e = expire_all(c, expired);
         else if ((e = apply_life(c, op, p)) == LX_OK && op->code == LX_INV_EXPIRE && expired)
             (*expired)++;
-        if (e == LX_RULE && p->why[0])
+        if ((e == LX_RULE || p->legs) && p->why[0])
             bk_say(e, msg, msg_len, "%s", p->why);
+        else if (e != LX_OK && p->legs)
+            bk_say(e, msg, msg_len, "the journey of order %s: %s", op->id ? op->id : "-",
+                   lx_strerror(e));
         else if (e != LX_OK && p->run)
             bk_say(e, msg, msg_len, "train %s: %s",
                    lx_tt_train_number(c->b->feeds[p->feed].tt, lx_inv_run_trip(p->run)),
@@ -1097,6 +1366,25 @@ void bk_finish(lx_book *b, const lx_book_op *op, bk_prep *p, lx_err result)
     p->text = NULL;
     free(p->xtext);
     p->xtext = NULL;
+    if (p->legs) {
+        for (uint32_t i = 0; i < p->n_legs; i++) {
+            bk_prep *l = &p->legs[i];
+            if (result == LX_OK && op->outs && l->done) {
+                bk_order *rec = l->done;
+                bk_feed *f = &b->feeds[rec->feed];
+                pthread_rwlock_rdlock(&f->runs);
+                pthread_mutex_lock(&b->stripes[rec->stripe]);
+                bk_fill(b, rec, &l->after, &op->outs[i]);
+                pthread_mutex_unlock(&b->stripes[rec->stripe]);
+                pthread_rwlock_unlock(&f->runs);
+            }
+            free(l->text);
+            free(l->xtext);
+        }
+        free(p->legs);
+        p->legs = NULL;
+        return;
+    }
     if (result != LX_OK || !p->done || !op->out)
         return;
     bk_order *rec = p->done;

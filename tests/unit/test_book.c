@@ -1606,6 +1606,126 @@ static void test_no_document_no_match(void **state)
     close_book(&h);
 }
 
+/* ---- issue 6: a planned journey of several legs, sold as one ---- */
+
+/* C81 Vientiane -> Luang Prabang (arrives 09:50), then C82 Luang Prabang (15:40) ->
+ * Vientiane, on day + day_offset, for n passengers. */
+static void two_legs(fixture *fx, int day_offset, uint32_t n, lx_book_req legs[2])
+{
+    legs[0] = vte_lpq(fx, day_offset, n);
+    legs[1] = legs[0];
+    legs[1].leg = leg_of(fx, "C82", day_offset, 1, 3);
+}
+
+static uint32_t free_on(fixture *fx, lx_book *b, const lx_book_req *q, const char *cls)
+{
+    uint32_t n = 0;
+    assert_int_equal(lx_book_avail(b, 0, &q->leg, cls, fx->now, &n), LX_OK);
+    return n;
+}
+
+static void test_journey_whole(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req legs[2];
+    two_legs(fx, 2, 2, legs);
+    lx_book_order o[LX_BOOK_MAX_LEGS];
+    fx->msg[0] = 0;
+    assert_int_equal(lx_book_hold_journey(h.b, legs, 2, fx->now, o, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    assert_int_equal(o[0].state, LX_ORDER_HELD);
+    assert_int_equal(o[1].state, LX_ORDER_HELD);
+    assert_string_equal(o[1].train, "C82");
+    char both[64];
+    snprintf(both, sizeof both, "%s %s", o[0].id, o[1].id);
+    assert_string_equal(o[0].journey, both);
+    assert_string_equal(o[1].journey, both);
+    assert_int_equal(free_on(fx, h.b, &legs[0], "second"), SECOND_SEATS - 2);
+    assert_int_equal(free_on(fx, h.b, &legs[1], "second"), SECOND_SEATS - 2);
+    /* confirmed together, from either leg */
+    lx_book_order after[LX_BOOK_MAX_LEGS];
+    uint32_t n = 0;
+    assert_int_equal(lx_book_journey_life(h.b, o[1].id, LX_INV_CONFIRM, NULL, "card-9", fx->now,
+                                          after, &n, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(after[0].state, LX_ORDER_CONFIRMED);
+    assert_int_equal(after[1].state, LX_ORDER_CONFIRMED);
+    assert_string_equal(after[0].payment, "card-9");
+    /* refunded together, each leg keeping its own fee (C82's fare is unknown: none) */
+    assert_int_equal(lx_book_journey_life(h.b, o[0].id, LX_INV_REFUND, NULL, NULL, fx->now,
+                                          after, &n, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    assert_int_equal(after[0].state, LX_ORDER_REFUNDED);
+    assert_int_equal(after[1].state, LX_ORDER_REFUNDED);
+    assert_int_equal(after[0].refund_fee, 20000);
+    assert_int_equal(free_on(fx, h.b, &legs[1], "second"), SECOND_SEATS);
+    close_book(&h);
+    h = open_book(fx);
+    lx_book_order got;
+    assert_int_equal(lx_book_get(h.b, o[1].id, &got), LX_OK);
+    assert_string_equal(got.journey, both);
+    check_ok(fx, h.b);
+    close_book(&h);
+}
+
+/* No seat on the second leg: nothing is held on the first. */
+static void test_journey_none(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req legs[2];
+    two_legs(fx, 2, 1, legs);
+    lx_book_req fill = anonymous(legs[1]);
+    fill.n = 5;
+    lx_book_order o[LX_BOOK_MAX_LEGS];
+    for (int i = 0; i < SECOND_SEATS / 5; i++)
+        assert_int_equal(hold(fx, h.b, &fill, 1, NULL, fx->now, &o[0]), LX_OK);
+    assert_int_equal(free_on(fx, h.b, &legs[1], "second"), 0);
+    fx->msg[0] = 0;
+    assert_int_equal(lx_book_hold_journey(h.b, legs, 2, fx->now, o, fx->msg, sizeof fx->msg),
+                     LX_SOLDOUT);
+    assert_non_null(strstr(fx->msg, "leg 2"));
+    assert_int_equal(free_on(fx, h.b, &legs[0], "second"), SECOND_SEATS);
+    close_book(&h);
+    h = open_book(fx);
+    assert_int_equal(check_ok(fx, h.b), SECOND_SEATS / 5);
+    close_book(&h);
+}
+
+/* Cancelled together; paid too late, every leg is released. */
+static void test_journey_release(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req legs[2];
+    two_legs(fx, 2, 1, legs);
+    lx_book_order o[LX_BOOK_MAX_LEGS], after[LX_BOOK_MAX_LEGS];
+    uint32_t n;
+    assert_int_equal(lx_book_hold_journey(h.b, legs, 2, fx->now, o, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    assert_int_equal(lx_book_journey_life(h.b, o[0].id, LX_INV_CANCEL, NULL, NULL, fx->now, after,
+                                          &n, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    assert_int_equal(after[1].state, LX_ORDER_CANCELLED);
+    assert_int_equal(lx_book_hold_journey(h.b, legs, 2, fx->now, o, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    lx_instant_t late = o[0].expires_at < o[1].expires_at ? o[0].expires_at : o[1].expires_at;
+    assert_int_equal(lx_book_journey_life(h.b, o[1].id, LX_INV_CONFIRM, NULL, "cash", late, after,
+                                          &n, fx->msg, sizeof fx->msg),
+                     LX_EXPIRED);
+    assert_true(state_of(h.b, o[0].id) == LX_ORDER_EXPIRED ||
+                state_of(h.b, o[0].id) == LX_ORDER_CANCELLED);
+    assert_true(state_of(h.b, o[1].id) == LX_ORDER_EXPIRED ||
+                state_of(h.b, o[1].id) == LX_ORDER_CANCELLED);
+    assert_int_equal(free_on(fx, h.b, &legs[1], "second"), SECOND_SEATS);
+    close_book(&h);
+    h = open_book(fx);
+    check_ok(fx, h.b);
+    close_book(&h);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1639,6 +1759,9 @@ int main(void)
         T(test_change_whole),
         T(test_cancel_limit),
         T(test_no_document_no_match),
+        T(test_journey_whole),
+        T(test_journey_none),
+        T(test_journey_release),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
