@@ -1168,11 +1168,13 @@ static lx_err apply_journey_hold(bk_ctx *c, bk_prep *p)
     locks_take(b, &lk);
     lx_inv_change chg[LX_BOOK_MAX_LEGS];
     bk_order *rec[LX_BOOK_MAX_LEGS];
+    for (uint32_t i = 0; i < p->n_legs; i++)
+        expire_due(c, p->legs[i].run);
+    /* room in the log for every leg, after what the expiries logged */
     lx_err e = reserve_n(c, p->n_legs) != 0 ? LX_NOMEM : LX_OK;
     uint32_t taken = 0;
     for (uint32_t i = 0; i < p->n_legs && e == LX_OK; i++) {
         bk_prep *l = &p->legs[i];
-        expire_due(c, l->run);
         e = same_document(b, l);
         if (e == LX_OK)
             e = take_trip(b, l, 0, &chg[i], &rec[i]);
