@@ -5,6 +5,8 @@
 #   make bench  import, seat inventory and HTTP benchmarks against peers (docs/PERFORMANCE.md)
 #   make bench-inventory  the seat inventory benchmark alone (bench/inventory/run.sh)
 #   make bench-http  the HTTP server benchmark alone: lanxang serve beside nginx, under wrk
+#   make bench-plan  the journey planner benchmark alone: random queries on LIRR and a
+#               generated 600,000-stop-time network (bench/plan/run.sh)
 #   make fuzz   fuzz every libFuzzer target for FUZZ_SECONDS each (docs/testing.md)
 
 BUILD      ?= build
@@ -17,6 +19,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 
 .PHONY: all deps deps-run build build-asan run test test-release test-asan bench bench-inventory bench-http clean \
+        bench-plan \
         build-fuzz fuzz-smoke fuzz
 
 all: build
@@ -74,6 +77,7 @@ bench: deps build
 	bench/run.sh $(BUILD)
 	bench/inventory/run.sh $(BUILD)
 	bench/http/run.sh $(BUILD)
+	bench/plan/run.sh $(BUILD)
 
 # issue 3's benchmarks only: lanxang's inventory designs against Redis and PostgreSQL
 # (installed and started by the script), and the seat-utilisation study; about 5 minutes
@@ -88,3 +92,8 @@ clean:
 # by the script); about 2 minutes
 bench-http: deps build
 	bench/http/run.sh $(BUILD)
+
+# issue 6's journey planner benchmark: median and p99 of earliest-arrival and 2-hour range
+# queries on LIRR and a generated 600,000-stop-time network; about 30 seconds
+bench-plan: deps build
+	bench/plan/run.sh $(BUILD)

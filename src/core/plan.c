@@ -1,0 +1,1268 @@
+/* The journey planner: RAPTOR rounds over route patterns.
+ *
+ * RAPTOR (Delling, Pajor, Werneck, "Round-Based Public Transit Routing", 2012) finds,
+ * for k = 1, 2, ... trips, the earliest arrival at every stop using at most k trips.
+ * Round k reads the stops whose "ready" time improved in round k-1 (marked stops),
+ * scans every route pattern through them once, from the earliest marked position on,
+ * riding the earliest trip that can be caught and catching an earlier one whenever a
+ * stop further along allows it, and writes the arrivals it improves. Then the
+ * transfer phase turns each improved arrival at stop s into ready times: at s itself
+ * after the change time, and at every stop a footpath leads to after the walk. Those
+ * ready times are marked for round k+1. Nothing is ever sorted or queued by time: a
+ * round is a few linear passes over arrays, which is why it is fast.
+ *
+ * Labels, per round k and stop s, as int32 seconds relative to the search's epoch E
+ * (the asked instant), INF = INT32_MAX, each meaning "with at most k trips":
+ *   arr[k][s]   earliest arrival at s by a vehicle (what a destination wants)
+ *   src[k][s]   the same plus the border control owed by the arriving leg: a leg whose
+ *               stop before s lies in another country (PF_BORDER_IN) owes it at s
+ *   ready[k][s] earliest time to board at s in round k+1: min over improved src at s'
+ *               of src + change(s') (s' = s) or src + walk(s', s)
+ * A leg leaving towards another country (PF_BORDER_OUT) adds the border time at
+ * boarding, except from the origin: border control is part of a change, never of the
+ * first departure nor of the last arrival. Keeping src apart from arr keeps this exact
+ * with one label per stop. Round k starts from round k-1's labels (copied only for
+ * the stops whose labels changed: the touched lists), so a round-k label that does
+ * not beat them cannot lead anywhere earlier than a journey with fewer trips (local
+ * pruning); and nothing later than the best arrival at any destination with at most k
+ * trips, tgt[k], is kept (target pruning). Each round's arrival at a destination that
+ * beats tgt[k] is one journey of the Pareto set over (arrival, trips). Labels are kept
+ * per round rather than as one best-over-all-rounds value so that the range search
+ * below can reuse them across departures. Each label carries the record of the leg
+ * that set it (pattern, trip slot, service day, boarding and alighting positions,
+ * round), which is all the journey's reconstruction needs.
+ *
+ * Service days. Pattern times are GTFS times of the service day (seconds from noon
+ * minus 12 h, past 24:00 for trains after midnight). A search looks at the few
+ * service days of each feed that can matter (from the asked local date minus the
+ * longest trip's span, to the end of the horizon), computes each day's base instant
+ * (relative to E) once, and the set of services running that day as a bit set. A
+ * boarding search then tries each day: a binary search over the departures of the
+ * stop's column for the first one at or after the ready time, then forward to the
+ * first trip whose service runs that day. Because patterns are FIFO, the earliest
+ * departure at this stop is the earliest trip everywhere downstream.
+ *
+ * Range (rRAPTOR): every distinct departure time from the origins within the window,
+ * latest first, runs the rounds again without clearing the labels: labels of a later
+ * departure bound those of an earlier one, so each run only does the work its
+ * departure adds, and a journey is reported only if it arrives strictly earlier (for
+ * its number of trips) than every later departure did.
+ *
+ * Arrive-by runs the very same rounds on the mirrored data (plan_int.h): negated
+ * times, reversed patterns, with the destinations as origins. Its "earliest arrival"
+ * is the latest departure.
+ *
+ * Transfers.txt: stop rows give change times and footpaths (plan_build.c). Trip rows:
+ * an in-seat continuation (type 4) is followed in the same round (no change counted,
+ * no change time): the next trip is ridden from the stop where the first one ends. A
+ * guaranteed change (type 1, or 2 with its time) may be shorter than the station's
+ * change time: when the first trip arrives, the second is ridden in the next round
+ * from the time the rule allows. A forbidden change (type 3) is refused when the
+ * ready label being used came from the trip the rule names (an earlier, different
+ * arrival at that stop is not searched for: a rare inexactness, said in design.md).
+ *
+ * Pruning beyond RAPTOR's own. (1) Lower bounds: before the rounds, a Dijkstra from
+ * the destinations over the reversed stop graph (each edge weighted with the fastest
+ * any trip runs it) gives lb[s], the least time from s to a destination; a label v at
+ * s is dropped when v + lb[s] cannot beat the best arrival so far or the horizon. It
+ * costs one small Dijkstra (a few edges per stop) and removes most of the work once a
+ * first journey is known. (2) Connected parts: a search between two parts of the
+ * network that nothing joins answers at once. (3) A journey taking longer than
+ * max(2 x the fastest, the fastest + opts.slack_seconds) is not answered.
+ *
+ * Memory. A pattern's stops, flags and times are one block, scanned as one stream;
+ * the list of patterns a round will scan is known before it starts, so the next
+ * ones' first cache lines are prefetched while the current one is scanned (a scan is
+ * short, and waiting for its first line was most of it). A lx_plan_query holds every
+ * array above for LX_PLAN_MAX_TRANSFERS + 2 rounds, allocated by
+ * lx_plan_query_create; a search clears the rounds it will use and nothing in the
+ * rounds allocates. The few growable buffers (the queue of trip-to-trip
+ * continuations, the pool of legs they continue, the results) grow to a high-water
+ * mark and stay.
+ */
+#include "plan_int.h"
+#include "tt_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define INF INT32_MAX
+/* service days looked at per feed and search: 7 days of horizon, a day of window, the
+ * longest trip's span and a margin; a feed whose trips span more loses the last days */
+#define MAXD 20
+#define ROUNDS (LX_PLAN_MAX_TRANSFERS + 2)
+
+enum { KIND_READY = 0, KIND_IN_SEAT = 1, KIND_GUARANTEED = 2, KIND_ORIGIN = 3 };
+
+/* How a leg was ridden: enough to rebuild it. */
+typedef struct {
+    uint32_t pat, slot;
+    uint16_t board, alight; /* positions in the pattern of the search's direction */
+    uint8_t day, kind;
+    uint8_t round;    /* the round that rode it */
+    uint32_t prev;    /* pool index of the leg before (in-seat, guaranteed) */
+    int32_t rule_sec; /* guaranteed: the rule's change time */
+} plan_rec;
+
+/* A trip to ride from a given stop because a trip-to-trip rule says so. */
+typedef struct {
+    uint32_t gtrip, stop;
+    int32_t time;  /* earliest departure allowed */
+    uint32_t prev; /* pool index of the leg that led here */
+    uint32_t round;
+    int32_t sec;
+    uint8_t kind;
+} plan_tscan;
+
+typedef struct {
+    uint32_t feed, trip, st;
+    lx_date_t day;
+    int32_t offset;
+} plan_ban;
+
+typedef struct {
+    lx_instant_t departure, arrival;
+    uint32_t leg0, n_legs, n_transfers, refused;
+} plan_jr;
+
+struct lx_plan_query {
+    const lx_plan *pl;
+    uint32_t N;
+    int32_t *arr, *src, *ready;  /* ROUNDS * N */
+    plan_rec *arr_rec, *src_rec; /* ROUNDS * N */
+    plan_rec *ready_rec;         /* ROUNDS * N: the leg a ready label came from */
+    uint32_t *ready_from;        /* ROUNDS * N: the stop that leg ended at */
+    uint8_t *mark, *srcmark, *is_target, *touched;
+    uint32_t *mark_list, n_mark, *src_list, n_src;
+    uint32_t *tl[2], n_tl[2]; /* stops whose labels changed, last and this round */
+    uint32_t *pat_from, *pat_list, n_patq;
+    uint32_t *origins, n_origins, *targets, n_targets, cap_places;
+    int32_t *lb; /* N: lower bound of the time from a stop to a target */
+    struct heap_item {
+        int32_t d;
+        uint32_t s;
+    } * heap;
+    uint32_t cap_heap;
+    /* service days, per feed */
+    lx_date_t *day0, *svc_day0;
+    uint32_t *nd, *svc_nd, *svc_words;
+    int32_t *base; /* n_feeds * MAXD */
+    size_t *svc_off;
+    uint64_t *svc;
+    /* growable */
+    plan_tscan *ts;
+    uint32_t n_ts, cap_ts;
+    plan_rec *pool;
+    uint32_t n_pool, cap_pool;
+    plan_ban *ban;
+    uint32_t n_ban, cap_ban;
+    int32_t *deps;
+    uint32_t n_deps, cap_deps;
+    plan_jr *jr;
+    uint32_t n_jr, cap_jr;
+    lx_net_leg *legs;
+    lx_plan_transfer *tf; /* parallel to legs: tf[i] joins legs[i], legs[i+1] */
+    uint32_t n_legs, cap_legs;
+    lx_plan_journey *out;
+    uint32_t cap_out;
+    /* the search under way */
+    const plan_dir *d;
+    int back;
+    lx_instant_t E;
+    int32_t limit;
+    uint32_t kmax; /* last round */
+    uint32_t tgt_hit[ROUNDS];
+    int32_t tgt[ROUNDS]; /* best arrival at a destination with <= k trips */
+    int nomem;
+};
+
+/* ---- life cycle ---- */
+
+lx_err lx_plan_query_create(const lx_plan *pl, lx_plan_query **out)
+{
+    *out = NULL;
+    lx_plan_query *q = calloc(1, sizeof *q);
+    if (!q)
+        return LX_NOMEM;
+    q->pl = pl;
+    uint32_t N = q->N = pl->n_stops;
+    size_t RN = (size_t)ROUNDS * N + 1, F = pl->n_feeds + 1;
+    q->arr = malloc(RN * sizeof *q->arr);
+    q->src = malloc(RN * sizeof *q->src);
+    q->ready = malloc(RN * sizeof *q->ready);
+    q->arr_rec = malloc(RN * sizeof *q->arr_rec);
+    q->src_rec = malloc(RN * sizeof *q->src_rec);
+    q->ready_from = malloc(RN * sizeof *q->ready_from);
+    q->ready_rec = malloc(RN * sizeof *q->ready_rec);
+    q->touched = calloc((size_t)N + 1, 1);
+    q->tl[0] = malloc(((size_t)N + 1) * sizeof(uint32_t));
+    q->tl[1] = malloc(((size_t)N + 1) * sizeof(uint32_t));
+    q->mark = calloc((size_t)N + 1, 1);
+    q->srcmark = calloc((size_t)N + 1, 1);
+    q->is_target = calloc((size_t)N + 1, 1);
+    q->mark_list = malloc(((size_t)N + 1) * sizeof(uint32_t));
+    q->src_list = malloc(((size_t)N + 1) * sizeof(uint32_t));
+    q->pat_from = malloc(((size_t)pl->dir[0].n_pat + 1) * sizeof(uint32_t));
+    q->pat_list = malloc(((size_t)pl->dir[0].n_pat + 1) * sizeof(uint32_t));
+    q->day0 = calloc(F, sizeof *q->day0);
+    q->svc_day0 = calloc(F, sizeof *q->svc_day0);
+    q->nd = calloc(F, sizeof *q->nd);
+    q->svc_nd = calloc(F, sizeof *q->svc_nd);
+    q->svc_words = calloc(F, sizeof *q->svc_words);
+    q->svc_off = calloc(F, sizeof *q->svc_off);
+    q->base = calloc(F * MAXD, sizeof *q->base);
+    size_t words = 0;
+    for (uint32_t f = 0; f < pl->n_feeds; f++) {
+        const lx_tt *tt = lx_net_feed(pl->net, f);
+        q->svc_off[f] = words;
+        q->svc_words[f] = (tt->n_services + 63) / 64;
+        words += (size_t)q->svc_words[f] * MAXD;
+        q->svc_day0[f] = LX_DATE_MIN - 1;
+    }
+    q->svc = calloc(words + 1, sizeof *q->svc);
+    q->lb = malloc(((size_t)N + 1) * sizeof *q->lb);
+    q->cap_heap = (pl->dir[0].n_lb > pl->dir[1].n_lb ? pl->dir[0].n_lb : pl->dir[1].n_lb) + N + 1;
+    q->heap = malloc((size_t)q->cap_heap * sizeof *q->heap);
+    if (!q->arr || !q->src || !q->ready || !q->arr_rec || !q->src_rec || !q->ready_from ||
+        !q->ready_rec || !q->touched || !q->tl[0] || !q->tl[1] || !q->mark || !q->srcmark ||
+        !q->is_target || !q->mark_list || !q->src_list || !q->pat_from || !q->pat_list ||
+        !q->day0 || !q->svc_day0 || !q->nd || !q->svc_nd || !q->svc_words || !q->svc_off ||
+        !q->base || !q->svc || !q->lb || !q->heap) {
+        lx_plan_query_destroy(q);
+        return LX_NOMEM;
+    }
+    for (uint32_t p = 0; p < pl->dir[0].n_pat; p++)
+        q->pat_from[p] = LX_NONE;
+    *out = q;
+    return LX_OK;
+}
+
+void lx_plan_query_destroy(lx_plan_query *q)
+{
+    if (!q)
+        return;
+    void *bufs[] = {
+        q->arr,      q->src,      q->ready,     q->arr_rec, q->src_rec, q->ready_from, q->ready_rec,
+        q->touched,  q->tl[0],    q->tl[1],     q->mark,    q->srcmark, q->is_target,  q->mark_list,
+        q->src_list, q->pat_from, q->pat_list,  q->origins, q->targets, q->day0,       q->svc_day0,
+        q->nd,       q->svc_nd,   q->svc_words, q->base,    q->svc_off, q->svc,        q->ts,
+        q->pool,     q->ban,      q->deps,      q->jr,      q->legs,    q->tf,         q->out,
+        q->lb,       q->heap};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
+        free(bufs[i]);
+    free(q);
+}
+
+/* Grows *buf (elements of size elem) to hold at least need; 0 on failure. */
+static int grow(void **buf, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 1;
+    uint32_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*buf, (size_t)n * elem);
+    if (!p)
+        return 0;
+    *buf = p;
+    *cap = n;
+    return 1;
+}
+
+/* ---- service days ---- */
+
+static void setup_days(lx_plan_query *q, lx_instant_t lo, lx_instant_t hi)
+{
+    const lx_plan *pl = q->pl;
+    for (uint32_t f = 0; f < pl->n_feeds; f++) {
+        const lx_tt *tt = lx_net_feed(pl->net, f);
+        lx_date_t a, b;
+        lx_tz_to_local(tt->default_tz, lo, &a, NULL);
+        lx_tz_to_local(tt->default_tz, hi, &b, NULL);
+        a -= (lx_date_t)pl->max_span_days + 1;
+        b += 1;
+        uint32_t nd = (uint32_t)(b - a + 1);
+        if (nd > MAXD)
+            nd = MAXD;
+        q->day0[f] = a;
+        q->nd[f] = nd;
+        for (uint32_t j = 0; j < nd; j++) {
+            lx_instant_t t = lx_tz_service_instant(tt->default_tz, a + (lx_date_t)j, 0);
+            q->base[f * MAXD + j] = (int32_t)(q->back ? q->E - t : t - q->E);
+        }
+        if (q->svc_day0[f] == a && q->svc_nd[f] == nd)
+            continue;
+        uint64_t *bits = q->svc + q->svc_off[f];
+        uint32_t w = q->svc_words[f];
+        memset(bits, 0, (size_t)w * MAXD * sizeof *bits);
+        for (uint32_t j = 0; j < nd; j++)
+            for (uint32_t s = 0; s < tt->n_services; s++)
+                if (lx_tt_service_runs(tt, s, a + (lx_date_t)j))
+                    bits[j * w + s / 64] |= 1ull << (s % 64);
+        q->svc_day0[f] = a;
+        q->svc_nd[f] = nd;
+    }
+}
+
+static int runs(const lx_plan_query *q, uint32_t feed, uint32_t day, uint32_t service)
+{
+    const uint64_t *bits = q->svc + q->svc_off[feed] + (size_t)day * q->svc_words[feed];
+    return (int)(bits[service / 64] >> (service % 64) & 1);
+}
+
+/* ---- bans (seat-aware planning) ---- */
+
+/* The stop time index, in the feed's arrays, of position pos of a pattern run. */
+static uint32_t st_index(const lx_plan_query *q, const plan_pattern *pt, uint32_t trip,
+                         uint32_t pos)
+{
+    const lx_tt *tt = lx_net_feed(q->pl->net, pt->feed);
+    uint32_t off = q->back ? pt->n_stops - 1 - pos : pos;
+    return tt->trips[trip].st_first + off;
+}
+
+static int banned(const lx_plan_query *q, const plan_pattern *pt, uint32_t slot, uint32_t day,
+                  uint32_t pos)
+{
+    const plan_ptrip *r = &q->d->ptrip[pt->trip0 + slot];
+    uint32_t st = st_index(q, pt, r->trip, pos);
+    lx_date_t sd = q->day0[pt->feed] + (lx_date_t)day;
+    for (uint32_t i = 0; i < q->n_ban; i++) {
+        const plan_ban *b = &q->ban[i];
+        if (b->st == st && b->trip == r->trip && b->feed == pt->feed && b->day == sd &&
+            b->offset == r->offset)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- the rounds ---- */
+
+static uint32_t rec_gtrip(const lx_plan_query *q, const plan_rec *r)
+{
+    const plan_pattern *pt = &q->d->pat[r->pat];
+    return q->pl->feed_trip0[pt->feed] + q->d->ptrip[pt->trip0 + r->slot].trip;
+}
+
+static int forbidden(const lx_plan_query *q, uint32_t from_gtrip, uint32_t from_stop,
+                     uint32_t to_gtrip, uint32_t to_stop)
+{
+    const plan_dir *d = q->d;
+    for (uint32_t i = d->rule_first[from_gtrip]; i < d->rule_first[from_gtrip + 1]; i++) {
+        const plan_rule *r = &d->rule[i];
+        if (r->type == RULE_FORBIDDEN && r->to_gtrip == to_gtrip && r->at_stop == from_stop &&
+            r->to_stop == to_stop)
+            return 1;
+    }
+    return 0;
+}
+
+/* The earliest (slot, day) of pattern p leaving position pos at or after r and
+ * before `before`. from_gtrip/from_stop: the trip and stop the ready label came from,
+ * for forbidden changes (LX_NONE: none). */
+static int board_search(const lx_plan_query *q, uint32_t p, uint32_t pos, int32_t r, int32_t before,
+                        uint32_t from_gtrip, uint32_t from_stop, uint32_t *slot, uint32_t *day,
+                        int32_t *base)
+{
+    const plan_pattern *pt = &q->d->pat[p];
+    uint32_t k = pt->n_trips, f = pt->feed;
+    const lx_time_t *col = pat_dep(q->d, pt) + (size_t)pos * k;
+    const int32_t *bases = q->base + f * MAXD;
+    int found = 0;
+    /* days by increasing base (the mirror's bases decrease with the date): skip those
+     * whose last departure is too early, stop at the first whose first is too late */
+    uint32_t nd = q->nd[f];
+    /* bases are about a day apart: start a day before the first that may do */
+    int32_t lowest = bases[q->back ? nd - 1 : 0];
+    int64_t skip = ((int64_t)r - col[k - 1] - lowest) / 86400 - 1;
+    uint32_t jj0 = skip <= 0 ? 0 : skip >= nd ? nd : (uint32_t)skip;
+    for (uint32_t jj = jj0; jj < nd; jj++) {
+        uint32_t j = q->back ? nd - 1 - jj : jj;
+        int32_t b = bases[j];
+        if (b + col[k - 1] < r)
+            continue;
+        if (b + col[0] >= before)
+            break;
+        int32_t want = r - b;
+        uint32_t lo = 0, hi = k;
+        while (lo < hi) {
+            uint32_t mid = (lo + hi) / 2;
+            if (col[mid] < want)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (uint32_t i = lo; i < k && b + col[i] < before; i++) {
+            const plan_ptrip *t = &q->d->ptrip[pt->trip0 + i];
+            if (!runs(q, f, j, t->service))
+                continue;
+            if (q->n_ban && !q->back && banned(q, pt, i, j, pos))
+                continue;
+            if (from_gtrip != LX_NONE &&
+                forbidden(q, from_gtrip, from_stop, q->pl->feed_trip0[f] + t->trip,
+                          q->d->pstop[pt->stop0 + pos]))
+                continue;
+            before = b + col[i];
+            *slot = i;
+            *day = j;
+            *base = b;
+            found = 1;
+            break;
+        }
+    }
+    return found;
+}
+
+/* Notes that a label of stop s changed in round k (for the next round's copy). */
+static void touch(lx_plan_query *q, uint32_t k, uint32_t s)
+{
+    if (q->touched[s] == (uint8_t)(k + 1))
+        return;
+    q->touched[s] = (uint8_t)(k + 1);
+    q->tl[k & 1][q->n_tl[k & 1]++] = s;
+}
+
+static void alight(lx_plan_query *q, uint32_t k, uint32_t s, int32_t a, uint8_t flags,
+                   const plan_rec *rec)
+{
+    int32_t lb = q->lb[s];
+    if (a > q->limit - lb || a >= q->tgt[k] - lb)
+        return;
+    size_t ks = (size_t)k * q->N + s;
+    if (a < q->arr[ks]) {
+        q->arr[ks] = a;
+        q->arr_rec[ks] = *rec;
+        q->arr_rec[ks].round = (uint8_t)k;
+        touch(q, k, s);
+        if (q->is_target[s]) {
+            q->tgt[k] = a;
+            q->tgt_hit[k] = s;
+        }
+    }
+    int32_t r = (flags & PF_BORDER_IN) ? a + q->pl->opts.border_seconds : a;
+    if (r < q->src[ks] && r < q->tgt[k] - lb) {
+        q->src[ks] = r;
+        q->src_rec[ks] = *rec;
+        q->src_rec[ks].round = (uint8_t)k;
+        touch(q, k, s);
+        if (!q->srcmark[s]) {
+            q->srcmark[s] = 1;
+            q->src_list[q->n_src++] = s;
+        }
+    }
+}
+
+static uint32_t pool_put(lx_plan_query *q, const plan_rec *rec)
+{
+    if (!grow((void **)&q->pool, &q->cap_pool, q->n_pool + 1, sizeof *q->pool)) {
+        q->nomem = 1;
+        return LX_NONE;
+    }
+    q->pool[q->n_pool] = *rec;
+    return q->n_pool++;
+}
+
+/* Trip-to-trip rules of the trip being ridden, where it calls at s at time a. */
+static void trip_rules(lx_plan_query *q, uint32_t k, uint32_t gtrip, uint32_t s, int32_t a,
+                       int can_alight, const plan_rec *rec)
+{
+    const plan_dir *d = q->d;
+    if (a > q->limit || a >= q->tgt[k] || q->lb[s] == INF)
+        return;
+    for (uint32_t i = d->rule_first[gtrip]; i < d->rule_first[gtrip + 1]; i++) {
+        const plan_rule *r = &d->rule[i];
+        if (r->at_stop != s || r->type == RULE_FORBIDDEN)
+            continue;
+        if (r->type == RULE_GUARANTEED && (!can_alight || k + 1 > q->kmax))
+            continue;
+        uint32_t prev = pool_put(q, rec);
+        if (prev == LX_NONE || !grow((void **)&q->ts, &q->cap_ts, q->n_ts + 1, sizeof *q->ts)) {
+            q->nomem = 1;
+            return;
+        }
+        int in_seat = r->type == RULE_IN_SEAT;
+        q->ts[q->n_ts++] = (plan_tscan){r->to_gtrip,
+                                        r->to_stop,
+                                        a + (in_seat ? 0 : r->seconds),
+                                        prev,
+                                        in_seat ? k : k + 1,
+                                        r->seconds,
+                                        (uint8_t)(in_seat ? KIND_IN_SEAT : KIND_GUARANTEED)};
+    }
+}
+
+static int has_rules(const lx_plan_query *q, uint32_t gtrip)
+{
+    return q->d->n_rule && q->d->rule_first[gtrip] != q->d->rule_first[gtrip + 1];
+}
+
+/* Whether a run of the pattern earlier than (cur, day) leaves position pos at or
+ * after r: the run just before on that day, or the last run of the day before (in
+ * base order), since both columns are sorted. Saves most boarding searches. */
+static int earlier_exists(const lx_plan_query *q, const plan_pattern *pt, uint32_t pos,
+                          uint32_t cur, uint32_t day, int32_t r)
+{
+    const lx_time_t *col = pat_dep(q->d, pt) + (size_t)pos * pt->n_trips;
+    const int32_t *bases = q->base + pt->feed * MAXD;
+    if (cur > 0 && bases[day] + col[cur - 1] >= r)
+        return 1;
+    uint32_t nd = q->nd[pt->feed];
+    if (q->back ? day + 1 >= nd : day == 0)
+        return 0;
+    uint32_t prev = q->back ? day + 1 : day - 1;
+    return bases[prev] + col[pt->n_trips - 1] >= r;
+}
+
+static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t k)
+{
+    const plan_dir *d = q->d;
+    const plan_pattern *pt = &d->pat[p];
+    const uint32_t *sf = pat_sf(d, pt);
+    const lx_time_t *ta = pat_arr(d, pt), *td = pat_dep(d, pt);
+    const int32_t *rd = q->ready + (size_t)(k - 1) * q->N;
+    uint32_t nt = pt->n_trips, cur = LX_NONE, day = 0, board = 0, gtrip = LX_NONE;
+    int32_t base = 0, border = q->pl->opts.border_seconds;
+    int rules = 0;
+    for (uint32_t pos = from; pos < pt->n_stops; pos++) {
+        uint32_t s = sf[pos] & PSTOP_MASK;
+        uint8_t flags = (uint8_t)(sf[pos] >> PSTOP_BITS);
+        if (cur != LX_NONE) {
+            int32_t a = base + ta[(size_t)pos * nt + cur];
+            plan_rec rec = {.pat = p,
+                            .slot = cur,
+                            .board = (uint16_t)board,
+                            .alight = (uint16_t)pos,
+                            .day = (uint8_t)day,
+                            .kind = KIND_READY,
+                            .round = (uint8_t)k,
+                            .prev = LX_NONE};
+            size_t ks = (size_t)k * q->N + s;
+            if ((flags & PF_ALIGHT) && (a < q->arr[ks] || a < q->src[ks]) &&
+                !(q->n_ban && q->back && banned(q, pt, cur, day, pos)))
+                alight(q, k, s, a, flags, &rec);
+            if (rules)
+                trip_rules(q, k, gtrip, s, a, flags & PF_ALIGHT, &rec);
+        }
+        if ((flags & PF_BOARD) && rd[s] != INF) {
+            int32_t r = rd[s];
+            if (k > 1 && (flags & PF_BORDER_OUT))
+                r += border;
+            /* a trip leaving too late to beat the best arrival at a destination (by
+             * the lower bound from here) is of no use */
+            int32_t before =
+                cur == LX_NONE ? q->tgt[k] - q->lb[s] : base + td[(size_t)pos * nt + cur];
+            if (r >= before)
+                continue;
+            if (cur != LX_NONE && !earlier_exists(q, pt, pos, cur, day, r))
+                continue;
+            uint32_t fg = LX_NONE, fs = LX_NONE;
+            if (q->pl->has_forbidden && k > 1) {
+                const plan_rec *from = &q->ready_rec[(size_t)(k - 1) * q->N + s];
+                if (from->kind != KIND_ORIGIN) {
+                    fs = q->ready_from[(size_t)(k - 1) * q->N + s];
+                    fg = rec_gtrip(q, from);
+                }
+            }
+            uint32_t sl, dy;
+            int32_t b;
+            if (board_search(q, p, pos, r, before, fg, fs, &sl, &dy, &b)) {
+                cur = sl;
+                day = dy;
+                base = b;
+                board = pos;
+                gtrip = q->pl->feed_trip0[pt->feed] + d->ptrip[pt->trip0 + cur].trip;
+                rules = has_rules(q, gtrip);
+            }
+        }
+    }
+}
+
+/* Rides the trip a rule names, from the rule's stop. */
+static void scan_trip(lx_plan_query *q, uint32_t k, const plan_tscan *e)
+{
+    const plan_dir *d = q->d;
+    uint32_t p = d->gtrip_pat[e->gtrip], slot = d->gtrip_slot[e->gtrip];
+    if (p == LX_NONE)
+        return;
+    const plan_pattern *pt = &d->pat[p];
+    const uint32_t *stops = d->pstop + pt->stop0;
+    const uint8_t *fl = d->pflag + pt->stop0;
+    uint32_t nt = pt->n_trips, pos = 0;
+    while (pos + 1 < pt->n_stops && stops[pos] != e->stop)
+        pos++;
+    if (pos + 1 >= pt->n_stops)
+        return;
+    if (e->kind == KIND_GUARANTEED && !(fl[pos] & PF_BOARD))
+        return;
+    const plan_ptrip *t = &d->ptrip[pt->trip0 + slot];
+    lx_time_t dep = pat_dep(d, pt)[(size_t)pos * nt + slot];
+    int32_t base = 0;
+    uint32_t day = LX_NONE;
+    for (uint32_t j = 0; j < q->nd[pt->feed]; j++) {
+        int32_t b = q->base[pt->feed * MAXD + j];
+        if (b + dep >= e->time && runs(q, pt->feed, j, t->service) &&
+            (day == LX_NONE || b < base) &&
+            !(q->n_ban && !q->back && e->kind == KIND_GUARANTEED && banned(q, pt, slot, j, pos))) {
+            base = b;
+            day = j;
+        }
+    }
+    if (day == LX_NONE)
+        return;
+    uint32_t gtrip = e->gtrip;
+    int rules = has_rules(q, gtrip);
+    for (uint32_t i = pos + 1; i < pt->n_stops; i++) {
+        int32_t a = base + pat_arr(d, pt)[(size_t)i * nt + slot];
+        plan_rec rec = {.pat = p,
+                        .slot = slot,
+                        .board = (uint16_t)pos,
+                        .alight = (uint16_t)i,
+                        .day = (uint8_t)day,
+                        .kind = e->kind,
+                        .round = (uint8_t)k,
+                        .prev = e->prev,
+                        .rule_sec = e->sec};
+        if ((fl[i] & PF_ALIGHT) && !(q->n_ban && q->back && banned(q, pt, slot, day, i)))
+            alight(q, k, stops[i], a, fl[i], &rec);
+        if (rules)
+            trip_rules(q, k, gtrip, stops[i], a, fl[i] & PF_ALIGHT, &rec);
+    }
+}
+
+static void relax(lx_plan_query *q, uint32_t k, uint32_t from, uint32_t to, int32_t v,
+                  const plan_rec *rec)
+{
+    size_t kt = (size_t)k * q->N + to;
+    int32_t lb = q->lb[to];
+    if (v >= q->ready[kt] || v >= q->tgt[k] - lb || v > q->limit - lb)
+        return;
+    q->ready[kt] = v;
+    q->ready_from[kt] = from;
+    q->ready_rec[kt] = *rec;
+    touch(q, k, to);
+    if (!q->mark[to]) {
+        q->mark[to] = 1;
+        q->mark_list[q->n_mark++] = to;
+    }
+}
+
+static void transfers(lx_plan_query *q, uint32_t k)
+{
+    const plan_dir *d = q->d;
+    for (uint32_t i = 0; i < q->n_src; i++) {
+        uint32_t s = q->src_list[i];
+        q->srcmark[s] = 0;
+        int32_t r = q->src[(size_t)k * q->N + s];
+        const plan_rec *rec = &q->src_rec[(size_t)k * q->N + s];
+        int32_t c = q->pl->change[s];
+        if (c >= 0)
+            relax(q, k, s, s, r + c, rec);
+        for (uint32_t j = d->fp_first[s]; j < d->fp_first[s + 1]; j++)
+            relax(q, k, s, d->fp_to[j], r + d->fp_sec[j], rec);
+    }
+    q->n_src = 0;
+}
+
+/* Clears the labels of the rounds a search uses. */
+static void clear_labels(lx_plan_query *q)
+{
+    size_t n = (size_t)(q->kmax + 1) * q->N;
+    memset(q->arr, 0x7f, n * sizeof *q->arr);
+    memset(q->src, 0x7f, n * sizeof *q->src);
+    memset(q->ready, 0x7f, n * sizeof *q->ready);
+    for (uint32_t k = 0; k < ROUNDS; k++)
+        q->tgt[k] = INF;
+    q->n_ts = 0;
+    q->n_pool = 0;
+}
+
+/* Round k starts from the labels of round k-1 where those are better: a label of
+ * round k means "with at most k trips". Only stops whose labels changed in round
+ * k-1 are looked at. */
+static void propagate(lx_plan_query *q, uint32_t k)
+{
+    uint32_t N = q->N, *list = q->tl[(k - 1) & 1], n = q->n_tl[(k - 1) & 1];
+    q->n_tl[k & 1] = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t s = list[i];
+        size_t p = (size_t)(k - 1) * N + s, c = (size_t)k * N + s;
+        int ch = 0;
+        if (q->arr[p] < q->arr[c]) {
+            q->arr[c] = q->arr[p];
+            q->arr_rec[c] = q->arr_rec[p];
+            ch = 1;
+        }
+        if (q->src[p] < q->src[c]) {
+            q->src[c] = q->src[p];
+            q->src_rec[c] = q->src_rec[p];
+            ch = 1;
+        }
+        if (q->ready[p] < q->ready[c]) {
+            q->ready[c] = q->ready[p];
+            q->ready_from[c] = q->ready_from[p];
+            q->ready_rec[c] = q->ready_rec[p];
+            ch = 1;
+        }
+        if (ch)
+            touch(q, k, s);
+    }
+    if (q->tgt[k - 1] < q->tgt[k])
+        q->tgt[k] = q->tgt[k - 1];
+}
+
+/* One run of the rounds from the origins at relative time t0. */
+static void run_rounds(lx_plan_query *q, int32_t t0)
+{
+    const plan_dir *d = q->d;
+    for (uint32_t k = 0; k < ROUNDS; k++)
+        q->tgt_hit[k] = LX_NONE;
+    q->n_mark = 0;
+    q->n_ts = 0;
+    q->n_tl[0] = q->n_tl[1] = 0;
+    memset(q->touched, 0, q->N);
+    plan_rec origin = {.kind = KIND_ORIGIN, .prev = LX_NONE};
+    for (uint32_t i = 0; i < q->n_origins; i++) {
+        uint32_t o = q->origins[i];
+        relax(q, 0, o, o, t0, &origin);
+        for (uint32_t j = d->fp_first[o]; j < d->fp_first[o + 1]; j++)
+            relax(q, 0, o, d->fp_to[j], t0 + d->fp_sec[j], &origin);
+    }
+    for (uint32_t k = 1; k <= q->kmax; k++) {
+        propagate(q, k);
+        /* queue the patterns through marked stops, from the earliest marked position */
+        q->n_patq = 0;
+        for (uint32_t i = 0; i < q->n_mark; i++) {
+            uint32_t s = q->mark_list[i];
+            q->mark[s] = 0;
+            for (uint32_t j = d->sp_first[s]; j < d->sp_first[s + 1]; j++) {
+                uint32_t p = d->sp_pat[j], pos = d->sp_pos[j];
+                if (q->pat_from[p] == LX_NONE)
+                    q->pat_list[q->n_patq++] = p;
+                if (pos < q->pat_from[p])
+                    q->pat_from[p] = pos;
+            }
+        }
+        q->n_mark = 0;
+        /* guaranteed changes owed to this round */
+        for (uint32_t i = 0; i < q->n_ts; i++)
+            if (q->ts[i].round == k && q->ts[i].kind == KIND_GUARANTEED) {
+                plan_tscan e = q->ts[i];
+                scan_trip(q, k, &e);
+            }
+        for (uint32_t i = 0; i < q->n_patq; i++) {
+            /* the patterns to scan are known: fetch the next ones' memory meanwhile
+             * (a scan is short; waiting for its first cache line is most of it) */
+            if (i + 8 < q->n_patq)
+                __builtin_prefetch(&d->pat[q->pat_list[i + 8]]);
+            if (i + 4 < q->n_patq) {
+                const plan_pattern *np = &d->pat[q->pat_list[i + 4]];
+                uint32_t nf = q->pat_from[q->pat_list[i + 4]];
+                __builtin_prefetch(d->blk + np->time0 + nf);
+                __builtin_prefetch(pat_dep(d, np) + (size_t)nf * np->n_trips);
+                __builtin_prefetch(d->ptrip + np->trip0);
+            }
+            uint32_t p = q->pat_list[i], from = q->pat_from[p];
+            q->pat_from[p] = LX_NONE;
+            scan_pattern(q, p, from, k);
+        }
+        /* in-seat continuations, which may chain */
+        for (uint32_t i = 0; i < q->n_ts; i++)
+            if (q->ts[i].round == k && q->ts[i].kind == KIND_IN_SEAT) {
+                plan_tscan e = q->ts[i];
+                scan_trip(q, k, &e);
+            }
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < q->n_ts; i++)
+            if (q->ts[i].round > k)
+                q->ts[m++] = q->ts[i];
+        q->n_ts = m;
+        transfers(q, k);
+    }
+    for (uint32_t i = 0; i < q->n_mark; i++)
+        q->mark[q->mark_list[i]] = 0;
+    q->n_mark = 0;
+    for (uint32_t i = 0; i < q->n_src; i++)
+        q->srcmark[q->src_list[i]] = 0;
+    q->n_src = 0;
+}
+
+/* ---- journeys ---- */
+
+static int32_t rec_arr(const lx_plan_query *q, const plan_rec *r)
+{
+    const plan_pattern *pt = &q->d->pat[r->pat];
+    return q->base[pt->feed * MAXD + r->day] +
+           pat_arr(q->d, pt)[(size_t)r->alight * pt->n_trips + r->slot];
+}
+
+static lx_net_leg make_leg(const lx_plan_query *q, const plan_rec *r)
+{
+    const plan_pattern *pt = &q->d->pat[r->pat];
+    const plan_ptrip *t = &q->d->ptrip[pt->trip0 + r->slot];
+    const lx_tt *tt = lx_net_feed(q->pl->net, pt->feed);
+    uint32_t a = st_index(q, pt, t->trip, r->board), b = st_index(q, pt, t->trip, r->alight);
+    if (q->back) {
+        uint32_t x = a;
+        a = b;
+        b = x;
+    }
+    lx_net_leg l = {pt->feed, {t->trip, q->day0[pt->feed] + r->day, t->offset, a, b, 0, 0}};
+    l.leg.departure = lx_tt_st_instant(tt, &l.leg, a, 1);
+    l.leg.arrival = lx_tt_st_instant(tt, &l.leg, b, 0);
+    return l;
+}
+
+static lx_place place_of(const lx_plan *pl, uint32_t g)
+{
+    uint32_t f = pl->stop_feed[g];
+    return (lx_place){f, g - pl->feed_stop0[f]};
+}
+
+static uint32_t rec_stop(const lx_plan_query *q, const plan_rec *r, int alight_end)
+{
+    const plan_pattern *pt = &q->d->pat[r->pat];
+    return q->d->pstop[pt->stop0 + (alight_end ? r->alight : r->board)];
+}
+
+static uint8_t rec_flag(const lx_plan_query *q, const plan_rec *r, int alight_end)
+{
+    const plan_pattern *pt = &q->d->pat[r->pat];
+    return q->d->pflag[pt->stop0 + (alight_end ? r->alight : r->board)];
+}
+
+static int grow_legs(lx_plan_query *q, uint32_t need)
+{
+    if (need <= q->cap_legs)
+        return 1;
+    uint32_t cap = q->cap_legs ? q->cap_legs * 2 : 64;
+    while (cap < need)
+        cap *= 2;
+    lx_net_leg *l = realloc(q->legs, (size_t)cap * sizeof *l);
+    if (!l)
+        return 0;
+    q->legs = l;
+    lx_plan_transfer *t = realloc(q->tf, (size_t)cap * sizeof *t);
+    if (!t)
+        return 0;
+    q->tf = t;
+    q->cap_legs = cap;
+    return 1;
+}
+
+/* Rebuilds the journey ending (in the search's direction) at stop t in round k. */
+static void reconstruct(lx_plan_query *q, uint32_t k, uint32_t t)
+{
+    const lx_plan *pl = q->pl;
+    uint32_t N = q->N, first = q->n_legs, in_seat = 0;
+    plan_rec r = q->arr_rec[(size_t)k * N + t];
+    for (uint32_t guard = 0; guard < 4 * ROUNDS; guard++) {
+        if (!grow_legs(q, q->n_legs + 1)) {
+            q->nomem = 1;
+            return;
+        }
+        q->legs[q->n_legs] = make_leg(q, &r);
+        lx_plan_transfer *tf = &q->tf[q->n_legs];
+        memset(tf, 0, sizeof *tf);
+        q->n_legs++;
+        uint32_t bstop = rec_stop(q, &r, 0);
+        plan_rec prev;
+        if (r.kind == KIND_IN_SEAT || r.kind == KIND_GUARANTEED) {
+            prev = q->pool[r.prev];
+            tf->in_seat = r.kind == KIND_IN_SEAT;
+            tf->min_seconds = r.kind == KIND_IN_SEAT ? 0 : r.rule_sec;
+            in_seat += tf->in_seat;
+        } else {
+            size_t at = (size_t)(r.round - 1) * N + bstop;
+            prev = q->ready_rec[at];
+            if (prev.kind == KIND_ORIGIN)
+                break;
+            int out = (rec_flag(q, &r, 0) & PF_BORDER_OUT) != 0;
+            int in = (rec_flag(q, &prev, 1) & PF_BORDER_IN) != 0;
+            tf->min_seconds =
+                q->ready[at] - rec_arr(q, &prev) + (out ? pl->opts.border_seconds : 0);
+            tf->border = (uint8_t)(in || out);
+        }
+        uint32_t pstop = rec_stop(q, &prev, 1);
+        tf->from = place_of(pl, q->back ? bstop : pstop);
+        tf->to = place_of(pl, q->back ? pstop : bstop);
+        r = prev;
+    }
+    uint32_t n = q->n_legs - first;
+    if (!q->back) { /* the chain was walked from the end: put it in travel order */
+        for (uint32_t i = 0; i < n / 2; i++) {
+            lx_net_leg x = q->legs[first + i];
+            q->legs[first + i] = q->legs[first + n - 1 - i];
+            q->legs[first + n - 1 - i] = x;
+        }
+        for (uint32_t i = 0; i + 1 < n && i < (n - 1) / 2; i++) {
+            lx_plan_transfer x = q->tf[first + i];
+            q->tf[first + i] = q->tf[first + n - 2 - i];
+            q->tf[first + n - 2 - i] = x;
+        }
+    }
+    if (!grow((void **)&q->jr, &q->cap_jr, q->n_jr + 1, sizeof *q->jr)) {
+        q->nomem = 1;
+        return;
+    }
+    q->jr[q->n_jr++] = (plan_jr){q->legs[first].leg.departure,
+                                 q->legs[first + n - 1].leg.arrival,
+                                 first,
+                                 n,
+                                 n - 1 - in_seat,
+                                 0};
+}
+
+static void collect(lx_plan_query *q)
+{
+    for (uint32_t k = 1; k <= q->kmax; k++)
+        if (q->tgt_hit[k] != LX_NONE)
+            reconstruct(q, k, q->tgt_hit[k]);
+}
+
+/* ---- search ---- */
+
+static int int_desc(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return x > y ? -1 : x < y;
+}
+
+/* Departures from the origins (walks included) within [0, window], as times of
+ * leaving the origin, latest first, each once. */
+static void range_departures(lx_plan_query *q, int32_t window)
+{
+    const plan_dir *d = q->d;
+    q->n_deps = 0;
+    for (uint32_t i = 0; i < q->n_origins; i++) {
+        uint32_t o = q->origins[i];
+        for (uint32_t w_i = d->fp_first[o]; w_i <= d->fp_first[o + 1]; w_i++) {
+            uint32_t s = w_i == d->fp_first[o + 1] ? o : d->fp_to[w_i];
+            int32_t w = w_i == d->fp_first[o + 1] ? 0 : d->fp_sec[w_i];
+            for (uint32_t j = d->sp_first[s]; j < d->sp_first[s + 1]; j++) {
+                const plan_pattern *pt = &d->pat[d->sp_pat[j]];
+                uint32_t pos = d->sp_pos[j], k = pt->n_trips;
+                if (!(d->pflag[pt->stop0 + pos] & PF_BOARD))
+                    continue;
+                const lx_time_t *col = pat_dep(d, pt) + (size_t)pos * k;
+                for (uint32_t dy = 0; dy < q->nd[pt->feed]; dy++) {
+                    int32_t b = q->base[pt->feed * MAXD + dy];
+                    for (uint32_t t = 0; t < k; t++) {
+                        int32_t dep = b + col[t] - w;
+                        if (dep < 0 || dep > window ||
+                            !runs(q, pt->feed, dy, d->ptrip[pt->trip0 + t].service))
+                            continue;
+                        if (!grow((void **)&q->deps, &q->cap_deps, q->n_deps + 1,
+                                  sizeof *q->deps)) {
+                            q->nomem = 1;
+                            return;
+                        }
+                        q->deps[q->n_deps++] = dep;
+                    }
+                }
+            }
+        }
+    }
+    if (!q->n_deps)
+        return;
+    qsort(q->deps, q->n_deps, sizeof *q->deps, int_desc);
+    uint32_t m = 1;
+    for (uint32_t i = 1; i < q->n_deps; i++)
+        if (q->deps[i] != q->deps[m - 1])
+            q->deps[m++] = q->deps[i];
+    q->n_deps = m;
+}
+
+static void run_pass(lx_plan_query *q, const lx_plan_request *req, int32_t dur)
+{
+    const lx_plan *pl = q->pl;
+    q->n_jr = 0;
+    q->n_legs = 0;
+    q->back = req->arrive_by != 0;
+    q->d = &pl->dir[q->back];
+    q->E = req->time;
+    q->limit = dur + (req->window_seconds > 0 ? req->window_seconds : 0);
+    if (q->back)
+        setup_days(q, q->E - q->limit, q->E);
+    else
+        setup_days(q, q->E, q->E + q->limit);
+    clear_labels(q);
+    for (uint32_t i = 0; i < q->n_targets; i++)
+        q->is_target[q->targets[i]] = 1;
+    if (req->window_seconds > 0) {
+        range_departures(q, req->window_seconds);
+        for (uint32_t i = 0; i < q->n_deps && !q->nomem; i++) {
+            run_rounds(q, q->deps[i]);
+            collect(q);
+        }
+    } else {
+        run_rounds(q, 0);
+        collect(q);
+    }
+    for (uint32_t i = 0; i < q->n_targets; i++)
+        q->is_target[q->targets[i]] = 0;
+}
+
+/* ---- lower bounds ---- */
+
+static void heap_push(lx_plan_query *q, uint32_t *n, int32_t d, uint32_t s)
+{
+    uint32_t i = (*n)++;
+    while (i) {
+        uint32_t up = (i - 1) / 2;
+        if (q->heap[up].d <= d)
+            break;
+        q->heap[i] = q->heap[up];
+        i = up;
+    }
+    q->heap[i] = (struct heap_item){d, s};
+}
+
+static struct heap_item heap_pop(lx_plan_query *q, uint32_t *n)
+{
+    struct heap_item top = q->heap[0], last = q->heap[--*n];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && q->heap[c + 1].d < q->heap[c].d)
+            c++;
+        if (q->heap[c].d >= last.d)
+            break;
+        q->heap[i] = q->heap[c];
+        i = c;
+    }
+    if (*n)
+        q->heap[i] = last;
+    return top;
+}
+
+/* lb[s]: the least time from stop s to a target by the stop graph (trips at their
+ * fastest, no waiting, no change time): Dijkstra from the targets over the reversed
+ * edges, up to `horizon`; INF beyond. A label at s at time v can lead to nothing
+ * arriving before v + lb[s]: the rounds drop it when that is no better than the best
+ * arrival so far, or beyond the horizon (the target pruning of RAPTOR, sharpened by
+ * the bound, which costs one small Dijkstra per search: the stop graph has a few
+ * edges per stop). Each stop is settled once: a pushed entry is skipped when stale. */
+static void lower_bounds(lx_plan_query *q, int32_t horizon)
+{
+    const plan_dir *d = q->d;
+    uint32_t n = 0;
+    memset(q->lb, 0x7f, (size_t)q->N * sizeof *q->lb);
+    for (uint32_t i = 0; i < q->n_targets; i++)
+        if (q->lb[q->targets[i]] != 0) {
+            q->lb[q->targets[i]] = 0;
+            heap_push(q, &n, 0, q->targets[i]);
+        }
+    while (n) {
+        struct heap_item h = heap_pop(q, &n);
+        if (h.d > q->lb[h.s])
+            continue;
+        for (uint32_t i = d->lb_first[h.s]; i < d->lb_first[h.s + 1]; i++) {
+            uint32_t u = d->lb_from[i];
+            int32_t nd = h.d + d->lb_w[i];
+            if (nd < q->lb[u] && nd <= horizon && n < q->cap_heap) {
+                q->lb[u] = nd;
+                heap_push(q, &n, nd, u);
+            }
+        }
+    }
+}
+
+/* How long a journey takes, as the search sees it: from the asked instant (or to it,
+ * arrive-by), from its own departure in a range search. */
+static int64_t jr_duration(const lx_plan_request *req, const plan_jr *j)
+{
+    if (req->arrive_by)
+        return req->time - j->departure;
+    return j->arrival - (req->window_seconds > 0 ? j->departure : req->time);
+}
+
+/* The searches of one request: lower bounds, the rounds, and a last filter. Journeys
+ * taking longer than max(2 x the fastest, the fastest + opts.slack_seconds) are not
+ * answered: nobody wants a direct train that arrives a day after the one with a
+ * change. (Searching with a short horizon first, then a longer one only when the
+ * fastest journey asks for it, was tried: with the lower bounds pruning the rounds,
+ * one pass over the whole horizon costs less than two, docs/PERFORMANCE.md.) */
+static void run_search(lx_plan_query *q, const lx_plan_request *req)
+{
+    int32_t full = q->pl->opts.max_duration_seconds, slack = q->pl->opts.slack_seconds;
+    q->n_jr = 0;
+    q->n_legs = 0;
+    q->back = req->arrive_by != 0;
+    q->d = &q->pl->dir[q->back];
+    lower_bounds(q, full + (req->window_seconds > 0 ? req->window_seconds : 0));
+    int32_t lb0 = INF;
+    for (uint32_t i = 0; i < q->n_origins; i++)
+        if (q->lb[q->origins[i]] < lb0)
+            lb0 = q->lb[q->origins[i]];
+    if (lb0 == INF)
+        return; /* no target can be reached from the origins in time */
+    run_pass(q, req, full);
+    if (q->nomem)
+        return;
+    int64_t fastest = INT64_MAX;
+    for (uint32_t i = 0; i < q->n_jr; i++) {
+        int64_t d = jr_duration(req, &q->jr[i]);
+        if (d < fastest)
+            fastest = d;
+    }
+    int64_t bound = fastest > INT64_MAX / 4         ? 0
+                    : fastest * 2 > fastest + slack ? fastest * 2
+                                                    : fastest + slack;
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < q->n_jr; i++)
+        if (jr_duration(req, &q->jr[i]) <= bound)
+            q->jr[m++] = q->jr[i];
+    q->n_jr = m;
+}
+
+/* Expands places into global stops (a parent station into its platforms). */
+static lx_err expand(lx_plan_query *q, const lx_place *pl_in, uint32_t n, int targets,
+                     uint32_t *n_out)
+{
+    const lx_plan *pl = q->pl;
+    *n_out = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (pl_in[i].feed >= pl->n_feeds)
+            return LX_INVAL;
+        const lx_tt *tt = lx_net_feed(pl->net, pl_in[i].feed);
+        if (pl_in[i].station >= tt->n_stations)
+            return LX_INVAL;
+        uint32_t g = lx_tt_station_group(tt, pl_in[i].station, NULL, 0);
+        if (*n_out + g > q->cap_places) {
+            uint32_t cap = (*n_out + g) * 2 + 16;
+            uint32_t *a = realloc(q->origins, cap * sizeof *a);
+            if (!a)
+                return LX_NOMEM;
+            q->origins = a;
+            uint32_t *b = realloc(q->targets, cap * sizeof *b);
+            if (!b)
+                return LX_NOMEM;
+            q->targets = b;
+            q->cap_places = cap;
+        }
+        uint32_t *arr = targets ? q->targets : q->origins;
+        lx_tt_station_group(tt, pl_in[i].station, arr + *n_out, g);
+        for (uint32_t j = 0; j < g; j++)
+            arr[*n_out + j] += pl->feed_stop0[pl_in[i].feed];
+        *n_out += g;
+    }
+    return LX_OK;
+}
+
+static int jr_cmp(const void *a, const void *b)
+{
+    const plan_jr *x = a, *y = b;
+    if (x->departure != y->departure)
+        return x->departure < y->departure ? -1 : 1;
+    if (x->arrival != y->arrival)
+        return x->arrival < y->arrival ? -1 : 1;
+    return x->n_transfers < y->n_transfers ? -1 : x->n_transfers > y->n_transfers;
+}
+
+static int dominates(const plan_jr *a, const plan_jr *b)
+{
+    return a->departure >= b->departure && a->arrival <= b->arrival &&
+           a->n_transfers <= b->n_transfers;
+}
+
+/* Calls leg_ok on every leg; bans the refused ones. Returns how many were refused. */
+static uint32_t check_legs(lx_plan_query *q, const lx_plan_request *req)
+{
+    uint32_t refused = 0;
+    for (uint32_t j = 0; j < q->n_jr; j++)
+        for (uint32_t i = 0; i < q->jr[j].n_legs; i++) {
+            const lx_net_leg *l = &q->legs[q->jr[j].leg0 + i];
+            if (req->leg_ok(req->leg_arg, l))
+                continue;
+            q->jr[j].refused = 1;
+            refused++;
+            int known = 0;
+            for (uint32_t b = 0; b < q->n_ban && !known; b++) {
+                const plan_ban *x = &q->ban[b];
+                known = x->feed == l->feed && x->trip == l->leg.trip &&
+                        x->day == l->leg.service_day && x->offset == l->leg.offset &&
+                        x->st == l->leg.from_pos;
+            }
+            if (known)
+                continue;
+            if (!grow((void **)&q->ban, &q->cap_ban, q->n_ban + 1, sizeof *q->ban)) {
+                q->nomem = 1;
+                return refused;
+            }
+            q->ban[q->n_ban++] = (plan_ban){l->feed, l->leg.trip, l->leg.from_pos,
+                                            l->leg.service_day, l->leg.offset};
+        }
+    return refused;
+}
+
+lx_err lx_plan_search(lx_plan_query *q, const lx_plan_request *req, const lx_plan_journey **out,
+                      uint32_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!req->n_from || !req->n_to || (req->arrive_by && req->window_seconds > 0) ||
+        req->window_seconds < 0 || req->window_seconds > 86400)
+        return LX_INVAL;
+    lx_err e;
+    if ((e = expand(q, req->arrive_by ? req->to : req->from,
+                    req->arrive_by ? req->n_to : req->n_from, 0, &q->n_origins)) ||
+        (e = expand(q, req->arrive_by ? req->from : req->to,
+                    req->arrive_by ? req->n_from : req->n_to, 1, &q->n_targets)))
+        return e;
+    /* no origin in the same part of the network as a destination: no journey */
+    int joined = 0;
+    for (uint32_t i = 0; i < q->n_origins && !joined; i++)
+        for (uint32_t k = 0; k < q->n_targets && !joined; k++)
+            joined = q->pl->comp[q->origins[i]] == q->pl->comp[q->targets[k]];
+    if (!joined) {
+        *out = q->out;
+        return LX_OK;
+    }
+    int32_t mt = req->max_transfers < 0 ? q->pl->opts.max_transfers : req->max_transfers;
+    if (mt > LX_PLAN_MAX_TRANSFERS)
+        mt = LX_PLAN_MAX_TRANSFERS;
+    q->kmax = (uint32_t)mt + 1;
+    q->nomem = 0;
+    q->n_ban = 0;
+    for (uint32_t attempt = 0;; attempt++) {
+        run_search(q, req);
+        if (q->nomem)
+            return LX_NOMEM;
+        if (!req->leg_ok || !check_legs(q, req) || attempt == LX_PLAN_MAX_RETRIES)
+            break;
+        if (q->nomem)
+            return LX_NOMEM;
+    }
+    /* drop refused and dominated journeys (and repeats), then sort */
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < q->n_jr; i++) {
+        /* a range search answers for departures within its window only (a run of the
+         * rounds may find a train of the next day, when nothing earlier goes) */
+        int drop = q->jr[i].refused || (req->window_seconds > 0 &&
+                                        q->jr[i].departure > req->time + req->window_seconds);
+        for (uint32_t j = 0; j < q->n_jr && !drop; j++) {
+            if (j == i || q->jr[j].refused || !dominates(&q->jr[j], &q->jr[i]) ||
+                (req->window_seconds > 0 && q->jr[j].departure > req->time + req->window_seconds))
+                continue;
+            int same = dominates(&q->jr[i], &q->jr[j]);
+            drop = !same || j < i;
+        }
+        if (!drop)
+            q->jr[m++] = q->jr[i];
+    }
+    q->n_jr = m;
+    if (q->n_jr > 1) /* (no journey: q->jr may be NULL, which qsort must not see) */
+        qsort(q->jr, q->n_jr, sizeof *q->jr, jr_cmp);
+    if (!grow((void **)&q->out, &q->cap_out, q->n_jr + 1, sizeof *q->out))
+        return LX_NOMEM;
+    for (uint32_t i = 0; i < q->n_jr; i++) {
+        const plan_jr *j = &q->jr[i];
+        q->out[i] = (lx_plan_journey){j->departure,   j->arrival,        j->n_legs,
+                                      j->n_transfers, q->legs + j->leg0, q->tf + j->leg0};
+    }
+    *out = q->out;
+    *n = q->n_jr;
+    return LX_OK;
+}

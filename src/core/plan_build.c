@@ -1,0 +1,994 @@
+/* Building the planner's data from a network, once (lx_plan_create).
+ *
+ * Patterns: the runs of the trips of one feed (a frequency-based trip gives one run
+ * per slot) are hashed on their stop sequence and pickup/drop-off rules and sorted by
+ * (hash, first departure); each group of equal sequences is then split greedily into
+ * FIFO patterns: a run joins the first pattern whose last run it never overtakes (at
+ * every stop it arrives and departs no earlier), else starts a new one. Most groups
+ * stay whole; a fast train that passes a slow one on the same stops gets a pattern of
+ * its own, so that a binary search over one stop's departures finds the earliest trip
+ * that is also the earliest everywhere downstream.
+ *
+ * Footpaths, each with its walking or change time: transfers.txt rows between two
+ * stops; the platforms of one parent station among themselves; and links between
+ * feeds, stations of two feeds bearing the same folded name within opts.link_meters,
+ * or the same stop_code. The change time at a stop itself is kept apart (change[]).
+ *
+ * The mirrored direction is derived from the forward one at the end. */
+#include "lanxang/text.h"
+#include "mem.h"
+#include "plan_int.h"
+#include "tt_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void lx_plan_opts_init(lx_plan_opts *o)
+{
+    o->min_change_seconds = 600;
+    o->border_seconds = 3600;
+    o->link_meters = 500;
+    o->walk_mm_per_s = 1200;
+    o->max_transfers = 5;
+    o->max_duration_seconds = 2 * 86400;
+    o->slack_seconds = 7200;
+}
+
+const lx_plan_opts *lx_plan_get_opts(const lx_plan *plan)
+{
+    return &plan->opts;
+}
+
+void lx_plan_dir_free(plan_dir *d)
+{
+    free(d->pat);
+    free(d->pstop);
+    free(d->pflag);
+    free(d->blk);
+    free(d->ptrip);
+    free(d->sp_first);
+    free(d->sp_pat);
+    free(d->sp_pos);
+    free(d->fp_first);
+    free(d->fp_to);
+    free(d->fp_sec);
+    free(d->rule_first);
+    free(d->rule);
+    free(d->gtrip_pat);
+    free(d->gtrip_slot);
+    free(d->lb_first);
+    free(d->lb_from);
+    free(d->lb_w);
+    memset(d, 0, sizeof *d);
+}
+
+void lx_plan_destroy(lx_plan *p)
+{
+    if (!p)
+        return;
+    lx_plan_dir_free(&p->dir[0]);
+    lx_plan_dir_free(&p->dir[1]);
+    free(p->feed_stop0);
+    free(p->feed_trip0);
+    free(p->stop_feed);
+    free(p->country);
+    free(p->change);
+    free(p->comp);
+    free(p);
+}
+
+/* ---- geometry without libm: the core links libc alone ---- */
+
+static double approx_sqrt(double x)
+{
+    if (x <= 0)
+        return 0;
+    double r = x > 1 ? x / 2 : 1;
+    for (int i = 0; i < 60; i++) {
+        double n = (r + x / r) / 2;
+        if (n == r)
+            break;
+        r = n;
+    }
+    return r;
+}
+
+/* cos of a latitude in degrees (|lat| <= 90), Taylor series to x^10 */
+static double approx_cos_deg(double deg)
+{
+    double x = deg * 3.14159265358979323846 / 180, x2 = x * x, term = 1, sum = 1;
+    for (int k = 1; k <= 5; k++) {
+        term *= -x2 / ((2 * k - 1) * (2 * k));
+        sum += term;
+    }
+    return sum;
+}
+
+/* metres between two stations (equirectangular: fine below a few km); -1 unknown */
+static double distance_m(const lx_station *a, const lx_station *b)
+{
+    if (a->lat != a->lat || b->lat != b->lat || a->lon != a->lon || b->lon != b->lon)
+        return -1;
+    double k = 111195.0;
+    double dy = (a->lat - b->lat) * k;
+    double dx = (a->lon - b->lon) * k * approx_cos_deg((a->lat + b->lat) / 2);
+    return approx_sqrt(dx * dx + dy * dy);
+}
+
+/* ---- patterns ---- */
+
+typedef struct {
+    uint64_t hash;
+    lx_time_t first; /* first departure, offset included */
+    uint32_t trip;
+    int32_t offset;
+} run_key;
+
+static int run_cmp(const void *a, const void *b)
+{
+    const run_key *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    if (x->trip != y->trip)
+        return x->trip < y->trip ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static uint8_t st_rule(const lx_tt *tt, uint32_t pos)
+{
+    return (uint8_t)((tt->st_pickup[pos] == 1) | (tt->st_dropoff[pos] == 1) << 1);
+}
+
+static uint64_t trip_hash(const lx_tt *tt, const lx_trip *tr)
+{
+    uint64_t h = 1469598103934665603ull ^ tr->st_count;
+    for (uint32_t i = 0; i < tr->st_count; i++) {
+        uint32_t p = tr->st_first + i;
+        h = (h ^ tt->st_stop[p]) * 1099511628211ull;
+        h = (h ^ st_rule(tt, p)) * 1099511628211ull;
+    }
+    return h;
+}
+
+static int same_sequence(const lx_tt *tt, uint32_t a, uint32_t b)
+{
+    const lx_trip *x = &tt->trips[a], *y = &tt->trips[b];
+    if (x->st_count != y->st_count)
+        return 0;
+    for (uint32_t i = 0; i < x->st_count; i++)
+        if (tt->st_stop[x->st_first + i] != tt->st_stop[y->st_first + i] ||
+            st_rule(tt, x->st_first + i) != st_rule(tt, y->st_first + i))
+            return 0;
+    return 1;
+}
+
+/* run b never overtakes run a: at every stop it arrives and departs no earlier */
+static int not_before(const lx_tt *tt, const run_key *a, const run_key *b)
+{
+    const lx_trip *x = &tt->trips[a->trip], *y = &tt->trips[b->trip];
+    for (uint32_t i = 0; i < x->st_count; i++) {
+        uint32_t p = x->st_first + i, q = y->st_first + i;
+        if (tt->st_arr[q] + b->offset < tt->st_arr[p] + a->offset ||
+            tt->st_dep[q] + b->offset < tt->st_dep[p] + a->offset)
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct {
+    lx_vec pat, pstop, pflag, blk, ptrip;
+} pat_builder;
+
+static lx_err emit_pattern(lx_plan *pl, pat_builder *b, uint32_t feed, const lx_tt *tt,
+                           const run_key *runs, const uint32_t *which, uint32_t n)
+{
+    const lx_trip *t0 = &tt->trips[runs[which[0]].trip];
+    uint32_t ns = t0->st_count;
+    plan_pattern *p = lx_vec_push(&b->pat);
+    if (!p || lx_vec_reserve(&b->pstop, b->pstop.len + ns) ||
+        lx_vec_reserve(&b->pflag, b->pflag.len + ns) ||
+        lx_vec_reserve(&b->blk, b->blk.len + ns + (size_t)ns * n * 2) ||
+        lx_vec_reserve(&b->ptrip, b->ptrip.len + n))
+        return LX_NOMEM;
+    *p = (plan_pattern){
+        feed, ns, n, (uint32_t)b->pstop.len, (uint32_t)b->ptrip.len, (uint32_t)b->blk.len};
+    uint32_t base = pl->feed_stop0[feed];
+    for (uint32_t i = 0; i < ns; i++) {
+        uint32_t pos = t0->st_first + i;
+        uint32_t g = base + tt->st_stop[pos];
+        uint8_t f = 0;
+        if (i + 1 < ns && tt->st_pickup[pos] != 1)
+            f |= PF_BOARD;
+        if (i > 0 && tt->st_dropoff[pos] != 1)
+            f |= PF_ALIGHT;
+        uint16_t c = pl->country[g];
+        if (i > 0) {
+            uint16_t o = pl->country[base + tt->st_stop[pos - 1]];
+            if (c && o && c != o)
+                f |= PF_BORDER_IN;
+        }
+        if (i + 1 < ns) {
+            uint16_t o = pl->country[base + tt->st_stop[pos + 1]];
+            if (c && o && c != o)
+                f |= PF_BORDER_OUT;
+        }
+        ((uint32_t *)b->pstop.data)[b->pstop.len++] = g;
+        ((uint8_t *)b->pflag.data)[b->pflag.len++] = f;
+        ((int32_t *)b->blk.data)[b->blk.len + i] = (int32_t)(g | (uint32_t)f << PSTOP_BITS);
+    }
+    lx_time_t *ta = (lx_time_t *)b->blk.data + b->blk.len + ns;
+    lx_time_t *td = ta + (size_t)ns * n;
+    for (uint32_t k = 0; k < n; k++) {
+        const run_key *r = &runs[which[k]];
+        const lx_trip *tr = &tt->trips[r->trip];
+        for (uint32_t i = 0; i < ns; i++) {
+            ta[(size_t)i * n + k] = tt->st_arr[tr->st_first + i] + r->offset;
+            td[(size_t)i * n + k] = tt->st_dep[tr->st_first + i] + r->offset;
+        }
+        ((plan_ptrip *)b->ptrip.data)[b->ptrip.len++] =
+            (plan_ptrip){r->trip, tr->service, r->offset};
+    }
+    b->blk.len += ns + (size_t)ns * n * 2;
+    if (ns > pl->max_pat_stops)
+        pl->max_pat_stops = ns;
+    return LX_OK;
+}
+
+/* Splits one group of runs with equal sequences (sorted by first departure) into
+ * FIFO patterns. */
+static lx_err split_group(lx_plan *pl, pat_builder *b, uint32_t feed, const lx_tt *tt,
+                          const run_key *runs, uint32_t *idx, uint32_t n, uint32_t *sub,
+                          uint32_t *tmp)
+{
+    uint32_t n_sub = 0;
+    /* sub[j]: last run of pattern j; tmp[k]: the pattern of idx[k] */
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t j = 0;
+        while (j < n_sub && !not_before(tt, &runs[sub[j]], &runs[idx[k]]))
+            j++;
+        if (j == n_sub)
+            n_sub++;
+        sub[j] = idx[k];
+        tmp[k] = j;
+    }
+    for (uint32_t j = 0; j < n_sub; j++) {
+        uint32_t m = 0;
+        for (uint32_t k = 0; k < n; k++)
+            if (tmp[k] == j)
+                sub[m++] = idx[k];
+        lx_err e = emit_pattern(pl, b, feed, tt, runs, sub, m);
+        if (e)
+            return e;
+    }
+    return LX_OK;
+}
+
+static lx_err build_feed_patterns(lx_plan *pl, pat_builder *b, uint32_t feed)
+{
+    const lx_tt *tt = lx_net_feed(pl->net, feed);
+    size_t n_runs = 0;
+    for (uint32_t t = 0; t < tt->n_trips; t++) {
+        const lx_trip *tr = &tt->trips[t];
+        if (tr->st_count < 2 || tr->st_count > 65535)
+            continue;
+        if (!tr->freq_count) {
+            n_runs++;
+            continue;
+        }
+        for (uint32_t f = 0; f < tr->freq_count; f++) {
+            const lx_frequency *fr = &tt->freqs[tr->freq_first + f];
+            int32_t step = fr->headway > 0 ? fr->headway : 1;
+            if (fr->end > fr->start)
+                n_runs += (size_t)((fr->end - fr->start + step - 1) / step);
+        }
+    }
+    if (!n_runs)
+        return LX_OK;
+    run_key *runs = malloc(n_runs * sizeof *runs);
+    uint32_t *idx = malloc(n_runs * 3 * sizeof *idx);
+    if (!runs || !idx) {
+        free(runs);
+        free(idx);
+        return LX_NOMEM;
+    }
+    size_t k = 0;
+    for (uint32_t t = 0; t < tt->n_trips; t++) {
+        const lx_trip *tr = &tt->trips[t];
+        if (tr->st_count < 2 || tr->st_count > 65535)
+            continue;
+        uint64_t h = trip_hash(tt, tr);
+        lx_time_t first = tt->st_dep[tr->st_first];
+        if (!tr->freq_count) {
+            runs[k++] = (run_key){h, first, t, 0};
+            continue;
+        }
+        for (uint32_t f = 0; f < tr->freq_count; f++) {
+            const lx_frequency *fr = &tt->freqs[tr->freq_first + f];
+            int32_t step = fr->headway > 0 ? fr->headway : 1;
+            for (lx_time_t s = fr->start; s < fr->end; s += step)
+                runs[k++] = (run_key){h, s, t, s - first};
+        }
+    }
+    qsort(runs, n_runs, sizeof *runs, run_cmp);
+    uint32_t *grp = idx, *sub = idx + n_runs, *tmp = idx + 2 * n_runs;
+    lx_err e = LX_OK;
+    for (size_t i = 0; i < n_runs && !e;) {
+        size_t j = i;
+        while (j < n_runs && runs[j].hash == runs[i].hash)
+            j++;
+        /* [i, j) share a hash; split them by the sequence itself (collisions) */
+        for (size_t a = i; a < j && !e; a++) {
+            if (runs[a].trip == UINT32_MAX)
+                continue;
+            uint32_t n = 0, lead = runs[a].trip;
+            for (size_t c = a; c < j; c++)
+                if (runs[c].trip != UINT32_MAX && same_sequence(tt, lead, runs[c].trip))
+                    grp[n++] = (uint32_t)c;
+            e = split_group(pl, b, feed, tt, runs, grp, n, sub, tmp);
+            for (uint32_t c = 0; c < n; c++)
+                runs[grp[c]].trip = UINT32_MAX; /* taken */
+        }
+        i = j;
+    }
+    free(runs);
+    free(idx);
+    return e;
+}
+
+/* ---- stops: the stop -> (pattern, position) index, of the positions where one may
+ * board (the only ones a round or a range search starts from) ---- */
+
+static lx_err build_stop_index(lx_plan *pl, plan_dir *d)
+{
+    uint32_t total = 0;
+    d->sp_first = calloc((size_t)pl->n_stops + 1, sizeof *d->sp_first);
+    for (uint32_t p = 0; p < d->n_pat; p++)
+        total += d->pat[p].n_stops;
+    d->sp_pat = malloc(((size_t)total + 1) * sizeof *d->sp_pat);
+    d->sp_pos = malloc(((size_t)total + 1) * sizeof *d->sp_pos);
+    if (!d->sp_first || !d->sp_pat || !d->sp_pos)
+        return LX_NOMEM;
+    for (uint32_t p = 0; p < d->n_pat; p++)
+        for (uint32_t i = 0; i < d->pat[p].n_stops; i++)
+            if (d->pflag[d->pat[p].stop0 + i] & PF_BOARD)
+                d->sp_first[d->pstop[d->pat[p].stop0 + i] + 1]++;
+    for (uint32_t s = 0; s < pl->n_stops; s++)
+        d->sp_first[s + 1] += d->sp_first[s];
+    uint32_t *fill = malloc(((size_t)pl->n_stops + 1) * sizeof *fill);
+    if (!fill)
+        return LX_NOMEM;
+    memcpy(fill, d->sp_first, ((size_t)pl->n_stops + 1) * sizeof *fill);
+    for (uint32_t p = 0; p < d->n_pat; p++)
+        for (uint32_t i = 0; i < d->pat[p].n_stops; i++) {
+            if (!(d->pflag[d->pat[p].stop0 + i] & PF_BOARD))
+                continue;
+            uint32_t at = fill[d->pstop[d->pat[p].stop0 + i]]++;
+            d->sp_pat[at] = p;
+            d->sp_pos[at] = i;
+        }
+    free(fill);
+    return LX_OK;
+}
+
+static lx_err build_trip_map(lx_plan *pl, plan_dir *d)
+{
+    d->gtrip_pat = malloc(((size_t)pl->n_gtrips + 1) * sizeof *d->gtrip_pat);
+    d->gtrip_slot = malloc(((size_t)pl->n_gtrips + 1) * sizeof *d->gtrip_slot);
+    if (!d->gtrip_pat || !d->gtrip_slot)
+        return LX_NOMEM;
+    memset(d->gtrip_pat, 0xff, ((size_t)pl->n_gtrips + 1) * sizeof *d->gtrip_pat);
+    memset(d->gtrip_slot, 0xff, ((size_t)pl->n_gtrips + 1) * sizeof *d->gtrip_slot);
+    for (uint32_t p = 0; p < d->n_pat; p++)
+        for (uint32_t k = 0; k < d->pat[p].n_trips; k++) {
+            const plan_ptrip *r = &d->ptrip[d->pat[p].trip0 + k];
+            uint32_t g = pl->feed_trip0[d->pat[p].feed] + r->trip;
+            if (r->offset == 0 && d->gtrip_pat[g] == LX_NONE) {
+                d->gtrip_pat[g] = p;
+                d->gtrip_slot[g] = k;
+            }
+        }
+    return LX_OK;
+}
+
+/* ---- footpaths ---- */
+
+typedef struct {
+    uint32_t from, to;
+    int32_t sec;
+    uint8_t explicit_row, forbidden;
+} edge;
+
+static int edge_cmp(const void *a, const void *b)
+{
+    const edge *x = a, *y = b;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    if (x->to != y->to)
+        return x->to < y->to ? -1 : 1;
+    if (x->explicit_row != y->explicit_row) /* explicit rows first */
+        return x->explicit_row > y->explicit_row ? -1 : 1;
+    return x->sec < y->sec ? -1 : x->sec > y->sec;
+}
+
+static int32_t walk_seconds(const lx_plan *pl, const lx_station *a, const lx_station *b)
+{
+    double m = distance_m(a, b);
+    int32_t w = m < 0 ? 0 : (int32_t)(m * 1000 / pl->opts.walk_mm_per_s + 0.5);
+    return w > pl->opts.min_change_seconds ? w : pl->opts.min_change_seconds;
+}
+
+static const lx_station *gstation(const lx_plan *pl, uint32_t g)
+{
+    uint32_t f = pl->stop_feed[g];
+    return &lx_net_feed(pl->net, f)->stations[g - pl->feed_stop0[f]];
+}
+
+static lx_err add_edge(lx_vec *v, uint32_t from, uint32_t to, int32_t sec, int ex, int forb)
+{
+    if (from == to)
+        return LX_OK;
+    edge *e = lx_vec_push(v);
+    if (!e)
+        return LX_NOMEM;
+    *e = (edge){from, to, sec, (uint8_t)ex, (uint8_t)forb};
+    return LX_OK;
+}
+
+typedef struct {
+    uint32_t key; /* offset of the folded name (or code) in text */
+    uint32_t stop;
+    uint8_t is_code;
+} name_key;
+
+typedef struct {
+    const char *text;
+    name_key *k;
+} name_sort;
+
+/* a small merge sort over name keys (qsort cannot see the text without a global) */
+static int name_less(const char *text, const name_key *a, const name_key *b)
+{
+    if (a->is_code != b->is_code)
+        return a->is_code < b->is_code;
+    int c = strcmp(text + a->key, text + b->key);
+    return c < 0 || (c == 0 && a->stop < b->stop);
+}
+
+static void name_msort(const char *text, name_key *k, name_key *tmp, size_t n)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2;
+    name_msort(text, k, tmp, h);
+    name_msort(text, k + h, tmp, n - h);
+    size_t i = 0, j = h, o = 0;
+    while (i < h && j < n)
+        tmp[o++] = name_less(text, &k[j], &k[i]) ? k[j++] : k[i++];
+    while (i < h)
+        tmp[o++] = k[i++];
+    while (j < n)
+        tmp[o++] = k[j++];
+    memcpy(k, tmp, n * sizeof *k);
+}
+
+/* Stations of two feeds that are one place: the same folded name within link_meters,
+ * or the same stop_code within 10 x link_meters (either without coordinates). */
+static lx_err add_links(lx_plan *pl, lx_vec *edges)
+{
+    if (pl->n_feeds < 2)
+        return LX_OK;
+    size_t n = 0, bytes = 0, cap = 1 << 16;
+    name_key *k = malloc(((size_t)pl->n_stops * 2 + 1) * sizeof *k);
+    name_key *tmp = malloc(((size_t)pl->n_stops * 2 + 1) * sizeof *tmp);
+    char *text = malloc(cap);
+    lx_err e = LX_OK;
+    if (!k || !tmp || !text) {
+        e = LX_NOMEM;
+        goto out;
+    }
+    for (uint32_t g = 0; g < pl->n_stops; g++) {
+        const lx_station *st = gstation(pl, g);
+        for (int code = 0; code < 2; code++) {
+            char buf[256];
+            if (code) {
+                if (!*st->code)
+                    continue;
+                lx_fold(st->code, buf, sizeof buf);
+            } else {
+                lx_fold(st->name, buf, sizeof buf);
+            }
+            size_t len = strlen(buf) + 1;
+            if (len == 1)
+                continue;
+            if (bytes + len > cap) {
+                while (bytes + len > cap)
+                    cap *= 2;
+                char *t = realloc(text, cap);
+                if (!t) {
+                    e = LX_NOMEM;
+                    goto out;
+                }
+                text = t;
+            }
+            memcpy(text + bytes, buf, len);
+            k[n++] = (name_key){(uint32_t)bytes, g, (uint8_t)code};
+            bytes += len;
+        }
+    }
+    name_msort(text, k, tmp, n);
+    for (size_t i = 0; i < n && !e;) {
+        size_t j = i + 1;
+        while (j < n && k[j].is_code == k[i].is_code &&
+               strcmp(text + k[j].key, text + k[i].key) == 0)
+            j++;
+        for (size_t a = i; a < j && !e; a++)
+            for (size_t b = a + 1; b < j && !e; b++) {
+                uint32_t x = k[a].stop, y = k[b].stop;
+                if (pl->stop_feed[x] == pl->stop_feed[y])
+                    continue;
+                const lx_station *sx = gstation(pl, x), *sy = gstation(pl, y);
+                double m = distance_m(sx, sy);
+                /* a shared code is a shared place, but not across a country: codes
+                 * of unrelated feeds may collide ("ABT"), so not beyond 10 links */
+                if (m > (k[a].is_code ? 10.0 : 1.0) * pl->opts.link_meters)
+                    continue;
+                int32_t w = walk_seconds(pl, sx, sy);
+                if (!(e = add_edge(edges, x, y, w, 0, 0)))
+                    e = add_edge(edges, y, x, w, 0, 0);
+            }
+        i = j;
+    }
+out:
+    free(k);
+    free(tmp);
+    free(text);
+    return e;
+}
+
+static lx_err build_footpaths(lx_plan *pl)
+{
+    lx_vec v;
+    lx_vec_init(&v, sizeof(edge));
+    lx_err e = LX_OK;
+    for (uint32_t f = 0; f < pl->n_feeds && !e; f++) {
+        const lx_tt *tt = lx_net_feed(pl->net, f);
+        uint32_t b = pl->feed_stop0[f];
+        /* the platforms of a parent station, and the station itself */
+        for (uint32_t s = 0; s < tt->n_stations && !e; s++) {
+            uint32_t c0 = tt->child_first[s], c1 = tt->child_first[s + 1];
+            for (uint32_t i = c0; i < c1 && !e; i++) {
+                uint32_t x = tt->children[i];
+                int32_t w = walk_seconds(pl, &tt->stations[s], &tt->stations[x]);
+                if (!(e = add_edge(&v, b + s, b + x, w, 0, 0)))
+                    e = add_edge(&v, b + x, b + s, w, 0, 0);
+                for (uint32_t j = c0; j < c1 && !e; j++)
+                    if (j != i)
+                        e = add_edge(
+                            &v, b + x, b + tt->children[j],
+                            walk_seconds(pl, &tt->stations[x], &tt->stations[tt->children[j]]), 0,
+                            0);
+            }
+        }
+        /* transfers.txt between two stops, no trip or route named */
+        for (uint32_t i = 0; i < tt->n_transfers && !e; i++) {
+            const lx_transfer *t = &tt->transfers[i];
+            if (t->from_stop == LX_NONE || t->to_stop == LX_NONE || t->from_trip != LX_NONE ||
+                t->to_trip != LX_NONE || t->from_route != LX_NONE || t->to_route != LX_NONE)
+                continue;
+            uint32_t x = b + t->from_stop, y = b + t->to_stop;
+            int32_t sec = t->type == 2 && t->min_transfer_time >= 0 ? t->min_transfer_time
+                          : t->type == 1                            ? 0
+                                                                    : -1;
+            if (x == y) {
+                if (t->type == 3)
+                    pl->change[x] = -1;
+                else if (sec >= 0)
+                    pl->change[x] = sec;
+                continue;
+            }
+            if (t->type >= 4)
+                continue;
+            if (sec < 0)
+                sec = walk_seconds(pl, &tt->stations[t->from_stop], &tt->stations[t->to_stop]);
+            e = add_edge(&v, x, y, sec, 1, t->type == 3);
+        }
+    }
+    if (!e)
+        e = add_links(pl, &v);
+    if (e) {
+        lx_vec_free(&v);
+        return e;
+    }
+    edge *ed = v.data;
+    size_t n = v.len;
+    if (n)
+        qsort(ed, n, sizeof *ed, edge_cmp);
+    /* keep the first of each (from, to): an explicit row, else the shortest walk */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m && ed[m - 1].from == ed[i].from && ed[m - 1].to == ed[i].to)
+            continue;
+        ed[m++] = ed[i];
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < m; i++)
+        if (!ed[i].forbidden)
+            ed[kept++] = ed[i];
+    for (int dir = 0; dir < 2 && !e; dir++) {
+        plan_dir *d = &pl->dir[dir];
+        d->fp_first = calloc((size_t)pl->n_stops + 1, sizeof *d->fp_first);
+        d->fp_to = malloc((kept + 1) * sizeof *d->fp_to);
+        d->fp_sec = malloc((kept + 1) * sizeof *d->fp_sec);
+        if (!d->fp_first || !d->fp_to || !d->fp_sec) {
+            e = LX_NOMEM;
+            break;
+        }
+        d->n_fp = (uint32_t)kept;
+        for (size_t i = 0; i < kept; i++)
+            d->fp_first[(dir ? ed[i].to : ed[i].from) + 1]++;
+        for (uint32_t s = 0; s < pl->n_stops; s++)
+            d->fp_first[s + 1] += d->fp_first[s];
+        uint32_t *fill = malloc(((size_t)pl->n_stops + 1) * sizeof *fill);
+        if (!fill) {
+            e = LX_NOMEM;
+            break;
+        }
+        memcpy(fill, d->fp_first, ((size_t)pl->n_stops + 1) * sizeof *fill);
+        for (size_t i = 0; i < kept; i++) {
+            uint32_t at = fill[dir ? ed[i].to : ed[i].from]++;
+            d->fp_to[at] = dir ? ed[i].from : ed[i].to;
+            d->fp_sec[at] = ed[i].sec;
+        }
+        free(fill);
+    }
+    lx_vec_free(&v);
+    return e;
+}
+
+/* ---- trip-to-trip rules ---- */
+
+static int rule_usable(const lx_plan *pl, uint32_t g)
+{
+    return pl->dir[0].gtrip_pat[g] != LX_NONE;
+}
+
+static lx_err build_rules(lx_plan *pl)
+{
+    uint32_t n = 0;
+    for (uint32_t f = 0; f < pl->n_feeds; f++) {
+        const lx_tt *tt = lx_net_feed(pl->net, f);
+        for (uint32_t i = 0; i < tt->n_transfers; i++) {
+            const lx_transfer *t = &tt->transfers[i];
+            if (t->from_trip != LX_NONE && t->to_trip != LX_NONE && t->from_stop != LX_NONE &&
+                t->to_stop != LX_NONE && t->type >= 1 && t->type <= 4)
+                n++;
+        }
+    }
+    for (int dir = 0; dir < 2; dir++) {
+        plan_dir *d = &pl->dir[dir];
+        d->rule_first = calloc((size_t)pl->n_gtrips + 2, sizeof *d->rule_first);
+        d->rule = malloc(((size_t)n + 1) * sizeof *d->rule);
+        if (!d->rule_first || !d->rule)
+            return LX_NOMEM;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t f = 0; f < pl->n_feeds; f++) {
+            const lx_tt *tt = lx_net_feed(pl->net, f);
+            uint32_t sb = pl->feed_stop0[f], tb = pl->feed_trip0[f];
+            for (uint32_t i = 0; i < tt->n_transfers; i++) {
+                const lx_transfer *t = &tt->transfers[i];
+                if (t->from_trip == LX_NONE || t->to_trip == LX_NONE || t->from_stop == LX_NONE ||
+                    t->to_stop == LX_NONE || t->type < 1 || t->type > 4)
+                    continue;
+                uint32_t a = tb + t->from_trip, b = tb + t->to_trip;
+                if (!rule_usable(pl, a) || !rule_usable(pl, b))
+                    continue;
+                uint8_t type = t->type == 2 || t->type == 1 ? RULE_GUARANTEED : t->type;
+                int32_t sec = t->type == 2 && t->min_transfer_time > 0 ? t->min_transfer_time : 0;
+                for (int dir = 0; dir < 2; dir++) {
+                    plan_dir *d = &pl->dir[dir];
+                    uint32_t from = dir ? b : a;
+                    if (pass == 0) {
+                        d->rule_first[from + 2]++;
+                        continue;
+                    }
+                    plan_rule *r = &d->rule[d->rule_first[from + 1]++];
+                    *r = dir ? (plan_rule){sb + t->to_stop, sb + t->from_stop, a, sec, type}
+                             : (plan_rule){sb + t->from_stop, sb + t->to_stop, b, sec, type};
+                    if (type == RULE_FORBIDDEN)
+                        pl->has_forbidden = 1;
+                }
+            }
+            if (pass == 0 && f + 1 == pl->n_feeds)
+                for (int dir = 0; dir < 2; dir++) {
+                    plan_dir *d = &pl->dir[dir];
+                    for (uint32_t g = 0; g < pl->n_gtrips; g++)
+                        d->rule_first[g + 2] += d->rule_first[g + 1];
+                }
+        }
+    for (int dir = 0; dir < 2; dir++)
+        pl->dir[dir].n_rule = pl->dir[dir].rule_first[pl->n_gtrips];
+    return LX_OK;
+}
+
+/* ---- the mirror ---- */
+
+static lx_err build_mirror(lx_plan *pl)
+{
+    const plan_dir *f = &pl->dir[0];
+    plan_dir *m = &pl->dir[1];
+    size_t ns = 0, nt = 0;
+    for (uint32_t p = 0; p < f->n_pat; p++) {
+        ns += f->pat[p].n_stops;
+        nt += f->pat[p].n_stops + (size_t)f->pat[p].n_stops * f->pat[p].n_trips * 2;
+    }
+    m->n_pat = f->n_pat;
+    m->n_ptrip = f->n_ptrip;
+    m->pat = malloc((f->n_pat + 1) * sizeof *m->pat);
+    m->pstop = malloc((ns + 1) * sizeof *m->pstop);
+    m->pflag = malloc(ns + 1);
+    m->blk = malloc((nt + 1) * sizeof *m->blk);
+    m->ptrip = malloc((f->n_ptrip + 1) * sizeof *m->ptrip);
+    if (!m->pat || !m->pstop || !m->pflag || !m->blk || !m->ptrip)
+        return LX_NOMEM;
+    for (uint32_t p = 0; p < f->n_pat; p++) {
+        const plan_pattern *fp = &f->pat[p];
+        uint32_t n = fp->n_stops, k = fp->n_trips;
+        m->pat[p] = *fp;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t j = n - 1 - i;
+            uint8_t fl = f->pflag[fp->stop0 + j], o = 0;
+            if (fl & PF_BOARD)
+                o |= PF_ALIGHT;
+            if (fl & PF_ALIGHT)
+                o |= PF_BOARD;
+            if (fl & PF_BORDER_IN)
+                o |= PF_BORDER_OUT;
+            if (fl & PF_BORDER_OUT)
+                o |= PF_BORDER_IN;
+            m->pstop[fp->stop0 + i] = f->pstop[fp->stop0 + j];
+            m->pflag[fp->stop0 + i] = o;
+            m->blk[fp->time0 + i] = (int32_t)(m->pstop[fp->stop0 + i] | (uint32_t)o << PSTOP_BITS);
+            const lx_time_t *fa = pat_arr(f, fp), *fd = pat_dep(f, fp);
+            lx_time_t *ma = m->blk + fp->time0 + n, *md = ma + (size_t)n * k;
+            for (uint32_t t = 0; t < k; t++) {
+                size_t src = (size_t)j * k + (k - 1 - t), dst = (size_t)i * k + t;
+                md[dst] = -fa[src];
+                ma[dst] = -fd[src];
+            }
+        }
+        for (uint32_t t = 0; t < k; t++)
+            m->ptrip[fp->trip0 + t] = f->ptrip[fp->trip0 + k - 1 - t];
+    }
+    return LX_OK;
+}
+
+/* ---- the reversed stop graph for lower bounds ---- */
+
+static int edge_by_to(const void *a, const void *b)
+{
+    const edge *x = a, *y = b;
+    if (x->to != y->to)
+        return x->to < y->to ? -1 : 1;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return x->sec < y->sec ? -1 : x->sec > y->sec;
+}
+
+static lx_err build_lower_graph(lx_plan *pl, plan_dir *d)
+{
+    size_t n = d->n_fp + d->n_rule;
+    for (uint32_t p = 0; p < d->n_pat; p++)
+        n += d->pat[p].n_stops;
+    edge *ed = malloc((n + 1) * sizeof *ed);
+    if (!ed)
+        return LX_NOMEM;
+    size_t m = 0;
+    for (uint32_t p = 0; p < d->n_pat; p++) {
+        const plan_pattern *pt = &d->pat[p];
+        const lx_time_t *ta = pat_arr(d, pt), *td = pat_dep(d, pt);
+        for (uint32_t i = 0; i + 1 < pt->n_stops; i++) {
+            int32_t w = INT32_MAX;
+            for (uint32_t k = 0; k < pt->n_trips; k++) {
+                int32_t x = ta[(size_t)(i + 1) * pt->n_trips + k] - td[(size_t)i * pt->n_trips + k];
+                if (x < w)
+                    w = x;
+            }
+            ed[m++] =
+                (edge){d->pstop[pt->stop0 + i], d->pstop[pt->stop0 + i + 1], w < 0 ? 0 : w, 0, 0};
+        }
+    }
+    for (uint32_t s = 0; s < pl->n_stops; s++)
+        for (uint32_t j = d->fp_first[s]; j < d->fp_first[s + 1]; j++)
+            ed[m++] = (edge){s, d->fp_to[j], d->fp_sec[j], 0, 0};
+    for (uint32_t i = 0; i < d->n_rule; i++)
+        if (d->rule[i].type != RULE_FORBIDDEN)
+            ed[m++] = (edge){d->rule[i].at_stop, d->rule[i].to_stop, 0, 0, 0};
+    if (m)
+        qsort(ed, m, sizeof *ed, edge_by_to);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++)
+        if (ed[i].from != ed[i].to &&
+            !(k && ed[k - 1].to == ed[i].to && ed[k - 1].from == ed[i].from))
+            ed[k++] = ed[i];
+    d->lb_first = calloc((size_t)pl->n_stops + 1, sizeof *d->lb_first);
+    d->lb_from = malloc((k + 1) * sizeof *d->lb_from);
+    d->lb_w = malloc((k + 1) * sizeof *d->lb_w);
+    if (!d->lb_first || !d->lb_from || !d->lb_w) {
+        free(ed);
+        return LX_NOMEM;
+    }
+    for (size_t i = 0; i < k; i++) {
+        d->lb_first[ed[i].to + 1]++;
+        d->lb_from[i] = ed[i].from;
+        d->lb_w[i] = ed[i].sec;
+    }
+    for (uint32_t s = 0; s < pl->n_stops; s++)
+        d->lb_first[s + 1] += d->lb_first[s];
+    d->n_lb = (uint32_t)k;
+    free(ed);
+    return LX_OK;
+}
+
+/* ---- connected parts (union-find), so that a search between two parts of the
+ * network that no train or path joins answers at once ---- */
+
+static uint32_t find_root(uint32_t *c, uint32_t x)
+{
+    while (c[x] != x) {
+        c[x] = c[c[x]];
+        x = c[x];
+    }
+    return x;
+}
+
+static void join(uint32_t *c, uint32_t a, uint32_t b)
+{
+    a = find_root(c, a);
+    b = find_root(c, b);
+    if (a != b)
+        c[a < b ? b : a] = a < b ? a : b;
+}
+
+static lx_err build_components(lx_plan *pl)
+{
+    const plan_dir *d = &pl->dir[0];
+    pl->comp = malloc(((size_t)pl->n_stops + 1) * sizeof *pl->comp);
+    if (!pl->comp)
+        return LX_NOMEM;
+    for (uint32_t s = 0; s < pl->n_stops; s++)
+        pl->comp[s] = s;
+    for (uint32_t p = 0; p < d->n_pat; p++)
+        for (uint32_t i = 1; i < d->pat[p].n_stops; i++)
+            join(pl->comp, d->pstop[d->pat[p].stop0], d->pstop[d->pat[p].stop0 + i]);
+    for (uint32_t s = 0; s < pl->n_stops; s++)
+        for (uint32_t j = d->fp_first[s]; j < d->fp_first[s + 1]; j++)
+            join(pl->comp, s, d->fp_to[j]);
+    for (uint32_t i = 0; i < d->n_rule; i++)
+        join(pl->comp, d->rule[i].at_stop, d->rule[i].to_stop);
+    for (uint32_t s = 0; s < pl->n_stops; s++)
+        pl->comp[s] = find_root(pl->comp, s);
+    return LX_OK;
+}
+
+/* ---- create ---- */
+
+static uint16_t pack_country(const char *c)
+{
+    return c[0] && c[1] ? (uint16_t)((uint8_t)c[0] << 8 | (uint8_t)c[1]) : 0;
+}
+
+lx_err lx_plan_create(const lx_net *net, const lx_plan_opts *opts, lx_plan **out)
+{
+    *out = NULL;
+    lx_plan *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return LX_NOMEM;
+    pl->net = net;
+    if (opts)
+        pl->opts = *opts;
+    else
+        lx_plan_opts_init(&pl->opts);
+    const lx_plan_opts *o = &pl->opts;
+    if (o->min_change_seconds < 0 || o->border_seconds < 0 || o->link_meters < 0 ||
+        o->walk_mm_per_s <= 0 || o->max_transfers < 0 || o->max_transfers > LX_PLAN_MAX_TRANSFERS ||
+        o->max_duration_seconds <= 0 || o->max_duration_seconds > 7 * 86400 ||
+        o->slack_seconds < 0) {
+        free(pl);
+        return LX_INVAL;
+    }
+    lx_err e = LX_NOMEM;
+    pl->n_feeds = lx_net_feed_count(net);
+    pl->feed_stop0 = calloc((size_t)pl->n_feeds + 1, sizeof *pl->feed_stop0);
+    pl->feed_trip0 = calloc((size_t)pl->n_feeds + 1, sizeof *pl->feed_trip0);
+    if (!pl->feed_stop0 || !pl->feed_trip0)
+        goto fail;
+    for (uint32_t f = 0; f < pl->n_feeds; f++) {
+        const lx_tt *tt = lx_net_feed(net, f);
+        pl->feed_stop0[f + 1] = pl->feed_stop0[f] + tt->n_stations;
+        pl->feed_trip0[f + 1] = pl->feed_trip0[f] + tt->n_trips;
+        if (tt->max_trip_span_days > pl->max_span_days)
+            pl->max_span_days = tt->max_trip_span_days;
+    }
+    pl->n_stops = pl->feed_stop0[pl->n_feeds];
+    if (pl->n_stops > PSTOP_MASK) {
+        e = LX_TOOBIG;
+        goto fail;
+    }
+    pl->n_gtrips = pl->feed_trip0[pl->n_feeds];
+    pl->stop_feed = malloc(((size_t)pl->n_stops + 1) * sizeof *pl->stop_feed);
+    pl->country = malloc(((size_t)pl->n_stops + 1) * sizeof *pl->country);
+    pl->change = malloc(((size_t)pl->n_stops + 1) * sizeof *pl->change);
+    if (!pl->stop_feed || !pl->country || !pl->change)
+        goto fail;
+    for (uint32_t f = 0; f < pl->n_feeds; f++) {
+        const lx_tt *tt = lx_net_feed(net, f);
+        for (uint32_t s = 0; s < tt->n_stations; s++) {
+            uint32_t g = pl->feed_stop0[f] + s;
+            const lx_station *st = &tt->stations[s];
+            const char *c = st->country;
+            if (!*c && st->parent != LX_NONE)
+                c = tt->stations[st->parent].country;
+            pl->stop_feed[g] = f;
+            pl->country[g] = pack_country(c);
+            pl->change[g] = o->min_change_seconds;
+        }
+    }
+    pat_builder b;
+    lx_vec_init(&b.pat, sizeof(plan_pattern));
+    lx_vec_init(&b.pstop, sizeof(uint32_t));
+    lx_vec_init(&b.pflag, 1);
+    lx_vec_init(&b.blk, sizeof(int32_t));
+    lx_vec_init(&b.ptrip, sizeof(plan_ptrip));
+    e = LX_OK;
+    for (uint32_t f = 0; f < pl->n_feeds && !e; f++)
+        e = build_feed_patterns(pl, &b, f);
+    plan_dir *d = &pl->dir[0];
+    size_t len;
+    d->n_pat = (uint32_t)b.pat.len;
+    d->n_ptrip = (uint32_t)b.ptrip.len;
+    d->pat = lx_vec_steal(&b.pat, &len);
+    d->pstop = lx_vec_steal(&b.pstop, &len);
+    d->pflag = lx_vec_steal(&b.pflag, &len);
+    d->blk = lx_vec_steal(&b.blk, &len);
+    d->ptrip = lx_vec_steal(&b.ptrip, &len);
+    if (e)
+        goto fail;
+    e = LX_NOMEM;
+    if (d->n_pat && (!d->pat || !d->pstop || !d->pflag || !d->blk || !d->ptrip))
+        goto fail;
+    if ((e = build_mirror(pl)) || (e = build_stop_index(pl, &pl->dir[0])) ||
+        (e = build_stop_index(pl, &pl->dir[1])) || (e = build_trip_map(pl, &pl->dir[0])) ||
+        (e = build_trip_map(pl, &pl->dir[1])) || (e = build_footpaths(pl)) ||
+        (e = build_rules(pl)) || (e = build_components(pl)) ||
+        (e = build_lower_graph(pl, &pl->dir[0])) || (e = build_lower_graph(pl, &pl->dir[1])))
+        goto fail;
+    *out = pl;
+    return LX_OK;
+fail:
+    lx_plan_destroy(pl);
+    return e;
+}
+
+void lx_plan_get_stats(const lx_plan *pl, lx_plan_stats *out)
+{
+    const plan_dir *d = &pl->dir[0];
+    size_t times = 0, pos = 0;
+    for (uint32_t p = 0; p < d->n_pat; p++) {
+        times += (size_t)d->pat[p].n_stops * d->pat[p].n_trips;
+        pos += d->pat[p].n_stops;
+    }
+    out->stops = pl->n_stops;
+    out->patterns = d->n_pat;
+    out->pattern_trips = d->n_ptrip;
+    out->footpaths = d->n_fp;
+    out->trip_rules = d->n_rule;
+    size_t per_dir = d->n_pat * sizeof *d->pat + pos * (sizeof *d->pstop + 1) +
+                     (pos + times * 2) * sizeof(lx_time_t) + d->n_ptrip * sizeof *d->ptrip +
+                     ((size_t)pl->n_stops + 1) * 2 * sizeof(uint32_t) + pos * 2 * sizeof(uint32_t) +
+                     (size_t)d->n_fp * 8 + ((size_t)pl->n_gtrips + 2) * 3 * sizeof(uint32_t) +
+                     d->n_rule * sizeof(plan_rule);
+    out->bytes = sizeof *pl + 2 * per_dir + (size_t)pl->n_stops * 14;
+}

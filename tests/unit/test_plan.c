@@ -1,0 +1,851 @@
+/* Unit tests for the journey planner (src/core/plan*.c).
+ *
+ * Golden scenarios: tiny feeds in memory whose best journeys are known by hand, with
+ * exact instants and legs: a direct train, a change that beats a slower direct train
+ * (the Pareto set), a train past midnight, calendars, in-seat, forbidden, timed and
+ * minimum-time transfers, two feeds in two time zones joined at a border station, a
+ * range search and an arrive-by search, and the seat-aware filter.
+ *
+ * A randomized cross-check on the shared LIRR feed (LX_LIRR_PATH, skipped when the
+ * file is absent): for 300+ random queries the planner's earliest arrival equals that
+ * of a Connection Scan written here alone, "no journey" included, and an arrive-by
+ * search at that arrival finds a journey leaving no earlier than asked. No timing is
+ * asserted here (bench/plan/ measures). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "lanxang/plan.h"
+
+#define F(name, text)                                                                              \
+    {                                                                                              \
+        name, text, sizeof(text) - 1                                                               \
+    }
+
+/* ---- the golden feed: one railway in Asia/Vientiane ---- */
+
+static const lx_gtfs_file gold_files[] = {
+    F("agency.txt", "agency_id,agency_name,agency_url,agency_timezone\n"
+                    "g,Gold Rail,https://gold.example,Asia/Vientiane\n"),
+    F("stops.txt", "stop_id,stop_name,stop_lat,stop_lon\n"
+                   "A,Alpha,18.0,102.0\nB,Bravo,18.1,102.0\nC,Charlie,18.2,102.0\n"
+                   "D,Delta,18.3,102.0\nE,Echo,18.4,102.0\nF,Foxtrot,18.5,102.0\n"
+                   "G,Golf,18.6,102.0\nH,Hotel,18.7,102.0\nI,India,18.8,102.0\n"
+                   "J,Juliett,18.9,102.0\nK,Kilo,19.0,102.0\nL,Lima,19.1,102.0\n"
+                   "M,Mike,19.2,102.0\nN,November,19.3,102.0\nP,Papa,19.4,102.0\n"
+                   "Q,Quebec,19.5,102.0\nR,Romeo,19.6,102.0\nS,Sierra,19.7,102.0\n"
+                   "U,Uniform,19.8,102.0\n"),
+    F("routes.txt", "route_id,agency_id,route_short_name,route_type\nr,g,R,2\n"),
+    F("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                      "start_date,end_date\n"
+                      "daily,1,1,1,1,1,1,1,20260101,20271231\n"
+                      "sun,0,0,0,0,0,0,1,20260101,20271231\n"),
+    F("trips.txt", "route_id,service_id,trip_id\n"
+                   "r,daily,T1\nr,daily,T2\nr,daily,T3\nr,daily,T16\n"
+                   "r,daily,T4\nr,daily,T5\nr,sun,T6\nr,daily,T7\n"
+                   "r,daily,T8\nr,daily,T9\nr,daily,T20\n"
+                   "r,daily,T10\nr,daily,T11\nr,daily,T12\n"
+                   "r,daily,T13\nr,daily,T14\nr,daily,T15\n"
+                   "r,daily,T17\nr,daily,T18\nr,daily,T19\n"),
+    F("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                        /* direct, change, range, arrive-by */
+                        "T1,08:00:00,08:00:00,A,1\nT1,10:00:00,10:00:00,B,2\n"
+                        "T1,12:00:00,12:00:00,C,3\n"
+                        "T2,08:30:00,08:30:00,A,1\nT2,09:30:00,09:30:00,B,2\n"
+                        "T16,07:30:00,07:30:00,A,1\nT16,08:30:00,08:30:00,B,2\n"
+                        "T3,09:45:00,09:45:00,B,1\nT3,10:30:00,10:30:00,C,2\n"
+                        /* past midnight */
+                        "T4,23:30:00,23:30:00,D,1\nT4,25:10:00,25:10:00,E,2\n"
+                        "T5,24:40:00,24:40:00,D,1\nT5,25:30:00,25:30:00,E,2\n"
+                        /* calendar */
+                        "T6,09:00:00,09:00:00,F,1\nT6,10:00:00,10:00:00,G,2\n"
+                        "T7,11:00:00,11:00:00,F,1\nT7,12:00:00,12:00:00,G,2\n"
+                        /* in-seat */
+                        "T8,10:00:00,10:00:00,H,1\nT8,11:00:00,11:00:00,I,2\n"
+                        "T9,11:05:00,11:05:00,I,1\nT9,12:00:00,12:00:00,J,2\n"
+                        "T20,12:30:00,12:30:00,I,1\nT20,13:30:00,13:30:00,J,2\n"
+                        /* forbidden */
+                        "T10,08:00:00,08:00:00,L,1\nT10,09:00:00,09:00:00,K,2\n"
+                        "T11,09:20:00,09:20:00,K,1\nT11,10:00:00,10:00:00,M,2\n"
+                        "T12,11:00:00,11:00:00,K,1\nT12,12:00:00,12:00:00,M,2\n"
+                        /* minimum time at a stop */
+                        "T13,08:00:00,08:00:00,P,1\nT13,09:00:00,09:00:00,N,2\n"
+                        "T14,09:20:00,09:20:00,N,1\nT14,10:00:00,10:00:00,Q,2\n"
+                        "T15,09:40:00,09:40:00,N,1\nT15,10:30:00,10:30:00,Q,2\n"
+                        /* timed transfer */
+                        "T17,08:00:00,08:00:00,R,1\nT17,09:00:00,09:00:00,S,2\n"
+                        "T18,09:02:00,09:02:00,S,1\nT18,10:00:00,10:00:00,U,2\n"
+                        "T19,10:00:00,10:00:00,S,1\nT19,11:00:00,11:00:00,U,2\n"),
+    F("transfers.txt", "from_stop_id,to_stop_id,from_trip_id,to_trip_id,transfer_type,"
+                       "min_transfer_time\n"
+                       "I,I,T8,T9,4,\n"
+                       "K,K,T10,T11,3,\n"
+                       "N,N,,,2,1800\n"
+                       "S,S,T17,T18,1,\n"),
+};
+
+/* ---- two feeds, two zones, one border ---- */
+
+static const lx_gtfs_file cn_files[] = {
+    F("agency.txt", "agency_id,agency_name,agency_url,agency_timezone\n"
+                    "cr,China Railway,https://cr.example,Asia/Shanghai\n"),
+    F("stops.txt", "stop_id,stop_name,stop_lat,stop_lon\n"
+                   "kmg,Kunming,25.0,102.7\nmohan,Mohan,21.2,101.7\nboten,Boten,21.1,101.6\n"),
+    F("routes.txt", "route_id,agency_id,route_short_name,route_type\nd,cr,D,2\n"),
+    F("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                      "start_date,end_date\ndaily,1,1,1,1,1,1,1,20260101,20271231\n"),
+    F("trips.txt", "route_id,service_id,trip_id\nd,daily,D1\n"),
+    F("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                        "D1,08:00:00,08:00:00,kmg,1\nD1,14:00:00,14:10:00,mohan,2\n"
+                        "D1,14:30:00,14:30:00,boten,3\n"),
+    F("lx_stations.txt", "stop_id,country,km\nkmg,CN,0\nmohan,CN,586\nboten,LA,598\n"),
+};
+
+static const lx_gtfs_file la_files[] = {
+    F("agency.txt", "agency_id,agency_name,agency_url,agency_timezone\n"
+                    "lcr,Lao Rail,https://lcr.example,Asia/Vientiane\n"),
+    F("stops.txt", "stop_id,stop_name,stop_lat,stop_lon\n"
+                   "bt,Boten,21.1,101.6\nvte,Vientiane,18.0,102.6\n"),
+    F("routes.txt", "route_id,agency_id,route_short_name,route_type\nc,lcr,C,2\n"),
+    F("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                      "start_date,end_date\ndaily,1,1,1,1,1,1,1,20260101,20271231\n"),
+    F("trips.txt", "route_id,service_id,trip_id\nc,daily,L1\nc,daily,L2\nc,daily,L3\n"),
+    F("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                        "L1,14:00:00,14:00:00,bt,1\nL1,17:00:00,17:00:00,vte,2\n"
+                        "L2,14:35:00,14:35:00,bt,1\nL2,17:35:00,17:35:00,vte,2\n"
+                        "L3,15:00:00,15:00:00,bt,1\nL3,18:00:00,18:00:00,vte,2\n"),
+    F("lx_stations.txt", "stop_id,country,km\nbt,LA,0\nvte,LA,414\n"),
+};
+
+/* ---- a parent station and a frequency-based trip ---- */
+
+static const lx_gtfs_file freq_files[] = {
+    F("agency.txt", "agency_id,agency_name,agency_url,agency_timezone\n"
+                    "m,Metro,https://m.example,Asia/Vientiane\n"),
+    F("stops.txt", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+                   "hub,Hub,18.0,102.0,1,\n"
+                   "hub_1,Hub platform 1,18.0,102.0,0,hub\n"
+                   "hub_2,Hub platform 2,18.0001,102.0,0,hub\n"
+                   "x,Xay,18.5,102.0,0,\n"
+                   "y,Yot,18.9,102.0,0,\n"),
+    F("routes.txt", "route_id,agency_id,route_short_name,route_type\nm1,m,M1,1\n"),
+    F("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                      "start_date,end_date\ndaily,1,1,1,1,1,1,1,20260101,20271231\n"),
+    F("trips.txt", "route_id,service_id,trip_id\nm1,daily,F1\nm1,daily,P1\n"),
+    F("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                        "F1,08:00:00,08:00:00,x,1\nF1,08:40:00,08:40:00,hub_2,2\n"
+                        "P1,09:00:00,09:00:00,hub_1,1\nP1,09:50:00,09:50:00,y,2\n"),
+    F("frequencies.txt", "trip_id,start_time,end_time,headway_secs\n"
+                         "F1,08:00:00,10:00:00,1800\n"),
+};
+
+#undef F
+
+/* ---- helpers ---- */
+
+typedef struct {
+    lx_net *net;
+    lx_plan *plan;
+    lx_plan_query *q;
+} world;
+
+static void world_open(world *w, const lx_gtfs_file *const *files, const size_t *n,
+                       const char *const *names, int feeds)
+{
+    assert_int_equal(lx_net_create(&w->net), LX_OK);
+    for (int i = 0; i < feeds; i++)
+        assert_int_equal(lx_net_add(w->net, fx_load_ok(files[i], n[i], names[i], NULL)), LX_OK);
+    assert_int_equal(lx_plan_create(w->net, NULL, &w->plan), LX_OK);
+    assert_int_equal(lx_plan_query_create(w->plan, &w->q), LX_OK);
+}
+
+static void world_gold(world *w)
+{
+    const lx_gtfs_file *f[] = {gold_files};
+    size_t n[] = {FX_COUNT(gold_files)};
+    const char *names[] = {"gold"};
+    world_open(w, f, n, names, 1);
+}
+
+static void world_close(world *w)
+{
+    lx_plan_query_destroy(w->q);
+    lx_plan_destroy(w->plan);
+    lx_net_destroy(w->net);
+}
+
+static lx_place place(const world *w, uint32_t feed, const char *id)
+{
+    uint32_t s = lx_tt_station_by_id(lx_net_feed(w->net, feed), id);
+    assert_int_not_equal(s, LX_NONE);
+    return (lx_place){feed, s};
+}
+
+/* the instant of local time hh:mm on y-m-d in the feed's zone */
+static lx_instant_t at(const world *w, uint32_t feed, int y, int m, int d, int hh, int mm)
+{
+    const lx_tz *tz = lx_tt_default_tz(lx_net_feed(w->net, feed));
+    return lx_tz_local_to_instant(tz, lx_date_from_ymd(y, m, d), hh * 3600 + mm * 60);
+}
+
+static uint32_t search(world *w, uint32_t ff, const char *from, uint32_t tf, const char *to,
+                       lx_instant_t t, int32_t window, int arrive_by, const lx_plan_journey **j)
+{
+    lx_place a = place(w, ff, from), b = place(w, tf, to);
+    lx_plan_request r = {&a, 1, &b, 1, t, window, arrive_by, -1, NULL, NULL};
+    uint32_t n = 99;
+    assert_int_equal(lx_plan_search(w->q, &r, j, &n), LX_OK);
+    return n;
+}
+
+static void expect_leg(const world *w, const lx_net_leg *l, uint32_t feed, const char *trip,
+                       lx_instant_t dep, lx_instant_t arr)
+{
+    const lx_tt *tt = lx_net_feed(w->net, feed);
+    assert_int_equal(l->feed, feed);
+    assert_string_equal(lx_tt_trips(tt, &(uint32_t){0})[l->leg.trip].id, trip);
+    assert_int_equal(l->leg.departure, dep);
+    assert_int_equal(l->leg.arrival, arr);
+}
+
+/* Every journey is a chain: legs follow each other, the changes take their time. */
+static void check_chain(const world *w, const lx_plan_journey *j, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        assert_true(j[i].n_legs >= 1);
+        assert_int_equal(j[i].departure, j[i].legs[0].leg.departure);
+        assert_int_equal(j[i].arrival, j[i].legs[j[i].n_legs - 1].leg.arrival);
+        uint32_t changes = 0;
+        for (uint32_t k = 0; k + 1 < j[i].n_legs; k++) {
+            const lx_net_leg *a = &j[i].legs[k], *b = &j[i].legs[k + 1];
+            const lx_plan_transfer *t = &j[i].transfers[k];
+            const lx_tt *ta = lx_net_feed(w->net, a->feed), *tb = lx_net_feed(w->net, b->feed);
+            assert_int_equal(t->from.feed, a->feed);
+            assert_int_equal(t->from.station, lx_tt_st_stop(ta)[a->leg.to_pos]);
+            assert_int_equal(t->to.feed, b->feed);
+            assert_int_equal(t->to.station, lx_tt_st_stop(tb)[b->leg.from_pos]);
+            assert_true(b->leg.departure - a->leg.arrival >= t->min_seconds);
+            changes += !t->in_seat;
+        }
+        assert_int_equal(changes, j[i].n_transfers);
+    }
+}
+
+/* ---- golden scenarios ---- */
+
+static void test_direct_and_pareto(void **state)
+{
+    (void)state;
+    world w;
+    world_gold(&w);
+    const lx_plan_journey *j;
+    /* from 07:00: the direct T1 (08:00 -> 12:00) and, one change faster, T16 + T3 */
+    uint32_t n = search(&w, 0, "A", 0, "C", at(&w, 0, 2026, 12, 21, 7, 0), 0, 0, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 2);
+    assert_int_equal(j[0].n_legs, 2);
+    assert_int_equal(j[0].n_transfers, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T16", at(&w, 0, 2026, 12, 21, 7, 30),
+               at(&w, 0, 2026, 12, 21, 8, 30));
+    expect_leg(&w, &j[0].legs[1], 0, "T3", at(&w, 0, 2026, 12, 21, 9, 45),
+               at(&w, 0, 2026, 12, 21, 10, 30));
+    assert_int_equal(j[0].transfers[0].min_seconds, 600);
+    assert_int_equal(j[0].transfers[0].border, 0);
+    assert_int_equal(j[1].n_legs, 1);
+    assert_int_equal(j[1].n_transfers, 0);
+    expect_leg(&w, &j[1].legs[0], 0, "T1", at(&w, 0, 2026, 12, 21, 8, 0),
+               at(&w, 0, 2026, 12, 21, 12, 0));
+    /* at most 0 changes: the direct train alone */
+    lx_place a = place(&w, 0, "A"), c = place(&w, 0, "C");
+    lx_plan_request r = {&a, 1, &c, 1, at(&w, 0, 2026, 12, 21, 7, 0), 0, 0, 0, NULL, NULL};
+    assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(j[0].n_legs, 1);
+    /* from 09:00 only the change remains possible... from B */
+    n = search(&w, 0, "B", 0, "C", at(&w, 0, 2026, 12, 21, 9, 0), 0, 0, &j);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T3", at(&w, 0, 2026, 12, 21, 9, 45),
+               at(&w, 0, 2026, 12, 21, 10, 30));
+    /* after the last train from A: tomorrow's, T16 + T3 and T1 */
+    n = search(&w, 0, "A", 0, "C", at(&w, 0, 2026, 12, 21, 8, 31), 0, 0, &j);
+    assert_int_equal(n, 2);
+    assert_int_equal(j[0].departure, at(&w, 0, 2026, 12, 22, 7, 30));
+    assert_int_equal(j[1].departure, at(&w, 0, 2026, 12, 22, 8, 0));
+    world_close(&w);
+}
+
+static void test_past_midnight(void **state)
+{
+    (void)state;
+    world w;
+    world_gold(&w);
+    const lx_plan_journey *j;
+    uint32_t n = search(&w, 0, "D", 0, "E", at(&w, 0, 2026, 12, 21, 23, 0), 0, 0, &j);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T4", at(&w, 0, 2026, 12, 21, 23, 30),
+               at(&w, 0, 2026, 12, 22, 1, 10));
+    assert_int_equal(j[0].legs[0].leg.service_day, lx_date_from_ymd(2026, 12, 21));
+    /* at 00:30 the train of the day before, 24:40, still leaves */
+    n = search(&w, 0, "D", 0, "E", at(&w, 0, 2026, 12, 22, 0, 30), 0, 0, &j);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T5", at(&w, 0, 2026, 12, 22, 0, 40),
+               at(&w, 0, 2026, 12, 22, 1, 30));
+    assert_int_equal(j[0].legs[0].leg.service_day, lx_date_from_ymd(2026, 12, 21));
+    world_close(&w);
+}
+
+static void test_calendar(void **state)
+{
+    (void)state;
+    world w;
+    world_gold(&w);
+    const lx_plan_journey *j;
+    /* Monday: the Sunday-only T6 does not run */
+    uint32_t n = search(&w, 0, "F", 0, "G", at(&w, 0, 2026, 12, 21, 8, 0), 0, 0, &j);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T7", at(&w, 0, 2026, 12, 21, 11, 0),
+               at(&w, 0, 2026, 12, 21, 12, 0));
+    /* Sunday: it does */
+    n = search(&w, 0, "F", 0, "G", at(&w, 0, 2026, 12, 20, 8, 0), 0, 0, &j);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T6", at(&w, 0, 2026, 12, 20, 9, 0),
+               at(&w, 0, 2026, 12, 20, 10, 0));
+    world_close(&w);
+}
+
+static void test_transfer_rules(void **state)
+{
+    (void)state;
+    world w;
+    world_gold(&w);
+    const lx_plan_journey *j;
+    /* in-seat (type 4): T8 goes on as T9 five minutes later; no change counted */
+    uint32_t n = search(&w, 0, "H", 0, "J", at(&w, 0, 2026, 12, 21, 9, 0), 0, 0, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 1);
+    assert_int_equal(j[0].n_legs, 2);
+    assert_int_equal(j[0].n_transfers, 0);
+    assert_int_equal(j[0].transfers[0].in_seat, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T8", at(&w, 0, 2026, 12, 21, 10, 0),
+               at(&w, 0, 2026, 12, 21, 11, 0));
+    expect_leg(&w, &j[0].legs[1], 0, "T9", at(&w, 0, 2026, 12, 21, 11, 5),
+               at(&w, 0, 2026, 12, 21, 12, 0));
+    /* boarding at I itself, T9 is an ordinary train */
+    n = search(&w, 0, "I", 0, "J", at(&w, 0, 2026, 12, 21, 11, 0), 0, 0, &j);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T9", at(&w, 0, 2026, 12, 21, 11, 5),
+               at(&w, 0, 2026, 12, 21, 12, 0));
+    /* forbidden (type 3): T10 -> T11 at K is not allowed, T12 is taken */
+    n = search(&w, 0, "L", 0, "M", at(&w, 0, 2026, 12, 21, 7, 0), 0, 0, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T10", at(&w, 0, 2026, 12, 21, 8, 0),
+               at(&w, 0, 2026, 12, 21, 9, 0));
+    expect_leg(&w, &j[0].legs[1], 0, "T12", at(&w, 0, 2026, 12, 21, 11, 0),
+               at(&w, 0, 2026, 12, 21, 12, 0));
+    /* minimum time (type 2, 30 min at N): T14 at 09:20 is too soon, T15 at 09:40 */
+    n = search(&w, 0, "P", 0, "Q", at(&w, 0, 2026, 12, 21, 7, 0), 0, 0, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[1], 0, "T15", at(&w, 0, 2026, 12, 21, 9, 40),
+               at(&w, 0, 2026, 12, 21, 10, 30));
+    assert_int_equal(j[0].transfers[0].min_seconds, 1800);
+    /* timed (type 1, trip to trip): T18 waits for T17, two minutes are enough */
+    n = search(&w, 0, "R", 0, "U", at(&w, 0, 2026, 12, 21, 7, 0), 0, 0, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 1);
+    assert_int_equal(j[0].n_transfers, 1);
+    expect_leg(&w, &j[0].legs[1], 0, "T18", at(&w, 0, 2026, 12, 21, 9, 2),
+               at(&w, 0, 2026, 12, 21, 10, 0));
+    assert_int_equal(j[0].transfers[0].min_seconds, 0);
+    world_close(&w);
+}
+
+static void test_two_zones_border(void **state)
+{
+    (void)state;
+    world w;
+    const lx_gtfs_file *f[] = {cn_files, la_files};
+    size_t n2[] = {FX_COUNT(cn_files), FX_COUNT(la_files)};
+    const char *names[] = {"cn", "la"};
+    world_open(&w, f, n2, names, 2);
+    const lx_plan_journey *j;
+    /* D1 reaches Boten at 14:30 +08 (13:30 +07); a change of 10 min plus 60 min of
+     * border control: L1 (14:00) and L2 (14:35) are missed, L3 (15:00 +07) is taken */
+    uint32_t n = search(&w, 0, "kmg", 1, "vte", at(&w, 0, 2026, 12, 21, 7, 0), 0, 0, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 1);
+    assert_int_equal(j[0].n_legs, 2);
+    expect_leg(&w, &j[0].legs[0], 0, "D1", at(&w, 0, 2026, 12, 21, 8, 0),
+               at(&w, 0, 2026, 12, 21, 14, 30));
+    expect_leg(&w, &j[0].legs[1], 1, "L3", at(&w, 1, 2026, 12, 21, 15, 0),
+               at(&w, 1, 2026, 12, 21, 18, 0));
+    assert_int_equal(j[0].arrival - j[0].departure, 11 * 3600); /* 08:00+08 -> 18:00+07 */
+    assert_int_equal(j[0].transfers[0].border, 1);
+    assert_int_equal(j[0].transfers[0].min_seconds, 600 + 3600);
+    assert_int_equal(j[0].transfers[0].from.feed, 0);
+    assert_int_equal(j[0].transfers[0].to.feed, 1);
+    /* arrive by 18:00 in Vientiane: the same journey, found backwards */
+    n = search(&w, 0, "kmg", 1, "vte", at(&w, 1, 2026, 12, 21, 18, 0), 0, 1, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[1], 1, "L3", at(&w, 1, 2026, 12, 21, 15, 0),
+               at(&w, 1, 2026, 12, 21, 18, 0));
+    assert_int_equal(j[0].transfers[0].border, 1);
+    /* arrive by 17:59: not that day's D1 */
+    n = search(&w, 0, "kmg", 1, "vte", at(&w, 1, 2026, 12, 21, 17, 59), 0, 1, &j);
+    assert_int_equal(n, 1);
+    assert_int_equal(j[0].departure, at(&w, 0, 2026, 12, 20, 8, 0));
+    world_close(&w);
+}
+
+static void test_range_and_arrive_by(void **state)
+{
+    (void)state;
+    world w;
+    world_gold(&w);
+    const lx_plan_journey *j;
+    /* 07:00-09:00: T16 + T3 (07:30) is beaten by T2 + T3 (08:30, same arrival); the
+     * direct T1 (08:00) stays: it has no change */
+    uint32_t n = search(&w, 0, "A", 0, "C", at(&w, 0, 2026, 12, 21, 7, 0), 2 * 3600, 0, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 2);
+    expect_leg(&w, &j[0].legs[0], 0, "T1", at(&w, 0, 2026, 12, 21, 8, 0),
+               at(&w, 0, 2026, 12, 21, 12, 0));
+    assert_int_equal(j[1].n_legs, 2);
+    expect_leg(&w, &j[1].legs[0], 0, "T2", at(&w, 0, 2026, 12, 21, 8, 30),
+               at(&w, 0, 2026, 12, 21, 9, 30));
+    assert_int_equal(j[1].arrival, at(&w, 0, 2026, 12, 21, 10, 30));
+    /* arrive by 11:00: the latest is T2 + T3 (yesterday's direct T1 would be a
+     * Pareto journey too, but it takes far more than twice as long: not answered) */
+    n = search(&w, 0, "A", 0, "C", at(&w, 0, 2026, 12, 21, 11, 0), 0, 1, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T2", at(&w, 0, 2026, 12, 21, 8, 30),
+               at(&w, 0, 2026, 12, 21, 9, 30));
+    expect_leg(&w, &j[0].legs[1], 0, "T3", at(&w, 0, 2026, 12, 21, 9, 45),
+               at(&w, 0, 2026, 12, 21, 10, 30));
+    /* arrive by 12:30: the direct train too (earlier, but no change) */
+    n = search(&w, 0, "A", 0, "C", at(&w, 0, 2026, 12, 21, 12, 30), 0, 1, &j);
+    assert_int_equal(n, 2);
+    assert_int_equal(j[0].departure, at(&w, 0, 2026, 12, 21, 8, 0));
+    assert_int_equal(j[0].n_transfers, 0);
+    assert_int_equal(j[1].departure, at(&w, 0, 2026, 12, 21, 8, 30));
+    assert_int_equal(j[1].n_transfers, 1);
+    world_close(&w);
+}
+
+/* refuses every leg of trip T3 */
+static int no_t3(void *arg, const lx_net_leg *leg)
+{
+    const lx_tt *tt = arg;
+    return strcmp(lx_tt_trips(tt, &(uint32_t){0})[leg->leg.trip].id, "T3") != 0;
+}
+
+static void test_leg_filter(void **state)
+{
+    (void)state;
+    world w;
+    world_gold(&w);
+    lx_place a = place(&w, 0, "A"), c = place(&w, 0, "C");
+    lx_plan_request r = {&a, 1, &c, 1,     at(&w, 0, 2026, 12, 21, 7, 0),
+                         0,  0, -1, no_t3, (void *)lx_net_feed(w.net, 0)};
+    const lx_plan_journey *j;
+    uint32_t n;
+    assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+    /* without T3 the change at B has no train on to C that day: T1 alone */
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "T1", at(&w, 0, 2026, 12, 21, 8, 0),
+               at(&w, 0, 2026, 12, 21, 12, 0));
+    world_close(&w);
+}
+
+static void test_bad_requests(void **state)
+{
+    (void)state;
+    world w;
+    world_gold(&w);
+    lx_place a = place(&w, 0, "A"), bad = {0, 9999}, badf = {7, 0};
+    const lx_plan_journey *j;
+    uint32_t n;
+    lx_plan_request r = {&a, 1, &a, 0, 0, 0, 0, -1, NULL, NULL};
+    assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_INVAL);
+    r.n_to = 1;
+    r.to = &bad;
+    assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_INVAL);
+    r.to = &badf;
+    assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_INVAL);
+    r.to = &a;
+    r.window_seconds = 3600;
+    r.arrive_by = 1;
+    assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_INVAL);
+    lx_plan_opts o;
+    lx_plan_opts_init(&o);
+    o.max_transfers = LX_PLAN_MAX_TRANSFERS + 1;
+    lx_plan *p = (lx_plan *)1;
+    assert_int_equal(lx_plan_create(w.net, &o, &p), LX_INVAL);
+    assert_null(p);
+    lx_plan_destroy(NULL);
+    lx_plan_query_destroy(NULL);
+    world_close(&w);
+}
+
+/* A frequency-based trip runs every 30 minutes; its runs are legs with an offset. A
+ * parent station stands for its platforms, which are a change apart. */
+static void test_frequencies_and_platforms(void **state)
+{
+    (void)state;
+    world w;
+    const lx_gtfs_file *f[] = {freq_files};
+    size_t n1[] = {FX_COUNT(freq_files)};
+    const char *names[] = {"metro"};
+    world_open(&w, f, n1, names, 1);
+    const lx_plan_journey *j;
+    /* 08:10 at Xay: the 08:30 run, at Hub 09:10, too late for P1 (09:00) the same day */
+    uint32_t n = search(&w, 0, "x", 0, "hub", at(&w, 0, 2026, 12, 21, 8, 10), 0, 0, &j);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "F1", at(&w, 0, 2026, 12, 21, 8, 30),
+               at(&w, 0, 2026, 12, 21, 9, 10));
+    assert_int_equal(j[0].legs[0].leg.offset, 1800);
+    /* from Xay to Yot at 07:50: the 08:00 run to platform 2, ten minutes' change to
+     * platform 1 (a footpath within the station), P1 at 09:00 */
+    n = search(&w, 0, "x", 0, "y", at(&w, 0, 2026, 12, 21, 7, 50), 0, 0, &j);
+    check_chain(&w, j, n);
+    assert_int_equal(n, 1);
+    assert_int_equal(j[0].n_legs, 2);
+    expect_leg(&w, &j[0].legs[0], 0, "F1", at(&w, 0, 2026, 12, 21, 8, 0),
+               at(&w, 0, 2026, 12, 21, 8, 40));
+    assert_int_equal(j[0].legs[0].leg.offset, 0);
+    expect_leg(&w, &j[0].legs[1], 0, "P1", at(&w, 0, 2026, 12, 21, 9, 0),
+               at(&w, 0, 2026, 12, 21, 9, 50));
+    assert_int_not_equal(j[0].transfers[0].from.station, j[0].transfers[0].to.station);
+    assert_int_equal(j[0].transfers[0].min_seconds, 600);
+    /* from the parent station itself: its platform 1 */
+    n = search(&w, 0, "hub", 0, "y", at(&w, 0, 2026, 12, 21, 8, 0), 0, 0, &j);
+    assert_int_equal(n, 1);
+    expect_leg(&w, &j[0].legs[0], 0, "P1", at(&w, 0, 2026, 12, 21, 9, 0),
+               at(&w, 0, 2026, 12, 21, 9, 50));
+    world_close(&w);
+}
+
+/* the built-in China-Laos feed: Kunming to Vientiane, with the real timetable */
+static void test_builtin_feed(void **state)
+{
+    (void)state;
+    world w;
+    assert_int_equal(lx_net_create(&w.net), LX_OK);
+    lx_tt *tt;
+    assert_int_equal(lx_builtin_load(&tt), LX_OK);
+    assert_int_equal(lx_net_add(w.net, tt), LX_OK);
+    assert_int_equal(lx_plan_create(w.net, NULL, &w.plan), LX_OK);
+    assert_int_equal(lx_plan_query_create(w.plan, &w.q), LX_OK);
+    lx_place from[8], to[8];
+    uint32_t nf, nt;
+    assert_int_equal(lx_net_resolve(w.net, "Kunming South", from, 8, &nf), LX_OK);
+    assert_int_equal(lx_net_resolve(w.net, "Vientiane", to, 8, &nt), LX_OK);
+    lx_gtfs_summary s;
+    lx_gtfs_summarize(tt, &s);
+    lx_date_t day = s.first_day + 7;
+    lx_instant_t t = lx_tz_local_to_instant(lx_tt_default_tz(tt), day, 0);
+    lx_plan_request r = {from, nf, to, nt, t, 0, 0, -1, NULL, NULL};
+    const lx_plan_journey *j;
+    uint32_t n;
+    assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+    check_chain(&w, j, n);
+    assert_true(n >= 1);
+    assert_true(j[0].departure >= t);
+    world_close(&w);
+}
+
+/* ---- randomized cross-check: Connection Scan on LIRR ---- */
+
+#ifndef LX_LIRR_PATH
+#define LX_LIRR_PATH ""
+#endif
+
+typedef struct {
+    lx_instant_t dep, arr;
+    uint32_t trip, inst, from, to; /* inst: trip * ND + day slot */
+    uint8_t can_board, can_alight;
+} conn;
+
+static int conn_cmp(const void *a, const void *b)
+{
+    const conn *x = a, *y = b;
+    if (x->dep != y->dep)
+        return x->dep < y->dep ? -1 : 1;
+    return x->arr < y->arr ? -1 : x->arr > y->arr;
+}
+
+enum { ND = 6 };
+
+typedef struct {
+    const lx_tt *tt;
+    lx_date_t day0;
+    conn *c;
+    size_t n;
+} csa;
+
+static void csa_build(csa *x, const lx_tt *tt, lx_date_t day0)
+{
+    uint32_t nt, n_st = lx_tt_stop_time_count(tt);
+    const lx_trip *trips = lx_tt_trips(tt, &nt);
+    const uint32_t *stop = lx_tt_st_stop(tt);
+    const lx_time_t *arr = lx_tt_st_arrival(tt), *dep = lx_tt_st_departure(tt);
+    const uint8_t *pu = lx_tt_st_pickup(tt), *dr = lx_tt_st_dropoff(tt);
+    x->tt = tt;
+    x->day0 = day0;
+    x->c = malloc((size_t)n_st * ND * sizeof *x->c);
+    assert_non_null(x->c);
+    x->n = 0;
+    for (uint32_t t = 0; t < nt; t++)
+        for (uint32_t d = 0; d < ND; d++) {
+            if (!lx_tt_service_runs(tt, trips[t].service, day0 + (lx_date_t)d))
+                continue;
+            for (uint32_t i = 0; i + 1 < trips[t].st_count; i++) {
+                uint32_t p = trips[t].st_first + i;
+                conn *c = &x->c[x->n++];
+                c->dep = lx_tz_service_instant(lx_tt_default_tz(tt), day0 + (lx_date_t)d, dep[p]);
+                c->arr =
+                    lx_tz_service_instant(lx_tt_default_tz(tt), day0 + (lx_date_t)d, arr[p + 1]);
+                c->trip = t;
+                c->inst = t * ND + d;
+                c->from = stop[p];
+                c->to = stop[p + 1];
+                c->can_board = pu[p] != 1;
+                c->can_alight = dr[p + 1] != 1;
+            }
+        }
+    qsort(x->c, x->n, sizeof *x->c, conn_cmp);
+}
+
+/* Earliest arrival from station a to station b leaving at or after t, within limit;
+ * LX_INSTANT_MAX when none. The rules: change[] at a stop, type 1/2 trip-to-trip
+ * rows (timed transfers at their stop). */
+static lx_instant_t csa_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t,
+                            lx_instant_t limit, const int32_t *change)
+{
+    uint32_t ns, nt, ntr;
+    lx_tt_stations(x->tt, &ns);
+    lx_tt_trips(x->tt, &nt);
+    const lx_transfer *tr = lx_tt_transfers(x->tt, &ntr);
+    lx_instant_t *ready = malloc(ns * sizeof *ready), *arr = malloc(ns * sizeof *arr);
+    lx_instant_t *guar = malloc((size_t)nt * sizeof *guar); /* trip -> earliest, at its stop */
+    uint32_t *guar_stop = malloc((size_t)nt * sizeof *guar_stop);
+    uint8_t *on = calloc((size_t)nt * ND, 1);
+    assert_true(ready && arr && guar && guar_stop && on);
+    for (uint32_t s = 0; s < ns; s++)
+        ready[s] = arr[s] = LX_INSTANT_MAX;
+    for (uint32_t i = 0; i < nt; i++)
+        guar[i] = LX_INSTANT_MAX, guar_stop[i] = LX_NONE;
+    ready[a] = t;
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (x->c[mid].dep < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < x->n; i++) {
+        const conn *c = &x->c[i];
+        if (c->dep > arr[b] || c->dep > limit)
+            break;
+        int ok = on[c->inst] ||
+                 (c->can_board && (ready[c->from] <= c->dep ||
+                                   (guar_stop[c->trip] == c->from && guar[c->trip] <= c->dep)));
+        if (!ok)
+            continue;
+        on[c->inst] = 1;
+        if (!c->can_alight || c->arr > limit)
+            continue;
+        if (c->arr < arr[c->to])
+            arr[c->to] = c->arr;
+        if (change[c->to] >= 0 && c->arr + change[c->to] < ready[c->to])
+            ready[c->to] = c->arr + change[c->to];
+        for (uint32_t k = 0; k < ntr; k++) /* the trip's timed transfers here */
+            if (tr[k].from_trip == c->trip && tr[k].to_trip != LX_NONE &&
+                tr[k].from_stop == c->to && (tr[k].type == 1 || tr[k].type == 2)) {
+                lx_instant_t g =
+                    c->arr +
+                    (tr[k].type == 2 && tr[k].min_transfer_time > 0 ? tr[k].min_transfer_time : 0);
+                if (g < guar[tr[k].to_trip]) {
+                    guar[tr[k].to_trip] = g;
+                    guar_stop[tr[k].to_trip] = tr[k].to_stop;
+                }
+            }
+    }
+    lx_instant_t res = arr[b];
+    free(ready);
+    free(arr);
+    free(guar);
+    free(guar_stop);
+    free(on);
+    return res;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+static void test_lirr_cross_check(void **state)
+{
+    (void)state;
+    FILE *f = fopen(LX_LIRR_PATH, "rb");
+    if (!*LX_LIRR_PATH || !f) {
+        fprintf(stderr, "test_plan: %s absent, LIRR cross-check skipped\n", LX_LIRR_PATH);
+        skip();
+    }
+    fclose(f);
+    world w;
+    assert_int_equal(lx_net_create(&w.net), LX_OK);
+    lx_tt *tt = fx_load_path_ok(LX_LIRR_PATH, "lirr", NULL);
+    assert_int_equal(lx_net_add(w.net, tt), LX_OK);
+    lx_plan_opts o;
+    lx_plan_opts_init(&o);
+    o.min_change_seconds = 180;
+    o.max_transfers = LX_PLAN_MAX_TRANSFERS;
+    o.max_duration_seconds = 86400;
+    assert_int_equal(lx_plan_create(w.net, &o, &w.plan), LX_OK);
+    assert_int_equal(lx_plan_query_create(w.plan, &w.q), LX_OK);
+    lx_plan_stats st;
+    lx_plan_get_stats(w.plan, &st);
+    assert_int_equal(st.footpaths, 0); /* the reference below has no footpaths */
+
+    uint32_t ns, ntr;
+    const lx_station *stations = lx_tt_stations(tt, &ns);
+    const lx_transfer *tr = lx_tt_transfers(tt, &ntr);
+    int32_t *change = malloc(ns * sizeof *change);
+    uint32_t *callable = malloc(ns * sizeof *callable), n_call = 0;
+    assert_true(change && callable);
+    uint8_t *calls = calloc(ns, 1);
+    assert_non_null(calls);
+    for (uint32_t i = 0; i < lx_tt_stop_time_count(tt); i++)
+        calls[lx_tt_st_stop(tt)[i]] = 1;
+    for (uint32_t s = 0; s < ns; s++) {
+        change[s] = 180;
+        if (calls[s])
+            callable[n_call++] = s;
+    }
+    free(calls);
+    for (uint32_t k = 0; k < ntr; k++)
+        if (tr[k].from_trip == LX_NONE && tr[k].to_trip == LX_NONE &&
+            tr[k].from_stop == tr[k].to_stop && tr[k].from_route == LX_NONE)
+            change[tr[k].from_stop] = tr[k].type == 2   ? tr[k].min_transfer_time
+                                      : tr[k].type == 1 ? 0
+                                      : tr[k].type == 3 ? -1
+                                                        : 180;
+    assert_true(n_call > 10);
+    lx_gtfs_summary sum;
+    lx_gtfs_summarize(tt, &sum);
+    assert_true(sum.last_day - sum.first_day >= 4);
+    const lx_tz *tz = lx_tt_default_tz(tt);
+    uint32_t queries = 0, none = 0, agree = 0, with_change = 0, ranged = 0;
+    for (int round = 0; round < 8; round++) {
+        lx_date_t day =
+            sum.first_day + 1 + (lx_date_t)rnd((uint32_t)(sum.last_day - sum.first_day - 2));
+        csa x;
+        csa_build(&x, tt, day - 2);
+        for (int i = 0; i < 40; i++) {
+            uint32_t a = callable[rnd(n_call)], b = callable[rnd(n_call)];
+            if (a == b)
+                continue;
+            lx_instant_t t = lx_tz_local_to_instant(tz, day, (int32_t)rnd(86400));
+            lx_instant_t want = csa_run(&x, a, b, t, t + o.max_duration_seconds, change);
+            lx_place pa = {0, a}, pb = {0, b};
+            lx_plan_request r = {&pa, 1, &pb, 1, t, 0, 0, -1, NULL, NULL};
+            const lx_plan_journey *j;
+            uint32_t n;
+            assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+            check_chain(&w, j, n);
+            lx_instant_t got = LX_INSTANT_MAX;
+            for (uint32_t k = 0; k < n; k++) {
+                assert_true(j[k].departure >= t);
+                if (j[k].arrival < got)
+                    got = j[k].arrival;
+                if (j[k].n_transfers)
+                    with_change++;
+            }
+            if (got != want)
+                fprintf(stderr, "lirr: %s -> %s at %lld: planner %lld, scan %lld\n", stations[a].id,
+                        stations[b].id, (long long)t, (long long)got, (long long)want);
+            assert_int_equal(got, want);
+            queries++;
+            agree++;
+            if (want == LX_INSTANT_MAX) {
+                none++;
+                continue;
+            }
+            /* every 4th query: a range search over 2 hours; each of its journeys is the
+             * earliest arrival from its departure with at most its changes */
+            if (i % 4 == 0) {
+                r.window_seconds = 7200;
+                assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+                check_chain(&w, j, n);
+                lx_instant_t dep[64], arr_r[64];
+                uint32_t chg[64], m = n < 64 ? n : 64;
+                for (uint32_t k = 0; k < m; k++) {
+                    assert_true(j[k].departure >= t && j[k].departure <= t + 7200);
+                    dep[k] = j[k].departure, arr_r[k] = j[k].arrival, chg[k] = j[k].n_transfers;
+                }
+                for (uint32_t k = 0; k < m; k++) {
+                    lx_plan_request e = {&pa, 1, &pb, 1, dep[k], 0, 0, (int32_t)chg[k], NULL, NULL};
+                    const lx_plan_journey *ej;
+                    uint32_t en;
+                    assert_int_equal(lx_plan_search(w.q, &e, &ej, &en), LX_OK);
+                    lx_instant_t best = LX_INSTANT_MAX;
+                    for (uint32_t u = 0; u < en; u++)
+                        if (ej[u].arrival < best)
+                            best = ej[u].arrival;
+                    assert_int_equal(best, arr_r[k]);
+                    ranged++;
+                }
+                r.window_seconds = 0;
+            }
+            /* arrive by that arrival: a journey that leaves no earlier than t */
+            r.arrive_by = 1;
+            r.time = want;
+            assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+            check_chain(&w, j, n);
+            assert_true(n >= 1);
+            lx_instant_t latest = j[n - 1].departure;
+            assert_true(latest >= t);
+            for (uint32_t k = 0; k < n; k++)
+                assert_true(j[k].arrival <= want);
+        }
+        free(x.c);
+    }
+    fprintf(stderr,
+            "lirr: %u queries agree with the connection scan (%u without a journey, "
+            "%u journeys with changes); %u range journeys checked\n",
+            agree, none, with_change, ranged);
+    assert_true(queries >= 300);
+    assert_true(none < queries);
+    free(change);
+    free(callable);
+    world_close(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_direct_and_pareto),
+        cmocka_unit_test(test_past_midnight),
+        cmocka_unit_test(test_calendar),
+        cmocka_unit_test(test_transfer_rules),
+        cmocka_unit_test(test_two_zones_border),
+        cmocka_unit_test(test_range_and_arrive_by),
+        cmocka_unit_test(test_leg_filter),
+        cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_frequencies_and_platforms),
+        cmocka_unit_test(test_builtin_feed),
+        cmocka_unit_test(test_lirr_cross_check),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
