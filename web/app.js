@@ -10,6 +10,7 @@
 import { initBooking, classesEl, relabelBooking, hideBooking } from './book.js';
 import { initOrders, openOrders, closeOrders, relabelOrders, ordersOpen } from './orders.js';
 import { initWaitlist, openWaitlist, hideWaitlist, relabelWaitlist } from './waitlist.js';
+import { initJourneys, journeyMode, searchJourneys, hideJourneys, relabelJourneys } from './journeys.js';
 
 const LANGS = ['en', 'lo', 'zh'];
 const LOCALES = { en: 'en-GB', lo: 'lo-LA', zh: 'zh-CN' };
@@ -84,6 +85,7 @@ function applyText() {
   relabelBooking();
   relabelOrders();
   relabelWaitlist();
+  relabelJourneys();
 }
 
 // ---- formatting ----
@@ -394,6 +396,7 @@ async function search(ev, pushUrl = true) {
   if (ordersOpen()) closeOrders(false);
   hideBooking();
   hideWaitlist();
+  hideJourneys();
   if (!query.from) return focusError('from', 'error.missing_from');
   if (!query.to) return focusError('to', 'error.missing_to');
   if (!query.date) return focusError('date', 'error.missing_date');
@@ -404,6 +407,13 @@ async function search(ev, pushUrl = true) {
   $('#results').setAttribute('aria-busy', 'true');
   $('#status').textContent = t('results.loading');
   try {
+    if (journeyMode()) {
+      // journeys with changes of train (journeys.js) instead of the trains
+      $('#results').hidden = true;
+      state.last = null;
+      await searchJourneys(query);
+      return;
+    }
     // offers: the trains with free seats and price per class; a server that does not
     // sell seats answers 503 busy, then the plain timetable search is used
     let trains;
@@ -579,6 +589,7 @@ async function main() {
     t, el, timeEl, stationName, splitIso, longDate, offsetLabel, showResults,
     hideOthers: () => { if (ordersOpen()) closeOrders(false); hideBooking(); },
   });
+  initJourneys({ t, el, timeEl, stationName, splitIso, longDate });
   fromBox = new StationBox($('#from'), $('#from-list'));
   toBox = new StationBox($('#to'), $('#to-list'));
   boxes.push(fromBox, toBox);

@@ -309,11 +309,29 @@ export function relabelBooking() {
   if (view.mode) render(false);
 }
 
-function heading(key, vars) {
+// A panel's heading, focusable (a panel focuses it when it opens), and its error box:
+// hidden without an error. Shared with the journey panel (journeys.js).
+export function panelHeading(id, key, vars) {
   const h = el('h2', 'book-title', t(key, vars));
-  h.id = 'booking-title';
+  h.id = id;
   h.tabIndex = -1;
   return h;
+}
+
+export function panelErrorBox(error, testid) {
+  const box = el('div', 'alert inline book-error');
+  box.setAttribute('role', 'alert');
+  box.dataset.testid = testid;
+  if (error) {
+    box.append(el('strong', 'alert-title', t('error.title')), el('p', 'alert-text', errorText(error)));
+  } else {
+    box.hidden = true;
+  }
+  return box;
+}
+
+function heading(key, vars) {
+  return panelHeading('booking-title', key, vars);
 }
 
 function journeyEl(b) {
@@ -336,15 +354,7 @@ function journeyEl(b) {
 }
 
 function errorBox() {
-  const box = el('div', 'alert inline book-error');
-  box.setAttribute('role', 'alert');
-  box.dataset.testid = 'book-error';
-  if (view.error) {
-    box.append(el('strong', 'alert-title', t('error.title')), el('p', 'alert-text', errorText(view.error)));
-  } else {
-    box.hidden = true;
-  }
-  return box;
+  return panelErrorBox(view.error, 'book-error');
 }
 
 function render(focus) {

@@ -107,6 +107,7 @@ void cli_pad(FILE *f, const char *s, int width);
 extern const lx_cmd lx_cmd_stations, lx_cmd_trains, lx_cmd_timetable, lx_cmd_import,
     lx_cmd_validate, lx_cmd_export, lx_cmd_feeds, lx_cmd_remove, lx_cmd_serve, lx_cmd_check,
     lx_cmd_avail, lx_cmd_seats, lx_cmd_hold, lx_cmd_confirm, lx_cmd_cancel, lx_cmd_refund, lx_cmd_change, lx_cmd_order,
-    lx_cmd_ticket, lx_cmd_gate, lx_cmd_keys, lx_cmd_waitlist;
+    lx_cmd_ticket, lx_cmd_gate, lx_cmd_keys, lx_cmd_waitlist,
+    lx_cmd_plan;
 
 #endif

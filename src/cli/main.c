@@ -12,7 +12,7 @@
 #include "view/view.h"
 
 static const lx_cmd *const commands[] = {
-    &lx_cmd_stations, &lx_cmd_trains, &lx_cmd_timetable, &lx_cmd_import, &lx_cmd_validate,
+    &lx_cmd_stations, &lx_cmd_trains, &lx_cmd_timetable, &lx_cmd_plan, &lx_cmd_import, &lx_cmd_validate,
     &lx_cmd_export,   &lx_cmd_feeds,  &lx_cmd_remove,    &lx_cmd_serve,  &lx_cmd_check,
     &lx_cmd_avail,    &lx_cmd_seats,  &lx_cmd_hold,   &lx_cmd_confirm,   &lx_cmd_cancel, &lx_cmd_refund,
     &lx_cmd_change, &lx_cmd_order,

@@ -98,6 +98,11 @@ lx_err lx_api_create(const lx_net *net, lx_api **out)
             }
         }
     }
+    lx_err e = lx_api_plans_open(api);
+    if (e) {
+        lx_api_destroy(api);
+        return e;
+    }
     *out = api;
     return LX_OK;
 nomem:
@@ -113,6 +118,7 @@ void lx_api_destroy(lx_api *api)
         for (int k = 0; k < N_NAMES; k++)
             free(api->st[i].folded[k]);
     lx_wait_close(api->wait);
+    lx_api_plans_close(api);
     free(api->st);
     free(api->feed_stations);
     free(api);
@@ -558,6 +564,7 @@ static const struct {
     {"GET", "/api/v1/trains/{}/timetable", h_timetable},
     {"GET", "/api/v1/trains/{}/seats", lx_api_h_seats},
     {"GET", "/api/v1/feeds", h_feeds},
+    {"GET", "/api/v1/journeys", lx_api_h_journeys},
     {"GET", "/api/v1/offers", lx_api_h_offers},
     {"POST", "/api/v1/bookings", lx_api_h_book},
     {"GET", "/api/v1/bookings/{}", lx_api_h_booking},
@@ -572,6 +579,10 @@ static const struct {
     {"POST", "/api/v1/waitlist", lx_api_h_wait_add},
     {"GET", "/api/v1/waitlist/{}", lx_api_h_wait_get},
     {"DELETE", "/api/v1/waitlist/{}", lx_api_h_wait_cancel},
+    {"POST", "/api/v1/journey-bookings", lx_api_h_journey_book},
+    {"GET", "/api/v1/journey-bookings/{}", lx_api_h_journey_booking},
+    {"DELETE", "/api/v1/journey-bookings/{}", lx_api_h_journey_cancel},
+    {"POST", "/api/v1/journey-bookings/{}/fulfillments", lx_api_h_journey_fulfil},
     {"GET", "/metrics", lx_api_h_metrics},
     {"GET", "/api/v1/openapi.json", lx_api_h_openapi},
 };

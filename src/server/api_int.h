@@ -36,6 +36,7 @@ struct lx_api {
     lx_instant_t fixed_now; /* 0: the system clock; else the time, fixed (LANXANG_NOW) */
     lx_wait *wait;           /* the waitlist (api_wait.c): opened on first use, closed by
                                 lx_api_destroy */
+    struct lx_api_plans *plans; /* the journey planner and its queries (api_plan.c) */
 };
 
 #define MAX_SEGS 8
@@ -168,6 +169,17 @@ void lx_api_seats_returned(const lx_api *api);
 /* The API's waitlist, opened on first use; NULL when it has none (no booking store or
  * catalog, or it cannot open: said on stderr). */
 lx_wait *lx_api_wait(const lx_api *api);
+/* api_plan.c: the journey planner, built by lx_api_create (lx_api_plans_open) and
+ * destroyed by lx_api_destroy (lx_api_plans_close, NULL plans: a no-op); GET
+ * /api/v1/journeys and the journey bookings: POST /api/v1/journey-bookings, GET and
+ * DELETE /api/v1/journey-bookings/{id}, POST .../{id}/fulfillments */
+lx_err lx_api_plans_open(lx_api *api);
+void lx_api_plans_close(lx_api *api);
+lx_err lx_api_h_journeys(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_journey_book(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_journey_booking(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_journey_fulfil(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_journey_cancel(const req *r, lx_srv_resp *resp);
 /* metrics.c: GET /metrics and GET /api/v1/openapi.json */
 lx_err lx_api_h_metrics(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_openapi(const req *r, lx_srv_resp *resp);

@@ -145,6 +145,15 @@ def book():
             "passengers": [{"name": "Somchai Phommachanh", "document": "P%03d4567" % BOOKED[0]}]}
 
 
+def journey_book():
+    """A journey booking request: D88 to Mohan, then D8816 to Kunming (issue 6)."""
+    BOOKED[0] += 1
+    leg = lambda train, a, b: {"train": train, "date": DATE, "from": a, "to": b, "class": "second"}
+    return {"legs": [leg("D88", "Vientiane", "Mohan"), leg("D8816", "Mohan", "Kunming")],
+            "passengers": [{"name": "Bounmy Vongsa", "document": "J%03d4567" % BOOKED[0],
+                            "document_type": "passport"}]}
+
+
 st, _, raw = http("POST", "/api/v1/bookings", book())
 check(st == 201, "POST /api/v1/bookings holds a seat (%d)" % st)
 booking = json.loads(raw)
@@ -160,10 +169,13 @@ wid = json.loads(raw).get("id", "X")
 query = {"/api/v1/stations/{station}/departures": "?date=" + DATE,
          "/api/v1/trains": "?" + trip, "/api/v1/offers": "?" + trip,
          "/api/v1/trains/{train}/timetable": "?date=" + DATE,
-         "/api/v1/trains/{train}/seats": "?" + trip}
+         "/api/v1/trains/{train}/seats": "?" + trip,
+         "/api/v1/journeys": "?from=Vientiane&to=Kunming&date=%s&time=05:00" % DATE}
 bodies = {"/api/v1/bookings": book(), "/api/v1/bookings/{id}/fulfillments": {},
           "/api/v1/gate/scan": {"payload": "x"}, "/api/v1/bookings/{id}/refund-offers": {},
-          "/api/v1/bookings/{id}/refunds": {"refund_offer": "x"}}
+          "/api/v1/bookings/{id}/refunds": {"refund_offer": "x"},
+          "/api/v1/journey-bookings": journey_book(),
+          "/api/v1/journey-bookings/{id}/fulfillments": {}}
 # DELETE last, after GET and the fulfilment of another booking
 for path, item in doc["paths"].items():
     for m in sorted(item, key=lambda m: m == "delete"):
@@ -171,7 +183,7 @@ for path, item in doc["paths"].items():
         if path.startswith("/api/v1/waitlist/"):
             target = target.replace(q(bid), wid)
         body = bodies.get(path) if m in ("post", "put", "patch") else None
-        if path == "/api/v1/bookings/{id}/fulfillments" or m == "delete":
+        if path.endswith("/{id}/fulfillments") or m == "delete":
             st2, _, raw2 = http("POST", "/api/v1/bookings", book())
             target = target.replace(q(bid), json.loads(raw2).get("id", "X"))
         st, _, _ = http(m.upper(), target, body)
@@ -247,6 +259,18 @@ if b:
     if o:
         live("POST", "/api/v1/bookings/{id}/refunds", "/api/v1/bookings/%s/refunds" % b["id"], 200,
              {"refund_offer": o["id"]})
+journeys = "/api/v1/journeys?from=Vientiane&to=Kunming&date=%s&time=05:00" % DATE
+live("GET", "/api/v1/journeys", journeys, 200)
+live("GET", "/api/v1/journeys", journeys + "&class=second", 200)
+live("GET", "/api/v1/journeys", journeys.replace("Kunming", "Nowhere"), 404)
+jb = live("POST", "/api/v1/journey-bookings", "/api/v1/journey-bookings", 201, journey_book())
+if jb:
+    live("GET", "/api/v1/journey-bookings/{id}", "/api/v1/journey-bookings/" + jb["id"], 200)
+    live("POST", "/api/v1/journey-bookings/{id}/fulfillments",
+         "/api/v1/journey-bookings/%s/fulfillments" % jb["id"], 200, {})
+jb = live("POST", "/api/v1/journey-bookings", "/api/v1/journey-bookings", 201, journey_book())
+if jb:
+    live("DELETE", "/api/v1/journey-bookings/{id}", "/api/v1/journey-bookings/" + jb["id"], 200)
 live("GET", "/api/v1/trains/{train}/seats", "/api/v1/trains/C82/seats?" + trip, 200)
 live("GET", "/api/v1/trains/{train}/seats", "/api/v1/trains/D87/seats?date=%s&from=%s&to=%s&class=second"
      % (DATE, q("Kunming South"), "Vientiane"), 200)
