@@ -24,6 +24,17 @@ test_bin() {
     BIN=$(realpath "$1")
 }
 
+# test_start "$@": what a script driving a live server does first: BIN (test_bin),
+# curl and jq needed, test_init, D the data directory in TMP, and TMP the working
+# directory.
+test_start() {
+    test_bin "$@"
+    require_tools curl jq
+    test_init
+    D="$TMP/data"
+    cd "$TMP"
+}
+
 # require_tools TOOL...: exits 2 when one of the tools is not on the PATH.
 require_tools() {
     local tool

@@ -15,11 +15,7 @@ set -euo pipefail
 TEST_NAME=plan
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-test_bin "$@"
-require_tools curl jq
-test_init
-D="$TMP/data"
-cd "$TMP"
+test_start "$@"
 
 DATE=2026-12-20
 NOW=2026-12-19T10:00:00+07:00 # the day before, in Vientiane

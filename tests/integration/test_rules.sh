@@ -14,11 +14,7 @@
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-test_bin "$@"
-require_tools curl jq
-test_init
-D="$TMP/data"
-cd "$TMP"
+test_start "$@"
 
 # 2026-12-18 09:00 in Vientiane: C82 of the 20th (08:30) leaves in 47 h 30 min, inside
 # the 48 hours of the change rule; Lao domestic sales for the 20th are open.
