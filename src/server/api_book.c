@@ -390,28 +390,27 @@ int lx_api_read_pref(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *er
 
 /* ---- the bookings ---- */
 
-lx_err lx_api_reply_booking(const req *r, lx_srv_resp *resp, int status,
-                            const lx_book_order *o, const char *name, json_t *extra)
+lx_err lx_api_booking_json(const req *r, lx_srv_resp *resp, const lx_book_order *o,
+                           json_t **out)
 {
+    *out = NULL;
     json_t *b = lx_view_booking(r->api->net, o);
-    if (b && name && json_object_set_new(b, name, extra ? extra : json_null())) {
-        json_decref(b);
-        return LX_NOMEM;
-    }
     if (!b)
-        json_decref(extra);
+        return LX_NOMEM;
     /* seconds left to pay, by the server's clock (which LANXANG_NOW may fix: a browser
      * counts down from this rather than comparing expires_at with its own clock) */
     lx_instant_t left = o->expires_at - lx_api_now(r->api);
-    if (b && json_object_set_new(b, "expires_in", o->state == LX_ORDER_HELD
-                                                      ? json_integer(left > 0 ? left : 0)
-                                                      : json_null())) {
+    if (json_object_set_new(b, "expires_in", o->state == LX_ORDER_HELD
+                                                 ? json_integer(left > 0 ? left : 0)
+                                                 : json_null())) {
         json_decref(b);
         return LX_NOMEM;
     }
     const lx_ticket_keys *keys = r->api->keys;
-    if (!b || o->state != LX_ORDER_CONFIRMED || !keys)
-        return lx_api_reply(resp, status, b);
+    if (o->state != LX_ORDER_CONFIRMED || !keys) {
+        *out = b;
+        return LX_OK;
+    }
     /* a confirmed order: each ticket with its signed payload (docs/tickets.md). Signing
      * is deterministic (Ed25519), so every answer carries the same payloads. */
     char payloads[LX_INV_MAX_PAX][LX_TICKET_TEXT_MAX];
@@ -430,6 +429,23 @@ lx_err lx_api_reply_booking(const req *r, lx_srv_resp *resp, int status,
             json_decref(b);
             return LX_NOMEM;
         }
+    }
+    *out = b;
+    return LX_OK;
+}
+
+lx_err lx_api_reply_booking(const req *r, lx_srv_resp *resp, int status,
+                            const lx_book_order *o, const char *name, json_t *extra)
+{
+    json_t *b;
+    lx_err e = lx_api_booking_json(r, resp, o, &b);
+    if (!b) {
+        json_decref(extra);
+        return e;
+    }
+    if (name && json_object_set_new(b, name, extra ? extra : json_null())) {
+        json_decref(b);
+        return LX_NOMEM;
     }
     return lx_api_reply(resp, status, b);
 }

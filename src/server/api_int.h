@@ -139,6 +139,11 @@ lx_err lx_api_no_booking(const req *r, lx_srv_resp *resp);
  * 0 with an answer made (404 unknown, or the store's error). */
 int lx_api_find_booking(const req *r, lx_srv_resp *resp, lx_err *err, char *id,
                         lx_book_order *o);
+/* A booking as the API shows it (lx_view_booking, the tickets' qr_payload when
+ * confirmed, expires_in when provisional) into *out: LX_OK; else *out NULL and either
+ * an error answer made in resp (the tickets cannot be made) or LX_NOMEM. */
+lx_err lx_api_booking_json(const req *r, lx_srv_resp *resp, const lx_book_order *o,
+                           json_t **out);
 /* Answers with a booking (lx_view_booking, the tickets' qr_payload when confirmed,
  * expires_in when provisional) and, when extra is not NULL, extra as its member name
  * (a reference the function takes over). */

@@ -241,17 +241,14 @@ static lx_err reply_journey(const req *r, lx_srv_resp *resp, int status, const l
     json_t *legs = json_array(), *left = json_null();
     lx_view_total total = {0};
     for (uint32_t i = 0; legs && i < n; i++) {
-        lx_srv_resp one;
-        lx_err e = lx_api_reply_booking(r, &one, 200, &o[i], NULL, NULL);
-        if (e || one.status != 200) {
-            /* the leg's answer is an error (its tickets cannot be made): it is the answer */
+        json_t *b;
+        lx_err e = lx_api_booking_json(r, resp, &o[i], &b);
+        if (!b) {
+            /* the leg's tickets cannot be made: that error (or no memory) is the answer */
             json_decref(legs);
             json_decref(left);
-            *resp = one;
             return e;
         }
-        json_t *b = json_loadb(one.body, one.len, 0, NULL);
-        lx_srv_resp_clear(&one);
         json_t *exp = json_object_get(b, "expires_in");
         if (json_is_integer(exp) &&
             (json_is_null(left) || json_integer_value(exp) < json_integer_value(left))) {
