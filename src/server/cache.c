@@ -55,6 +55,8 @@ static const struct {
     {"/api/v1/trains/{}/timetable", LX_CACHE_NET},
     {"/api/v1/offers", LX_CACHE_SEATS},
     {"/api/v1/trains/{}/seats", LX_CACHE_SEATS},
+    /* journeys: with a class they are seat-aware and priced, so they go with the seats */
+    {"/api/v1/journeys", LX_CACHE_SEATS},
 };
 
 lx_cache_rule lx_cache_rule_of(const char *pattern)

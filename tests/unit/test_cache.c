@@ -60,6 +60,7 @@ static void test_rules(void **state)
     assert_int_equal(lx_cache_rule_of("/api/v1/stations/{}/departures"), LX_CACHE_NET);
     assert_int_equal(lx_cache_rule_of("/api/v1/offers"), LX_CACHE_SEATS);
     assert_int_equal(lx_cache_rule_of("/api/v1/trains/{}/seats"), LX_CACHE_SEATS);
+    assert_int_equal(lx_cache_rule_of("/api/v1/journeys"), LX_CACHE_SEATS);
     assert_int_equal(lx_cache_rule_of("/api/v1/bookings"), LX_CACHE_NONE);
     assert_int_equal(lx_cache_rule_of("/api/v1/bookings/{}"), LX_CACHE_NONE);
     assert_int_equal(lx_cache_rule_of("/metrics"), LX_CACHE_NONE);
