@@ -70,6 +70,18 @@
  * network that nothing joins answers at once. (3) A journey taking longer than
  * max(2 x the fastest, the fastest + opts.slack_seconds) is not answered.
  *
+ * Work saved without changing a label. (4) Only marked stops are boarded from: a stop
+ * whose ready label did not improve in round k-1 had every pattern through it
+ * scanned, from that label, in an earlier round, whose arrivals the round-k labels
+ * already hold, so a trip boarded there again improves nothing (while nothing is
+ * ridden, a scan starts at the first marked position and ends after the last; with
+ * trip rules in the network, a ridden trip still switches to an earlier one at any
+ * stop, since a trip's rules are its own). (5) Without trip rules, a scan past its
+ * last marked stop stops once the trip arrives after the best arrival at a
+ * destination or the horizon: times only grow along a trip. (6) A pattern whose
+ * runs share one service (lx_plan.pat_svc) that runs on none of the search's days is
+ * not queued, and a boarding search skips the days it does not run.
+ *
  * Memory. A pattern's stops, flags and times are one block, scanned as one stream;
  * the list of patterns a round will scan is known before it starts, so the next
  * ones' first cache lines are prefetched while the current one is scanned (a scan is
@@ -135,7 +147,10 @@ struct lx_plan_query {
     uint8_t *mark, *srcmark, *is_target, *touched;
     uint32_t *mark_list, n_mark, *src_list, n_src;
     uint32_t *tl[2], n_tl[2]; /* stops whose labels changed, last and this round */
-    uint32_t *pat_from, *pat_list, n_patq;
+    /* pat_span[p]: the first and last marked positions of a queued pattern (first |
+     * last << 16: positions are below 65535), LX_NONE when not queued */
+    uint32_t *pat_span, *pat_list, n_patq;
+    uint32_t *mk, stamp; /* mk[s] == stamp: s is marked for the round being scanned */
     uint32_t *origins, n_origins, *targets, n_targets, cap_places;
     int32_t *lb; /* N: lower bound of the time from a stop to a target */
     struct heap_item {
@@ -149,6 +164,7 @@ struct lx_plan_query {
     int32_t *base; /* n_feeds * MAXD */
     size_t *svc_off;
     uint64_t *svc;
+    uint32_t *svc_days; /* per global service: the days j < nd[feed] it runs on */
     /* growable */
     plan_tscan *ts;
     uint32_t n_ts, cap_ts;
@@ -202,8 +218,9 @@ lx_err lx_plan_query_create(const lx_plan *pl, lx_plan_query **out)
     q->is_target = calloc((size_t)N + 1, 1);
     q->mark_list = malloc(((size_t)N + 1) * sizeof(uint32_t));
     q->src_list = malloc(((size_t)N + 1) * sizeof(uint32_t));
-    q->pat_from = malloc(((size_t)pl->dir[0].n_pat + 1) * sizeof(uint32_t));
+    q->pat_span = malloc(((size_t)pl->dir[0].n_pat + 1) * sizeof(uint32_t));
     q->pat_list = malloc(((size_t)pl->dir[0].n_pat + 1) * sizeof(uint32_t));
+    q->mk = calloc((size_t)N + 1, sizeof *q->mk);
     q->day0 = calloc(F, sizeof *q->day0);
     q->svc_day0 = calloc(F, sizeof *q->svc_day0);
     q->nd = calloc(F, sizeof *q->nd);
@@ -220,19 +237,20 @@ lx_err lx_plan_query_create(const lx_plan *pl, lx_plan_query **out)
         q->svc_day0[f] = LX_DATE_MIN - 1;
     }
     q->svc = calloc(words + 1, sizeof *q->svc);
+    q->svc_days = calloc((size_t)pl->n_gsvc + 1, sizeof *q->svc_days);
     q->lb = malloc(((size_t)N + 1) * sizeof *q->lb);
     q->cap_heap = (pl->dir[0].n_lb > pl->dir[1].n_lb ? pl->dir[0].n_lb : pl->dir[1].n_lb) + N + 1;
     q->heap = malloc((size_t)q->cap_heap * sizeof *q->heap);
     if (!q->arr || !q->src || !q->ready || !q->arr_rec || !q->src_rec || !q->ready_from ||
         !q->ready_rec || !q->touched || !q->tl[0] || !q->tl[1] || !q->mark || !q->srcmark ||
-        !q->is_target || !q->mark_list || !q->src_list || !q->pat_from || !q->pat_list ||
+        !q->is_target || !q->mark_list || !q->src_list || !q->pat_span || !q->pat_list || !q->mk ||
         !q->day0 || !q->svc_day0 || !q->nd || !q->svc_nd || !q->svc_words || !q->svc_off ||
-        !q->base || !q->svc || !q->lb || !q->heap) {
+        !q->base || !q->svc || !q->svc_days || !q->lb || !q->heap) {
         lx_plan_query_destroy(q);
         return LX_NOMEM;
     }
     for (uint32_t p = 0; p < pl->dir[0].n_pat; p++)
-        q->pat_from[p] = LX_NONE;
+        q->pat_span[p] = LX_NONE;
     *out = q;
     return LX_OK;
 }
@@ -244,10 +262,10 @@ void lx_plan_query_destroy(lx_plan_query *q)
     void *bufs[] = {
         q->arr,      q->src,      q->ready,     q->arr_rec, q->src_rec, q->ready_from, q->ready_rec,
         q->touched,  q->tl[0],    q->tl[1],     q->mark,    q->srcmark, q->is_target,  q->mark_list,
-        q->src_list, q->pat_from, q->pat_list,  q->origins, q->targets, q->day0,       q->svc_day0,
+        q->src_list, q->pat_span, q->pat_list,  q->origins, q->targets, q->day0,       q->svc_day0,
         q->nd,       q->svc_nd,   q->svc_words, q->base,    q->svc_off, q->svc,        q->ts,
         q->pool,     q->ban,      q->deps,      q->jr,      q->legs,    q->tf,         q->out,
-        q->lb,       q->heap};
+        q->lb,       q->heap,     q->mk,        q->svc_days};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
         free(bufs[i]);
     free(q);
@@ -295,10 +313,14 @@ static void setup_days(lx_plan_query *q, lx_instant_t lo, lx_instant_t hi)
         uint64_t *bits = q->svc + q->svc_off[f];
         uint32_t w = q->svc_words[f];
         memset(bits, 0, (size_t)w * MAXD * sizeof *bits);
+        uint32_t *sd = q->svc_days + pl->feed_svc0[f];
+        memset(sd, 0, tt->n_services * sizeof *sd);
         for (uint32_t j = 0; j < nd; j++)
             for (uint32_t s = 0; s < tt->n_services; s++)
-                if (lx_tt_service_runs(tt, s, a + (lx_date_t)j))
+                if (lx_tt_service_runs(tt, s, a + (lx_date_t)j)) {
                     bits[j * w + s / 64] |= 1ull << (s % 64);
+                    sd[s] |= 1u << j;
+                }
         q->svc_day0[f] = a;
         q->svc_nd[f] = nd;
     }
@@ -368,6 +390,7 @@ static int board_search(const lx_plan_query *q, uint32_t p, uint32_t pos, int32_
     uint32_t k = pt->n_trips, f = pt->feed;
     const lx_time_t *col = pat_dep(q->d, pt) + (size_t)pos * k;
     const int32_t *bases = q->base + f * MAXD;
+    uint32_t g = q->pl->pat_svc[p], on = g == LX_NONE ? ~0u : q->svc_days[g];
     int found = 0;
     /* days by increasing base (the mirror's bases decrease with the date): skip those
      * whose last departure is too early, stop at the first whose first is too late */
@@ -379,7 +402,7 @@ static int board_search(const lx_plan_query *q, uint32_t p, uint32_t pos, int32_
     for (uint32_t jj = jj0; jj < nd; jj++) {
         uint32_t j = q->back ? nd - 1 - jj : jj;
         int32_t b = bases[j];
-        if (b + col[k - 1] < r)
+        if (b + col[k - 1] < r || !(on >> j & 1))
             continue;
         if (b + col[0] >= before)
             break;
@@ -513,7 +536,7 @@ static int earlier_exists(const lx_plan_query *q, const plan_pattern *pt, uint32
     return bases[prev] + col[pt->n_trips - 1] >= r;
 }
 
-static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t k)
+static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t to, uint32_t k)
 {
     const plan_dir *d = q->d;
     const plan_pattern *pt = &d->pat[p];
@@ -522,12 +545,22 @@ static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t k
     const int32_t *rd = q->ready + (size_t)(k - 1) * q->N;
     uint32_t nt = pt->n_trips, cur = LX_NONE, day = 0, board = 0, gtrip = LX_NONE;
     int32_t base = 0, border = q->pl->opts.border_seconds;
-    int rules = 0;
+    int rules = 0, norules = !d->n_rule;
     for (uint32_t pos = from; pos < pt->n_stops; pos++) {
         uint32_t s = sf[pos] & PSTOP_MASK;
         uint8_t flags = (uint8_t)(sf[pos] >> PSTOP_BITS);
-        if (cur != LX_NONE) {
+        if (cur == LX_NONE) {
+            /* nothing ridden yet: only a marked stop can be boarded (see above) */
+            if (pos > to)
+                break;
+            if (q->mk[s] != q->stamp)
+                continue;
+        } else {
             int32_t a = base + ta[(size_t)pos * nt + cur];
+            /* times grow along a trip: past the last marked stop, once the trip
+             * arrives too late for any label, nothing further can change */
+            if (norules && pos > to && (a >= q->tgt[k] || a > q->limit))
+                break;
             plan_rec rec = {.pat = p,
                             .slot = cur,
                             .board = (uint16_t)board,
@@ -543,7 +576,7 @@ static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t k
             if (rules)
                 trip_rules(q, k, gtrip, s, a, flags & PF_ALIGHT, &rec);
         }
-        if ((flags & PF_BOARD) && rd[s] != INF) {
+        if ((flags & PF_BOARD) && rd[s] != INF && (!norules || q->mk[s] == q->stamp)) {
             int32_t r = rd[s];
             if (k > 1 && (flags & PF_BORDER_OUT))
                 r += border;
@@ -731,15 +764,26 @@ static void run_rounds(lx_plan_query *q, int32_t t0)
         propagate(q, k);
         /* queue the patterns through marked stops, from the earliest marked position */
         q->n_patq = 0;
+        if (++q->stamp == 0) {
+            memset(q->mk, 0, (size_t)q->N * sizeof *q->mk);
+            q->stamp = 1;
+        }
         for (uint32_t i = 0; i < q->n_mark; i++) {
             uint32_t s = q->mark_list[i];
             q->mark[s] = 0;
+            q->mk[s] = q->stamp;
             for (uint32_t j = d->sp_first[s]; j < d->sp_first[s + 1]; j++) {
-                uint32_t p = d->sp_pat[j], pos = d->sp_pos[j];
-                if (q->pat_from[p] == LX_NONE)
+                uint32_t p = d->sp_pat[j], pos = d->sp_pos[j], g = d->sp_svc[j];
+                if (g != LX_NONE && !q->svc_days[g])
+                    continue; /* runs on none of the search's days */
+                uint32_t e = q->pat_span[p];
+                if (e == LX_NONE) {
                     q->pat_list[q->n_patq++] = p;
-                if (pos < q->pat_from[p])
-                    q->pat_from[p] = pos;
+                    q->pat_span[p] = pos | pos << 16;
+                } else if (pos < (e & 0xffff) || pos > e >> 16) {
+                    uint32_t lo = e & 0xffff, hi = e >> 16;
+                    q->pat_span[p] = (pos < lo ? pos : lo) | (pos > hi ? pos : hi) << 16;
+                }
             }
         }
         q->n_mark = 0;
@@ -756,14 +800,14 @@ static void run_rounds(lx_plan_query *q, int32_t t0)
                 __builtin_prefetch(&d->pat[q->pat_list[i + 8]]);
             if (i + 4 < q->n_patq) {
                 const plan_pattern *np = &d->pat[q->pat_list[i + 4]];
-                uint32_t nf = q->pat_from[q->pat_list[i + 4]];
+                uint32_t nf = q->pat_span[q->pat_list[i + 4]] & 0xffff;
                 __builtin_prefetch(d->blk + np->time0 + nf);
                 __builtin_prefetch(pat_dep(d, np) + (size_t)nf * np->n_trips);
                 __builtin_prefetch(d->ptrip + np->trip0);
             }
-            uint32_t p = q->pat_list[i], from = q->pat_from[p];
-            q->pat_from[p] = LX_NONE;
-            scan_pattern(q, p, from, k);
+            uint32_t p = q->pat_list[i], e = q->pat_span[p];
+            q->pat_span[p] = LX_NONE;
+            scan_pattern(q, p, e & 0xffff, e >> 16, k);
         }
         /* in-seat continuations, which may chain */
         for (uint32_t i = 0; i < q->n_ts; i++)

@@ -49,6 +49,7 @@ void lx_plan_dir_free(plan_dir *d)
     free(d->sp_first);
     free(d->sp_pat);
     free(d->sp_pos);
+    free(d->sp_svc);
     free(d->fp_first);
     free(d->fp_to);
     free(d->fp_sec);
@@ -74,6 +75,8 @@ void lx_plan_destroy(lx_plan *p)
     free(p->country);
     free(p->change);
     free(p->comp);
+    free(p->feed_svc0);
+    free(p->pat_svc);
     free(p);
 }
 
@@ -875,6 +878,38 @@ static lx_err build_components(lx_plan *pl)
 
 /* ---- create ---- */
 
+/* The one service of each pattern's runs (plan_int.h), for skipping the patterns that
+ * do not run on any day a search looks at. */
+static lx_err build_pattern_services(lx_plan *pl)
+{
+    const plan_dir *d = &pl->dir[0];
+    pl->feed_svc0 = calloc((size_t)pl->n_feeds + 1, sizeof *pl->feed_svc0);
+    pl->pat_svc = malloc(((size_t)d->n_pat + 1) * sizeof *pl->pat_svc);
+    if (!pl->feed_svc0 || !pl->pat_svc)
+        return LX_NOMEM;
+    for (uint32_t f = 0; f < pl->n_feeds; f++)
+        pl->feed_svc0[f + 1] = pl->feed_svc0[f] + lx_net_feed(pl->net, f)->n_services;
+    pl->n_gsvc = pl->feed_svc0[pl->n_feeds];
+    for (uint32_t p = 0; p < d->n_pat; p++) {
+        const plan_pattern *pt = &d->pat[p];
+        uint32_t s = d->ptrip[pt->trip0].service;
+        for (uint32_t t = 1; t < pt->n_trips && s != LX_NONE; t++)
+            if (d->ptrip[pt->trip0 + t].service != s)
+                s = LX_NONE;
+        pl->pat_svc[p] = s == LX_NONE ? LX_NONE : pl->feed_svc0[pt->feed] + s;
+    }
+    for (int k = 0; k < 2; k++) {
+        plan_dir *m = &pl->dir[k];
+        uint32_t n = m->sp_first[pl->n_stops];
+        m->sp_svc = malloc(((size_t)n + 1) * sizeof *m->sp_svc);
+        if (!m->sp_svc)
+            return LX_NOMEM;
+        for (uint32_t j = 0; j < n; j++)
+            m->sp_svc[j] = pl->pat_svc[m->sp_pat[j]];
+    }
+    return LX_OK;
+}
+
 static uint16_t pack_country(const char *c)
 {
     return c[0] && c[1] ? (uint16_t)((uint8_t)c[0] << 8 | (uint8_t)c[1]) : 0;
@@ -963,7 +998,8 @@ lx_err lx_plan_create(const lx_net *net, const lx_plan_opts *opts, lx_plan **out
         (e = build_stop_index(pl, &pl->dir[1])) || (e = build_trip_map(pl, &pl->dir[0])) ||
         (e = build_trip_map(pl, &pl->dir[1])) || (e = build_footpaths(pl)) ||
         (e = build_rules(pl)) || (e = build_components(pl)) ||
-        (e = build_lower_graph(pl, &pl->dir[0])) || (e = build_lower_graph(pl, &pl->dir[1])))
+        (e = build_lower_graph(pl, &pl->dir[0])) || (e = build_lower_graph(pl, &pl->dir[1])) ||
+        (e = build_pattern_services(pl)))
         goto fail;
     *out = pl;
     return LX_OK;

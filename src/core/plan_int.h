@@ -65,6 +65,7 @@ typedef struct {
     uint32_t *sp_first; /* n_stops + 1: the (pattern, position) pairs of a stop
                            where one may board (PF_BOARD) */
     uint32_t *sp_pat, *sp_pos;
+    uint32_t *sp_svc;   /* lx_plan.pat_svc of sp_pat, beside it for the rounds' queue */
     uint32_t *fp_first; /* n_stops + 1: footpaths from a stop (not to itself) */
     uint32_t *fp_to;
     int32_t *fp_sec;
@@ -96,7 +97,14 @@ struct lx_plan {
     uint32_t max_span_days; /* the longest trip's days past its service day, any feed */
     uint32_t max_pat_stops;
     int has_forbidden; /* some RULE_FORBIDDEN rule exists */
-    plan_dir dir[2];   /* 0 forward, 1 backward (mirrored) */
+    /* Services: global service = feed_svc0[feed] + the feed's service index. pat_svc[p]
+     * is the one service every run of pattern p (either direction: the mirror keeps
+     * the pattern indices) runs on, LX_NONE when its runs have several. A search
+     * skips a pattern whose service runs on none of the days it looks at. */
+    uint32_t *feed_svc0; /* n_feeds + 1 */
+    uint32_t n_gsvc;
+    uint32_t *pat_svc;
+    plan_dir dir[2]; /* 0 forward, 1 backward (mirrored) */
 };
 
 #define PSTOP_BITS 27
