@@ -80,7 +80,14 @@
  * last marked stop stops once the trip arrives after the best arrival at a
  * destination or the horizon: times only grow along a trip. (6) A pattern whose
  * runs share one service (lx_plan.pat_svc) that runs on none of the search's days is
- * not queued, and a boarding search skips the days it does not run.
+ * not queued, and a boarding search skips the days it does not run. (7) Without
+ * trip rules, a (pattern, position) pair of a marked stop s is not queued when no run
+ * leaves s in [r, B): r its ready time, B = min(tgt[k], limit + 1) - lb[s]. Each pair
+ * carries its first and last departure (plan_dir.sp_dep), checked against the one or
+ * two service days the window can reach (wider windows: no check), so nothing of the
+ * pattern is read. Exact: a run leaving s at or after B arrives at s' no earlier than
+ * B + lb[s] - lb[s'], which alight() refuses; a run leaving before r cannot be
+ * boarded; and tgt[k] only falls during the round, so the scan would refuse too.
  *
  * Memory. A pattern's stops, flags and times are one block, scanned as one stream;
  * the list of patterns a round will scan is known before it starts, so the next
@@ -768,14 +775,50 @@ static void run_rounds(lx_plan_query *q, int32_t t0)
             memset(q->mk, 0, (size_t)q->N * sizeof *q->mk);
             q->stamp = 1;
         }
+        const int32_t *rd = q->ready + (size_t)(k - 1) * q->N;
+        int64_t cap = q->tgt[k] < (int64_t)q->limit + 1 ? q->tgt[k] : (int64_t)q->limit + 1;
         for (uint32_t i = 0; i < q->n_mark; i++) {
             uint32_t s = q->mark_list[i];
             q->mark[s] = 0;
             q->mk[s] = q->stamp;
+            /* the window [r, B) a run must leave s in to be of any use (see
+             * scan_pattern and alight: a run leaving at or after B arrives everywhere
+             * too late by the lower bound); when it spans at most two service days,
+             * each pair is checked against them here, before its pattern is read */
+            int32_t r = rd[s];
+            int64_t B = cap - q->lb[s];
+            uint32_t dl[2], ndl = 3;
+            const int32_t *bases = NULL;
+            if (!d->n_rule && B - r < 2 * 86400) {
+                if (B <= r)
+                    continue; /* nothing can be boarded here */
+                uint32_t f = q->pl->stop_feed[s], nd = q->nd[f];
+                bases = q->base + f * MAXD;
+                ndl = 0;
+                for (uint32_t j = 0; j < nd && ndl < 3; j++)
+                    if ((int64_t)bases[j] + d->dep_max >= r && (int64_t)bases[j] + d->dep_min < B) {
+                        if (ndl < 2)
+                            dl[ndl] = j;
+                        ndl++;
+                    }
+                if (!ndl)
+                    continue;
+            }
             for (uint32_t j = d->sp_first[s]; j < d->sp_first[s + 1]; j++) {
                 uint32_t p = d->sp_pat[j], pos = d->sp_pos[j], g = d->sp_svc[j];
-                if (g != LX_NONE && !q->svc_days[g])
+                uint32_t on = g == LX_NONE ? ~0u : q->svc_days[g];
+                if (!on)
                     continue; /* runs on none of the search's days */
+                if (ndl <= 2) {
+                    int32_t f0 = d->sp_dep[2 * j], f1 = d->sp_dep[2 * j + 1];
+                    int ok = 0;
+                    for (uint32_t x = 0; x < ndl && !ok; x++) {
+                        int64_t b = bases[dl[x]];
+                        ok = (on >> dl[x] & 1) && b + f1 >= r && b + f0 < B;
+                    }
+                    if (!ok)
+                        continue; /* no run leaves s in [r, B) */
+                }
                 uint32_t e = q->pat_span[p];
                 if (e == LX_NONE) {
                     q->pat_list[q->n_patq++] = p;

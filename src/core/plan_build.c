@@ -50,6 +50,7 @@ void lx_plan_dir_free(plan_dir *d)
     free(d->sp_pat);
     free(d->sp_pos);
     free(d->sp_svc);
+    free(d->sp_dep);
     free(d->fp_first);
     free(d->fp_to);
     free(d->fp_sec);
@@ -906,6 +907,21 @@ static lx_err build_pattern_services(lx_plan *pl)
             return LX_NOMEM;
         for (uint32_t j = 0; j < n; j++)
             m->sp_svc[j] = pl->pat_svc[m->sp_pat[j]];
+        m->sp_dep = malloc(((size_t)n + 1) * 2 * sizeof *m->sp_dep);
+        if (!m->sp_dep)
+            return LX_NOMEM;
+        m->dep_min = INT32_MAX;
+        m->dep_max = INT32_MIN;
+        for (uint32_t j = 0; j < n; j++) {
+            const plan_pattern *pt = &m->pat[m->sp_pat[j]];
+            const lx_time_t *col = pat_dep(m, pt) + (size_t)m->sp_pos[j] * pt->n_trips;
+            m->sp_dep[2 * j] = col[0];
+            m->sp_dep[2 * j + 1] = col[pt->n_trips - 1];
+            if (col[0] < m->dep_min)
+                m->dep_min = col[0];
+            if (col[pt->n_trips - 1] > m->dep_max)
+                m->dep_max = col[pt->n_trips - 1];
+        }
     }
     return LX_OK;
 }

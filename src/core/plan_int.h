@@ -66,6 +66,10 @@ typedef struct {
                            where one may board (PF_BOARD) */
     uint32_t *sp_pat, *sp_pos;
     uint32_t *sp_svc;   /* lx_plan.pat_svc of sp_pat, beside it for the rounds' queue */
+    int32_t *sp_dep;    /* 2 per pair: the pattern's first and last departure there
+                           (service-day times), so the queue can tell, without reading
+                           the pattern, that no run can be boarded in a window */
+    int32_t dep_min, dep_max; /* the least and greatest of all sp_dep */
     uint32_t *fp_first; /* n_stops + 1: footpaths from a stop (not to itself) */
     uint32_t *fp_to;
     int32_t *fp_sec;
