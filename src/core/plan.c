@@ -88,6 +88,11 @@
  * pattern is read. Exact: a run leaving s at or after B arrives at s' no earlier than
  * B + lb[s] - lb[s'], which alight() refuses; a run leaving before r cannot be
  * boarded; and tgt[k] only falls during the round, so the scan would refuse too.
+ * Most pairs have one departure time at s (a one-trip pattern): plan_dir.sp_ix keeps
+ * those of a stop sorted by it, so the ones in the window are found by binary search
+ * per day and the others are not read; the patterns first queued at s are then put
+ * back in pattern order, the order of the plain list, so scans (and ties between
+ * equal labels) go as without the index.
  *
  * Memory. A pattern's stops, flags and times are one block, scanned as one stream;
  * the list of patterns a round will scan is known before it starts, so the next
@@ -258,6 +263,7 @@ lx_err lx_plan_query_create(const lx_plan *pl, lx_plan_query **out)
     }
     for (uint32_t p = 0; p < pl->dir[0].n_pat; p++)
         q->pat_span[p] = LX_NONE;
+    q->svc_days[pl->n_gsvc] = ~0u; /* plan_spix.svc of a pattern on several services */
     *out = q;
     return LX_OK;
 }
@@ -750,6 +756,24 @@ static void propagate(lx_plan_query *q, uint32_t k)
         q->tgt[k] = q->tgt[k - 1];
 }
 
+/* Queues pattern p for this round's scans from position pos (widening its span).
+ * Without branches on the span: which patterns are new is not predictable, and
+ * pat_list has room for one more than all patterns. */
+static inline void enqueue_if(lx_plan_query *q, uint32_t p, uint32_t pos, uint32_t keep)
+{
+    uint32_t e = q->pat_span[p], fresh = e == LX_NONE;
+    uint32_t lo = e & 0xffff, hi = fresh ? 0 : e >> 16;
+    lo = pos < lo ? pos : lo;
+    hi = pos > hi ? pos : hi;
+    q->pat_list[q->n_patq] = p;
+    q->n_patq += fresh & keep;
+    q->pat_span[p] = keep ? lo | hi << 16 : e;
+}
+static inline void enqueue(lx_plan_query *q, uint32_t p, uint32_t pos)
+{
+    enqueue_if(q, p, pos, 1);
+}
+
 /* One run of the rounds from the origins at relative time t0. */
 static void run_rounds(lx_plan_query *q, int32_t t0)
 {
@@ -804,29 +828,55 @@ static void run_rounds(lx_plan_query *q, int32_t t0)
                 if (!ndl)
                     continue;
             }
-            for (uint32_t j = d->sp_first[s]; j < d->sp_first[s + 1]; j++) {
-                uint32_t p = d->sp_pat[j], pos = d->sp_pos[j], g = d->sp_svc[j];
-                uint32_t on = g == LX_NONE ? ~0u : q->svc_days[g];
+            if (ndl > 2) {
+                for (uint32_t j = d->sp_first[s]; j < d->sp_first[s + 1]; j++) {
+                    uint32_t g = d->sp_svc[j];
+                    if (g == LX_NONE || q->svc_days[g])
+                        enqueue(q, d->sp_pat[j], d->sp_pos[j]);
+                }
+                continue;
+            }
+            /* pairs with several departure times: each checked */
+            uint32_t n0 = q->n_patq, j1 = d->sp_one[s], jn = d->sp_first[s + 1];
+            for (uint32_t x = d->sp_first[s]; x < j1; x++) {
+                const plan_spix *e = &d->sp_ix[x];
+                uint32_t on = q->svc_days[e->svc];
                 if (!on)
                     continue; /* runs on none of the search's days */
-                if (ndl <= 2) {
-                    int32_t f0 = d->sp_dep[2 * j], f1 = d->sp_dep[2 * j + 1];
-                    int ok = 0;
-                    for (uint32_t x = 0; x < ndl && !ok; x++) {
-                        int64_t b = bases[dl[x]];
-                        ok = (on >> dl[x] & 1) && b + f1 >= r && b + f0 < B;
-                    }
-                    if (!ok)
-                        continue; /* no run leaves s in [r, B) */
+                int32_t f0 = e->dep, f1 = e->dep1;
+                int ok = 0;
+                for (uint32_t y = 0; y < ndl && !ok; y++) {
+                    int64_t b = bases[dl[y]];
+                    ok = (on >> dl[y] & 1) && b + f1 >= r && b + f0 < B;
                 }
-                uint32_t e = q->pat_span[p];
-                if (e == LX_NONE) {
-                    q->pat_list[q->n_patq++] = p;
-                    q->pat_span[p] = pos | pos << 16;
-                } else if (pos < (e & 0xffff) || pos > e >> 16) {
-                    uint32_t lo = e & 0xffff, hi = e >> 16;
-                    q->pat_span[p] = (pos < lo ? pos : lo) | (pos > hi ? pos : hi) << 16;
+                if (ok)
+                    enqueue(q, e->pat, e->pos);
+            }
+            /* pairs with one departure time, sorted by it: per day, those leaving in
+             * [r, B) by binary search (a pair in both days' windows is queued twice,
+             * which changes nothing) */
+            for (uint32_t y = 0; y < ndl; y++) {
+                int64_t b = bases[dl[y]], lo_t = r - b, hi_t = B - b;
+                uint32_t lo = j1, hi = jn;
+                while (lo < hi) {
+                    uint32_t mid = (lo + hi) / 2;
+                    if (d->sp_ix[mid].dep < lo_t)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
                 }
+                for (uint32_t x = lo; x < jn && d->sp_ix[x].dep < hi_t; x++) {
+                    const plan_spix *e = &d->sp_ix[x];
+                    enqueue_if(q, e->pat, e->pos, q->svc_days[e->svc] >> dl[y] & 1);
+                }
+            }
+            /* the patterns first queued here in pattern order, as the unindexed pass
+             * queues them: the scan order, and so every label, stays the same */
+            for (uint32_t a = n0 + 1; a < q->n_patq; a++) {
+                uint32_t v = q->pat_list[a], c = a;
+                for (; c > n0 && q->pat_list[c - 1] > v; c--)
+                    q->pat_list[c] = q->pat_list[c - 1];
+                q->pat_list[c] = v;
             }
         }
         q->n_mark = 0;

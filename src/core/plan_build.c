@@ -51,6 +51,8 @@ void lx_plan_dir_free(plan_dir *d)
     free(d->sp_pos);
     free(d->sp_svc);
     free(d->sp_dep);
+    free(d->sp_one);
+    free(d->sp_ix);
     free(d->fp_first);
     free(d->fp_to);
     free(d->fp_sec);
@@ -881,6 +883,8 @@ static lx_err build_components(lx_plan *pl)
 
 /* The one service of each pattern's runs (plan_int.h), for skipping the patterns that
  * do not run on any day a search looks at. */
+static lx_err sort_stop_pairs(const lx_plan *pl, plan_dir *d);
+
 static lx_err build_pattern_services(lx_plan *pl)
 {
     const plan_dir *d = &pl->dir[0];
@@ -922,7 +926,62 @@ static lx_err build_pattern_services(lx_plan *pl)
             if (col[pt->n_trips - 1] > m->dep_max)
                 m->dep_max = col[pt->n_trips - 1];
         }
+        if (sort_stop_pairs(pl, m) != LX_OK)
+            return LX_NOMEM;
     }
+    return LX_OK;
+}
+
+/* Indexes each stop's (pattern, position) pairs in plan_dir.sp_ix: first those whose
+ * first and last departure there differ (several runs), in pair order, then those
+ * with one departure time, by that time (then pair order), from plan_dir.sp_one[s]
+ * on, so that a round's queue finds the ones leaving in a window by binary search.
+ * The pair arrays themselves keep their order (by pattern). */
+typedef struct {
+    int32_t f0, f1;
+    uint32_t idx;
+} sp_item;
+
+static int sp_item_cmp(const void *a, const void *b)
+{
+    const sp_item *x = a, *y = b;
+    int ox = x->f0 == x->f1, oy = y->f0 == y->f1;
+    if (ox != oy)
+        return ox - oy;
+    if (ox && x->f0 != y->f0)
+        return x->f0 < y->f0 ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static lx_err sort_stop_pairs(const lx_plan *pl, plan_dir *d)
+{
+    uint32_t most = 0;
+    d->sp_one = malloc(((size_t)pl->n_stops + 1) * sizeof *d->sp_one);
+    d->sp_ix = malloc(((size_t)d->sp_first[pl->n_stops] + 1) * sizeof *d->sp_ix);
+    if (!d->sp_one || !d->sp_ix)
+        return LX_NOMEM;
+    for (uint32_t s = 0; s < pl->n_stops; s++)
+        if (d->sp_first[s + 1] - d->sp_first[s] > most)
+            most = d->sp_first[s + 1] - d->sp_first[s];
+    sp_item *it = malloc(((size_t)most + 1) * sizeof *it);
+    if (!it)
+        return LX_NOMEM;
+    for (uint32_t s = 0; s < pl->n_stops; s++) {
+        uint32_t j0 = d->sp_first[s], n = d->sp_first[s + 1] - j0, one = n;
+        for (uint32_t i = 0; i < n; i++)
+            it[i] = (sp_item){d->sp_dep[2 * (j0 + i)], d->sp_dep[2 * (j0 + i) + 1], i};
+        if (n > 1)
+            qsort(it, n, sizeof *it, sp_item_cmp);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t j = j0 + it[i].idx;
+            uint32_t g = d->sp_svc[j] == LX_NONE ? pl->n_gsvc : d->sp_svc[j];
+            d->sp_ix[j0 + i] = (plan_spix){it[i].f0, it[i].f1, d->sp_pat[j], g, d->sp_pos[j]};
+            if (one == n && it[i].f0 == it[i].f1)
+                one = i;
+        }
+        d->sp_one[s] = j0 + one;
+    }
+    free(it);
     return LX_OK;
 }
 

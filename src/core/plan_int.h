@@ -69,6 +69,18 @@ typedef struct {
     int32_t *sp_dep;    /* 2 per pair: the pattern's first and last departure there
                            (service-day times), so the queue can tell, without reading
                            the pattern, that no run can be boarded in a window */
+    /* sp_ix, parallel to the pairs (same sp_first ranges): a stop's pairs with
+     * several departure times first, then from sp_one[s] on those with a single one,
+     * sorted by it, so that the queue finds those leaving in a window by binary
+     * search; each entry holds all the queue reads of the pair (its sp_dep, sp_pat,
+     * sp_svc, sp_pos) in one record */
+    struct plan_spix {
+        int32_t dep, dep1; /* sp_dep: first and last departure (equal from sp_one on) */
+        uint32_t pat, svc; /* svc: sp_svc, lx_plan.n_gsvc for LX_NONE (a query's
+                              svc_days has all days set there) */
+        uint32_t pos;
+    } *sp_ix;
+    uint32_t *sp_one;
     int32_t dep_min, dep_max; /* the least and greatest of all sp_dep */
     uint32_t *fp_first; /* n_stops + 1: footpaths from a stop (not to itself) */
     uint32_t *fp_to;
@@ -85,6 +97,8 @@ typedef struct {
     int32_t *lb_w;
     uint32_t n_lb;
 } plan_dir;
+
+typedef struct plan_spix plan_spix;
 
 struct lx_plan {
     const lx_net *net;
