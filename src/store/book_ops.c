@@ -385,7 +385,6 @@ static int hold_text(const lx_book *b, const lx_book_req *q, const bk_prep *p, c
     bk_pax_format(p->exclude ? NULL : b->doc_key, p->pax, p->n_pax, pax, sizeof pax);
     int nomem = 0;
     char *extra = NULL;
-    (void)q;
     if (p->user[0] && !(extra = bk_extra_set("", "user", p->user)))
         return -1;
     *text = bk_text_make(q->owner, q->confirm ? q->payment : NULL, pax, extra, &nomem);

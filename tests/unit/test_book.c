@@ -81,10 +81,7 @@ static int setup(void **state)
     *state = fx;
     fx->base = fx_tmpdir("book");
     FX_JOIN(fx->data, fx->base, "data");
-    assert_int_equal(lx_net_create(&fx->net), LX_OK);
-    lx_tt *tt = fx_load_ok(feed_files, FX_COUNT(feed_files), "lao", NULL);
-    assert_int_equal(lx_net_add(fx->net, tt), LX_OK);
-    fx->tt = tt;
+    fx->net = fx_net_ok(feed_files, FX_COUNT(feed_files), "lao", &fx->tt);
     fx->day = lx_date_from_ymd(2026, 12, 20);
     /* 08:00 in Vientiane (UTC+7) is 01:00 UTC */
     fx->now = (lx_instant_t)fx->day * 86400 + 3600 - 86400;
