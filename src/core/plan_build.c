@@ -80,6 +80,11 @@ void lx_plan_destroy(lx_plan *p)
     free(p->comp);
     free(p->feed_svc0);
     free(p->pat_svc);
+    free(p->place);
+    free(p->line_first);
+    free(p->line_place);
+    free(p->place_first);
+    free(p->place_line);
     free(p);
 }
 
@@ -879,6 +884,138 @@ static lx_err build_components(lx_plan *pl)
     return LX_OK;
 }
 
+/* ---- lines, for the bound on trips (plan_int.h) ---- */
+
+/* Most lines may have: past this many (line, place) pairs per stop, the search over
+ * them per query is not worth its cost (a feed with a route per trip) */
+#define LINE_PAIRS_PER_STOP 16
+
+static lx_err build_lines(lx_plan *pl)
+{
+    const plan_dir *d = &pl->dir[0];
+    uint32_t N = pl->n_stops, n_routes = 0;
+    uint32_t *route0 = calloc((size_t)pl->n_feeds + 1, sizeof *route0);
+    if (!route0)
+        return LX_NOMEM;
+    for (uint32_t f = 0; f < pl->n_feeds; f++)
+        route0[f + 1] = route0[f] + lx_net_feed(pl->net, f)->n_routes;
+    n_routes = route0[pl->n_feeds];
+    uint32_t *pu = malloc(((size_t)N + 1) * sizeof *pu);
+    uint32_t *lu = malloc(((size_t)n_routes + 1) * sizeof *lu);
+    uint32_t *pat_line = malloc(((size_t)d->n_pat + 1) * sizeof *pat_line);
+    pl->place = malloc(((size_t)N + 1) * sizeof *pl->place);
+    lx_err e = LX_NOMEM;
+    if (!pu || !lu || !pat_line || !pl->place)
+        goto out;
+    /* places: stops joined by footpaths and trip rules */
+    for (uint32_t s = 0; s < N; s++)
+        pu[s] = s;
+    for (uint32_t s = 0; s < N; s++)
+        for (uint32_t j = d->fp_first[s]; j < d->fp_first[s + 1]; j++)
+            join(pu, s, d->fp_to[j]);
+    for (uint32_t i = 0; i < d->n_rule; i++)
+        if (d->rule[i].type != RULE_FORBIDDEN)
+            join(pu, d->rule[i].at_stop, d->rule[i].to_stop);
+    pl->n_places = 0;
+    for (uint32_t s = 0; s < N; s++) {
+        uint32_t r = find_root(pu, s);
+        pl->place[s] = r == s ? pl->n_places++ : pl->place[r]; /* roots are the least */
+    }
+    /* lines: routes, those of two trips an in-seat rule joins made one. A pattern
+     * belongs to the line of its first run: the stops of every run are its stops. */
+    for (uint32_t r = 0; r < n_routes; r++)
+        lu[r] = r;
+    for (uint32_t g = 0; g < pl->n_gtrips; g++)
+        for (uint32_t i = d->rule_first[g]; i < d->rule_first[g + 1]; i++) {
+            uint32_t pa = d->gtrip_pat[g], pb = d->gtrip_pat[d->rule[i].to_gtrip];
+            if (d->rule[i].type != RULE_IN_SEAT || pa == LX_NONE || pb == LX_NONE)
+                continue;
+            const plan_pattern *a = &d->pat[pa], *b = &d->pat[pb];
+            const lx_tt *ta = lx_net_feed(pl->net, a->feed), *tb = lx_net_feed(pl->net, b->feed);
+            join(lu, route0[a->feed] + ta->trips[d->ptrip[a->trip0].trip].route,
+                 route0[b->feed] + tb->trips[d->ptrip[b->trip0].trip].route);
+        }
+    uint32_t n_lines = 0;
+    for (uint32_t r = 0; r < n_routes; r++) {
+        uint32_t x = find_root(lu, r);
+        lu[r] = x == r ? n_lines++ : lu[x];
+    }
+    /* each line's places, once each: patterns bucketed by line, a stamp per place */
+    uint32_t *cnt = calloc((size_t)n_lines + 2, sizeof *cnt);
+    uint32_t *order = malloc(((size_t)d->n_pat + 1) * sizeof *order);
+    uint32_t *stamp = malloc(((size_t)pl->n_places + 1) * sizeof *stamp);
+    lx_vec lp;
+    lx_vec_init(&lp, sizeof(uint32_t));
+    if (!cnt || !order || !stamp)
+        goto out2;
+    for (uint32_t p = 0; p < d->n_pat; p++) {
+        const plan_pattern *pt = &d->pat[p];
+        const lx_tt *tt = lx_net_feed(pl->net, pt->feed);
+        pat_line[p] = lu[route0[pt->feed] + tt->trips[d->ptrip[pt->trip0].trip].route];
+        cnt[pat_line[p] + 2]++;
+    }
+    for (uint32_t l = 0; l < n_lines; l++)
+        cnt[l + 2] += cnt[l + 1];
+    for (uint32_t p = 0; p < d->n_pat; p++)
+        order[cnt[pat_line[p] + 1]++] = p;
+    for (uint32_t x = 0; x < pl->n_places; x++)
+        stamp[x] = LX_NONE;
+    pl->line_first = malloc(((size_t)n_lines + 1) * sizeof *pl->line_first);
+    if (!pl->line_first)
+        goto out2;
+    size_t budget = (size_t)LINE_PAIRS_PER_STOP * N;
+    for (uint32_t l = 0; l < n_lines; l++) { /* bucket l: order[cnt[l] .. cnt[l + 1]) */
+        pl->line_first[l] = (uint32_t)lp.len;
+        for (uint32_t i = cnt[l]; i < cnt[l + 1]; i++) {
+            const plan_pattern *pt = &d->pat[order[i]];
+            for (uint32_t k = 0; k < pt->n_stops; k++) {
+                uint32_t x = pl->place[d->pstop[pt->stop0 + k]];
+                if (stamp[x] == l)
+                    continue;
+                stamp[x] = l;
+                uint32_t *slot = lx_vec_push(&lp);
+                if (!slot)
+                    goto out2;
+                *slot = x;
+            }
+        }
+        if (lp.len > budget) { /* too many lines to be worth it: no bound */
+            e = LX_OK;
+            goto out2;
+        }
+    }
+    pl->line_first[n_lines] = (uint32_t)lp.len;
+    pl->n_lines = n_lines;
+    size_t n_pairs;
+    pl->line_place = lx_vec_steal(&lp, &n_pairs);
+    /* and the lines through each place */
+    pl->place_first = calloc((size_t)pl->n_places + 2, sizeof *pl->place_first);
+    pl->place_line = malloc((n_pairs + 1) * sizeof *pl->place_line);
+    if ((n_pairs && !pl->line_place) || !pl->place_first || !pl->place_line) {
+        pl->n_lines = 0;
+        goto out2;
+    }
+    for (size_t i = 0; i < n_pairs; i++)
+        pl->place_first[pl->line_place[i] + 2]++;
+    for (uint32_t x = 0; x < pl->n_places; x++)
+        pl->place_first[x + 2] += pl->place_first[x + 1];
+    for (uint32_t l = 0; l < pl->n_lines; l++)
+        for (uint32_t i = pl->line_first[l]; i < pl->line_first[l + 1]; i++)
+            pl->place_line[pl->place_first[pl->line_place[i] + 1]++] = l;
+    e = LX_OK;
+out2:
+    lx_vec_free(&lp);
+    free(cnt);
+    free(order);
+    free(stamp);
+out:
+    free(route0);
+    free(pu);
+    free(lu);
+    free(pat_line);
+    return e;
+}
+
 /* ---- create ---- */
 
 /* The one service of each pattern's runs (plan_int.h), for skipping the patterns that
@@ -1072,7 +1209,7 @@ lx_err lx_plan_create(const lx_net *net, const lx_plan_opts *opts, lx_plan **out
     if ((e = build_mirror(pl)) || (e = build_stop_index(pl, &pl->dir[0])) ||
         (e = build_stop_index(pl, &pl->dir[1])) || (e = build_trip_map(pl, &pl->dir[0])) ||
         (e = build_trip_map(pl, &pl->dir[1])) || (e = build_footpaths(pl)) ||
-        (e = build_rules(pl)) || (e = build_components(pl)) ||
+        (e = build_rules(pl)) || (e = build_components(pl)) || (e = build_lines(pl)) ||
         (e = build_lower_graph(pl, &pl->dir[0])) || (e = build_lower_graph(pl, &pl->dir[1])) ||
         (e = build_pattern_services(pl)))
         goto fail;

@@ -123,6 +123,18 @@ struct lx_plan {
     uint32_t n_gsvc;
     uint32_t *pat_svc;
     plan_dir dir[2]; /* 0 forward, 1 backward (mirrored) */
+    /* Lines, for a lower bound on the trips a journey still needs (plan.c, pruning
+     * (8)). A place is a set of stops joined by footpaths or trip rules (either way);
+     * a line is a set of routes whose patterns share a pattern or an in-seat rule.
+     * Riding any one trip, in-seat continuations included, takes a passenger from a
+     * place of one line to another place of the same line, so the fewest line hops
+     * from a place to a destination's place bound the trips from there. n_lines = 0:
+     * no bound (lines so many that the search per query would cost more than it
+     * saves). */
+    uint32_t n_places, *place;   /* place of each stop */
+    uint32_t n_lines;
+    uint32_t *line_first, *line_place;  /* n_lines + 1: the places of each line */
+    uint32_t *place_first, *place_line; /* n_places + 1: the lines through each place */
 };
 
 #define PSTOP_BITS 27

@@ -140,6 +140,34 @@ static const lx_gtfs_file freq_files[] = {
                          "F1,08:00:00,10:00:00,1800\n"),
 };
 
+/* ---- four routes, joined by an in-seat run, a timed change between two stops and a
+ * footpath: the bound on trips (places and lines) must see through all three ---- */
+
+static const lx_gtfs_file line_files[] = {
+    F("agency.txt", "agency_id,agency_name,agency_url,agency_timezone\n"
+                    "l,Line Rail,https://line.example,Asia/Vientiane\n"),
+    F("stops.txt", "stop_id,stop_name,stop_lat,stop_lon\n"
+                   "x1,One,18.0,102.0\nx2,Two,18.1,102.0\nx3,Three,18.2,102.0\n"
+                   "x4,Four,18.3,102.0\nx5,Five,18.4,102.0\nx6,Six,18.5,102.0\n"
+                   "x7,Seven,18.6,102.0\n"),
+    F("routes.txt", "route_id,agency_id,route_short_name,route_type\n"
+                    "ra,l,A,2\nrb,l,B,2\nrc,l,C,2\nrd,l,D,2\n"),
+    F("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                      "start_date,end_date\ndaily,1,1,1,1,1,1,1,20260101,20271231\n"),
+    F("trips.txt", "route_id,service_id,trip_id\nra,daily,A1\nrb,daily,B1\nrc,daily,C1\n"
+                   "rd,daily,D1\n"),
+    F("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                        "A1,08:00:00,08:00:00,x1,1\nA1,09:00:00,09:00:00,x2,2\n"
+                        "B1,09:05:00,09:05:00,x2,1\nB1,10:00:00,10:00:00,x3,2\n"
+                        "C1,10:10:00,10:10:00,x5,1\nC1,11:00:00,11:00:00,x4,2\n"
+                        "D1,11:30:00,11:30:00,x6,1\nD1,12:00:00,12:00:00,x7,2\n"),
+    F("transfers.txt", "from_stop_id,to_stop_id,from_trip_id,to_trip_id,transfer_type,"
+                       "min_transfer_time\n"
+                       "x2,x2,A1,B1,4,\n"
+                       "x3,x5,B1,C1,1,\n"
+                       "x4,x6,,,2,600\n"),
+};
+
 #undef F
 
 /* ---- helpers ---- */
@@ -529,6 +557,47 @@ static void test_frequencies_and_platforms(void **state)
     world_close(&w);
 }
 
+/* A journey needing k trips is found with k - 1 changes allowed, not with k - 2: the
+ * bound on trips from places and lines must count an in-seat run as one trip, and
+ * join the stops of a timed change and of a footpath. */
+static void test_trip_bound(void **state)
+{
+    (void)state;
+    world w;
+    const lx_gtfs_file *f[] = {line_files};
+    size_t n1[] = {FX_COUNT(line_files)};
+    const char *names[] = {"line"};
+    world_open(&w, f, n1, names, 1);
+    static const struct {
+        const char *to;
+        int32_t trips; /* trips of the journey from x1 at 07:00 */
+        int hh, mm;    /* its arrival */
+    } want[] = {{"x3", 1, 10, 0}, {"x4", 2, 11, 0}, {"x7", 3, 12, 0}};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        for (int32_t mt = 0; mt <= 3; mt++) {
+            lx_place a = place(&w, 0, "x1"), b = place(&w, 0, want[i].to);
+            lx_plan_request r = {&a, 1, &b, 1, at(&w, 0, 2026, 12, 21, 7, 0), 0, 0, mt, NULL, NULL};
+            const lx_plan_journey *j;
+            uint32_t n = 99;
+            assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+            check_chain(&w, j, n);
+            if (mt + 1 < want[i].trips) {
+                assert_int_equal(n, 0);
+                continue;
+            }
+            assert_int_equal(n, 1);
+            assert_int_equal(j[0].n_transfers, (uint32_t)want[i].trips - 1);
+            assert_int_equal(j[0].arrival, at(&w, 0, 2026, 12, 21, want[i].hh, want[i].mm));
+            /* and the same journey arriving by its arrival, searched backwards */
+            r.arrive_by = 1;
+            r.time = j[0].arrival;
+            assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+            assert_int_equal(n, 1);
+            assert_int_equal(j[0].departure, at(&w, 0, 2026, 12, 21, 8, 0));
+        }
+    world_close(&w);
+}
+
 /* the built-in China-Laos feed: Kunming to Vientiane, with the real timetable */
 static void test_builtin_feed(void **state)
 {
@@ -620,26 +689,42 @@ static void csa_build(csa *x, const lx_tt *tt, lx_date_t day0)
     qsort(x->c, x->n, sizeof *x->c, conn_cmp);
 }
 
-/* Earliest arrival from station a to station b leaving at or after t, within limit;
- * LX_INSTANT_MAX when none. The rules: change[] at a stop, type 1/2 trip-to-trip
- * rows (timed transfers at their stop). */
+/* Earliest arrival from station a to station b leaving at or after t, within limit,
+ * with at most max_trips trips (0: any number); LX_INSTANT_MAX when none. The rules:
+ * change[] at a stop, type 1/2 trip-to-trip rows (timed transfers at their stop).
+ * Without a limit, one pass in which every arrival may be boarded from at once; with
+ * one, a pass per trip, boarding only from the arrivals of the pass before. */
 static lx_instant_t csa_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t,
-                            lx_instant_t limit, const int32_t *change)
+                            lx_instant_t limit, const int32_t *change, uint32_t max_trips)
 {
     uint32_t ns, nt, ntr;
     lx_tt_stations(x->tt, &ns);
     lx_tt_trips(x->tt, &nt);
     const lx_transfer *tr = lx_tt_transfers(x->tt, &ntr);
-    lx_instant_t *ready = malloc(ns * sizeof *ready), *arr = malloc(ns * sizeof *arr);
-    lx_instant_t *guar = malloc((size_t)nt * sizeof *guar); /* trip -> earliest, at its stop */
-    uint32_t *guar_stop = malloc((size_t)nt * sizeof *guar_stop);
-    uint8_t *on = calloc((size_t)nt * ND, 1);
-    assert_true(ready && arr && guar && guar_stop && on);
+    /* [0]: the labels boarded from, [1]: those a pass writes (the same without a limit) */
+    lx_instant_t *ready[2], *arr = malloc(ns * sizeof *arr);
+    lx_instant_t *guar[2]; /* trip -> earliest, at its stop */
+    uint32_t *guar_stop[2];
+    int per_trip = max_trips > 0;
+    for (int k = 0; k <= per_trip; k++) {
+        ready[k] = malloc(ns * sizeof *ready[k]);
+        guar[k] = malloc((size_t)nt * sizeof *guar[k]);
+        guar_stop[k] = malloc((size_t)nt * sizeof *guar_stop[k]);
+        assert_true(ready[k] && guar[k] && guar_stop[k]);
+        for (uint32_t s = 0; s < ns; s++)
+            ready[k][s] = LX_INSTANT_MAX;
+        for (uint32_t i = 0; i < nt; i++)
+            guar[k][i] = LX_INSTANT_MAX, guar_stop[k][i] = LX_NONE;
+        ready[k][a] = t;
+    }
+    if (!per_trip) {
+        ready[1] = ready[0], guar[1] = guar[0], guar_stop[1] = guar_stop[0];
+        max_trips = 1;
+    }
+    uint8_t *on = malloc((size_t)nt * ND);
+    assert_true(arr && on);
     for (uint32_t s = 0; s < ns; s++)
-        ready[s] = arr[s] = LX_INSTANT_MAX;
-    for (uint32_t i = 0; i < nt; i++)
-        guar[i] = LX_INSTANT_MAX, guar_stop[i] = LX_NONE;
-    ready[a] = t;
+        arr[s] = LX_INSTANT_MAX;
     size_t lo = 0, hi = x->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -648,39 +733,50 @@ static lx_instant_t csa_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t
         else
             hi = mid;
     }
-    for (size_t i = lo; i < x->n; i++) {
-        const conn *c = &x->c[i];
-        if (c->dep > arr[b] || c->dep > limit)
-            break;
-        int ok = on[c->inst] ||
-                 (c->can_board && (ready[c->from] <= c->dep ||
-                                   (guar_stop[c->trip] == c->from && guar[c->trip] <= c->dep)));
-        if (!ok)
-            continue;
-        on[c->inst] = 1;
-        if (!c->can_alight || c->arr > limit)
-            continue;
-        if (c->arr < arr[c->to])
-            arr[c->to] = c->arr;
-        if (change[c->to] >= 0 && c->arr + change[c->to] < ready[c->to])
-            ready[c->to] = c->arr + change[c->to];
-        for (uint32_t k = 0; k < ntr; k++) /* the trip's timed transfers here */
-            if (tr[k].from_trip == c->trip && tr[k].to_trip != LX_NONE &&
-                tr[k].from_stop == c->to && (tr[k].type == 1 || tr[k].type == 2)) {
-                lx_instant_t g =
-                    c->arr +
-                    (tr[k].type == 2 && tr[k].min_transfer_time > 0 ? tr[k].min_transfer_time : 0);
-                if (g < guar[tr[k].to_trip]) {
-                    guar[tr[k].to_trip] = g;
-                    guar_stop[tr[k].to_trip] = tr[k].to_stop;
+    for (uint32_t pass = 0; pass < max_trips; pass++) {
+        memset(on, 0, (size_t)nt * ND);
+        for (size_t i = lo; i < x->n; i++) {
+            const conn *c = &x->c[i];
+            if (c->dep > arr[b] || c->dep > limit)
+                break;
+            int ok = on[c->inst] ||
+                     (c->can_board &&
+                      (ready[0][c->from] <= c->dep ||
+                       (guar_stop[0][c->trip] == c->from && guar[0][c->trip] <= c->dep)));
+            if (!ok)
+                continue;
+            on[c->inst] = 1;
+            if (!c->can_alight || c->arr > limit)
+                continue;
+            if (c->arr < arr[c->to])
+                arr[c->to] = c->arr;
+            if (change[c->to] >= 0 && c->arr + change[c->to] < ready[1][c->to])
+                ready[1][c->to] = c->arr + change[c->to];
+            for (uint32_t k = 0; k < ntr; k++) /* the trip's timed transfers here */
+                if (tr[k].from_trip == c->trip && tr[k].to_trip != LX_NONE &&
+                    tr[k].from_stop == c->to && (tr[k].type == 1 || tr[k].type == 2)) {
+                    lx_instant_t g = c->arr + (tr[k].type == 2 && tr[k].min_transfer_time > 0
+                                                   ? tr[k].min_transfer_time
+                                                   : 0);
+                    if (g < guar[1][tr[k].to_trip]) {
+                        guar[1][tr[k].to_trip] = g;
+                        guar_stop[1][tr[k].to_trip] = tr[k].to_stop;
+                    }
                 }
-            }
+        }
+        if (per_trip) { /* the next pass boards from everything reached so far */
+            memcpy(ready[0], ready[1], ns * sizeof *ready[0]);
+            memcpy(guar[0], guar[1], nt * sizeof *guar[0]);
+            memcpy(guar_stop[0], guar_stop[1], nt * sizeof *guar_stop[0]);
+        }
     }
     lx_instant_t res = arr[b];
-    free(ready);
+    for (int k = 0; k <= per_trip; k++) {
+        free(ready[k]);
+        free(guar[k]);
+        free(guar_stop[k]);
+    }
     free(arr);
-    free(guar);
-    free(guar_stop);
     free(on);
     return res;
 }
@@ -746,7 +842,7 @@ static void test_lirr_cross_check(void **state)
     lx_gtfs_summarize(tt, &sum);
     assert_true(sum.last_day - sum.first_day >= 4);
     const lx_tz *tz = lx_tt_default_tz(tt);
-    uint32_t queries = 0, none = 0, agree = 0, with_change = 0, ranged = 0;
+    uint32_t queries = 0, none = 0, agree = 0, with_change = 0, ranged = 0, limited = 0;
     for (int round = 0; round < 8; round++) {
         lx_date_t day =
             sum.first_day + 1 + (lx_date_t)rnd((uint32_t)(sum.last_day - sum.first_day - 2));
@@ -757,7 +853,31 @@ static void test_lirr_cross_check(void **state)
             if (a == b)
                 continue;
             lx_instant_t t = lx_tz_local_to_instant(tz, day, (int32_t)rnd(86400));
-            lx_instant_t want = csa_run(&x, a, b, t, t + o.max_duration_seconds, change);
+            lx_instant_t want = csa_run(&x, a, b, t, t + o.max_duration_seconds, change, 0);
+            /* with at most 0 to 2 changes: the bound on trips prunes here */
+            {
+                int32_t lim = (int32_t)rnd(3);
+                lx_instant_t want_k =
+                    csa_run(&x, a, b, t, t + o.max_duration_seconds, change, (uint32_t)lim + 1);
+                lx_place pa = {0, a}, pb = {0, b};
+                lx_plan_request r = {&pa, 1, &pb, 1, t, 0, 0, lim, NULL, NULL};
+                const lx_plan_journey *j;
+                uint32_t n;
+                assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+                check_chain(&w, j, n);
+                lx_instant_t got = LX_INSTANT_MAX;
+                for (uint32_t k = 0; k < n; k++) {
+                    assert_true(j[k].n_transfers <= (uint32_t)lim);
+                    if (j[k].arrival < got)
+                        got = j[k].arrival;
+                }
+                if (got != want_k)
+                    fprintf(stderr, "lirr: %s -> %s at %lld, %d changes: planner %lld, scan %lld\n",
+                            stations[a].id, stations[b].id, (long long)t, lim, (long long)got,
+                            (long long)want_k);
+                assert_int_equal(got, want_k);
+                limited += want_k != LX_INSTANT_MAX && want_k != want;
+            }
             lx_place pa = {0, a}, pb = {0, b};
             lx_plan_request r = {&pa, 1, &pb, 1, t, 0, 0, -1, NULL, NULL};
             const lx_plan_journey *j;
@@ -823,10 +943,12 @@ static void test_lirr_cross_check(void **state)
     }
     fprintf(stderr,
             "lirr: %u queries agree with the connection scan (%u without a journey, "
-            "%u journeys with changes); %u range journeys checked\n",
-            agree, none, with_change, ranged);
+            "%u journeys with changes); %u range journeys checked; with 0-2 changes, %u "
+            "arrive later than without a limit\n",
+            agree, none, with_change, ranged, limited);
     assert_true(queries >= 300);
     assert_true(none < queries);
+    assert_true(limited > 0);
     free(change);
     free(callable);
     world_close(&w);
@@ -844,6 +966,7 @@ int main(void)
         cmocka_unit_test(test_leg_filter),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_frequencies_and_platforms),
+        cmocka_unit_test(test_trip_bound),
         cmocka_unit_test(test_builtin_feed),
         cmocka_unit_test(test_lirr_cross_check),
     };
