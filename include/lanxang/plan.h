@@ -30,9 +30,11 @@ typedef struct lx_plan_query lx_plan_query;
 
 typedef struct {
     int32_t min_change_seconds;   /* change of train at one station, unless transfers.txt
-                                     says otherwise (default 600) */
-    int32_t border_seconds;       /* added to a change where the journey crosses a border
-                                     (default 3600) */
+                                     or lx_stations.txt min_change_time says otherwise
+                                     (default 600) */
+    int32_t border_seconds;       /* added to a change where the journey crosses a border,
+                                     unless the station's lx_stations.txt border_time says
+                                     otherwise (default 3600) */
     int32_t link_meters;          /* stations of two feeds with the same name at most this
                                      far apart are one place (default 500) */
     int32_t walk_mm_per_s;        /* walking speed for links and footpaths (default 1200) */

@@ -38,6 +38,10 @@ typedef struct {
     uint8_t wheelchair_boarding;
     char country[3];             /* ISO 3166 alpha-2 from lx_stations.txt, "" unknown */
     double km;                   /* chainage from lx_stations.txt, NAN unknown */
+    int32_t change_time;         /* lx_stations.txt min_change_time: seconds to change
+                                    trains here, -1 unknown (the planner's default) */
+    int32_t border_time;         /* lx_stations.txt border_time: seconds of border control
+                                    for a change here across a border, -1 unknown */
     const lx_tz *tz;             /* stop_timezone, else the parent's, else the feed's */
     uint32_t tr_first, tr_count; /* this stop's stop_name translations */
 } lx_station;

@@ -500,7 +500,7 @@ static void alight(lx_plan_query *q, uint32_t k, uint32_t s, int32_t a, uint8_t 
             q->tgt_hit[k] = s;
         }
     }
-    int32_t r = (flags & PF_BORDER_IN) ? a + q->pl->opts.border_seconds : a;
+    int32_t r = (flags & PF_BORDER_IN) ? a + q->pl->border[s] : a;
     if (r < q->src[ks] && r < q->tgt[k] - lb) {
         q->src[ks] = r;
         q->src_rec[ks] = *rec;
@@ -582,7 +582,7 @@ static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t t
     const lx_time_t *ta = pat_arr(d, pt), *td = pat_dep(d, pt);
     const int32_t *rd = q->ready + (size_t)(k - 1) * q->N;
     uint32_t nt = pt->n_trips, cur = LX_NONE, day = 0, board = 0, gtrip = LX_NONE;
-    int32_t base = 0, border = q->pl->opts.border_seconds;
+    int32_t base = 0;
     int rules = 0, norules = !d->n_rule;
     for (uint32_t pos = from; pos < pt->n_stops; pos++) {
         uint32_t s = sf[pos] & PSTOP_MASK;
@@ -617,7 +617,7 @@ static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t t
         if ((flags & PF_BOARD) && rd[s] != INF && (!norules || q->mk[s] == q->stamp)) {
             int32_t r = rd[s];
             if (k > 1 && (flags & PF_BORDER_OUT))
-                r += border;
+                r += q->pl->border[s];
             /* a trip leaving too late to beat the best arrival at a destination (by
              * the lower bound from here) is of no use */
             int32_t before =
@@ -1043,7 +1043,7 @@ static void reconstruct(lx_plan_query *q, uint32_t k, uint32_t t)
             int out = (rec_flag(q, &r, 0) & PF_BORDER_OUT) != 0;
             int in = (rec_flag(q, &prev, 1) & PF_BORDER_IN) != 0;
             tf->min_seconds =
-                q->ready[at] - rec_arr(q, &prev) + (out ? pl->opts.border_seconds : 0);
+                q->ready[at] - rec_arr(q, &prev) + (out ? pl->border[bstop] : 0);
             tf->border = (uint8_t)(in || out);
         }
         uint32_t pstop = rec_stop(q, &prev, 1);

@@ -77,6 +77,7 @@ void lx_plan_destroy(lx_plan *p)
     free(p->stop_feed);
     free(p->country);
     free(p->change);
+    free(p->border);
     free(p->comp);
     free(p->feed_svc0);
     free(p->pat_svc);
@@ -423,17 +424,30 @@ static int edge_cmp(const void *a, const void *b)
     return x->sec < y->sec ? -1 : x->sec > y->sec;
 }
 
-static int32_t walk_seconds(const lx_plan *pl, const lx_station *a, const lx_station *b)
-{
-    double m = distance_m(a, b);
-    int32_t w = m < 0 ? 0 : (int32_t)(m * 1000 / pl->opts.walk_mm_per_s + 0.5);
-    return w > pl->opts.min_change_seconds ? w : pl->opts.min_change_seconds;
-}
-
 static const lx_station *gstation(const lx_plan *pl, uint32_t g)
 {
     uint32_t f = pl->stop_feed[g];
     return &lx_net_feed(pl->net, f)->stations[g - pl->feed_stop0[f]];
+}
+
+/* The change time the data gives a stop (lx_stations.txt, its own or its parent's),
+ * else the default. */
+static int32_t stop_change(const lx_plan *pl, uint32_t g)
+{
+    const lx_station *st = gstation(pl, g);
+    if (st->change_time < 0 && st->parent != LX_NONE)
+        st = &lx_net_feed(pl->net, pl->stop_feed[g])->stations[st->parent];
+    return st->change_time >= 0 ? st->change_time : pl->opts.min_change_seconds;
+}
+
+/* Walking from global stop x to y: the distance at walking speed, but never less than
+ * the change time of either. */
+static int32_t walk_seconds(const lx_plan *pl, uint32_t x, uint32_t y)
+{
+    double m = distance_m(gstation(pl, x), gstation(pl, y));
+    int32_t w = m < 0 ? 0 : (int32_t)(m * 1000 / pl->opts.walk_mm_per_s + 0.5);
+    int32_t cx = stop_change(pl, x), cy = stop_change(pl, y), c = cx > cy ? cx : cy;
+    return w > c ? w : c;
 }
 
 static lx_err add_edge(lx_vec *v, uint32_t from, uint32_t to, int32_t sec, int ex, int forb)
@@ -545,7 +559,7 @@ static lx_err add_links(lx_plan *pl, lx_vec *edges)
                  * of unrelated feeds may collide ("ABT"), so not beyond 10 links */
                 if (m > (k[a].is_code ? 10.0 : 1.0) * pl->opts.link_meters)
                     continue;
-                int32_t w = walk_seconds(pl, sx, sy);
+                int32_t w = walk_seconds(pl, x, y);
                 if (!(e = add_edge(edges, x, y, w, 0, 0)))
                     e = add_edge(edges, y, x, w, 0, 0);
             }
@@ -571,15 +585,13 @@ static lx_err build_footpaths(lx_plan *pl)
             uint32_t c0 = tt->child_first[s], c1 = tt->child_first[s + 1];
             for (uint32_t i = c0; i < c1 && !e; i++) {
                 uint32_t x = tt->children[i];
-                int32_t w = walk_seconds(pl, &tt->stations[s], &tt->stations[x]);
+                int32_t w = walk_seconds(pl, b + s, b + x);
                 if (!(e = add_edge(&v, b + s, b + x, w, 0, 0)))
                     e = add_edge(&v, b + x, b + s, w, 0, 0);
                 for (uint32_t j = c0; j < c1 && !e; j++)
                     if (j != i)
-                        e = add_edge(
-                            &v, b + x, b + tt->children[j],
-                            walk_seconds(pl, &tt->stations[x], &tt->stations[tt->children[j]]), 0,
-                            0);
+                        e = add_edge(&v, b + x, b + tt->children[j],
+                                     walk_seconds(pl, b + x, b + tt->children[j]), 0, 0);
             }
         }
         /* transfers.txt between two stops, no trip or route named */
@@ -602,7 +614,7 @@ static lx_err build_footpaths(lx_plan *pl)
             if (t->type >= 4)
                 continue;
             if (sec < 0)
-                sec = walk_seconds(pl, &tt->stations[t->from_stop], &tt->stations[t->to_stop]);
+                sec = walk_seconds(pl, x, y);
             e = add_edge(&v, x, y, sec, 1, t->type == 3);
         }
     }
@@ -1168,19 +1180,21 @@ lx_err lx_plan_create(const lx_net *net, const lx_plan_opts *opts, lx_plan **out
     pl->stop_feed = malloc(((size_t)pl->n_stops + 1) * sizeof *pl->stop_feed);
     pl->country = malloc(((size_t)pl->n_stops + 1) * sizeof *pl->country);
     pl->change = malloc(((size_t)pl->n_stops + 1) * sizeof *pl->change);
-    if (!pl->stop_feed || !pl->country || !pl->change)
+    pl->border = malloc(((size_t)pl->n_stops + 1) * sizeof *pl->border);
+    if (!pl->stop_feed || !pl->country || !pl->change || !pl->border)
         goto fail;
     for (uint32_t f = 0; f < pl->n_feeds; f++) {
         const lx_tt *tt = lx_net_feed(net, f);
         for (uint32_t s = 0; s < tt->n_stations; s++) {
             uint32_t g = pl->feed_stop0[f] + s;
             const lx_station *st = &tt->stations[s];
-            const char *c = st->country;
-            if (!*c && st->parent != LX_NONE)
-                c = tt->stations[st->parent].country;
+            const lx_station *up = st->parent != LX_NONE ? &tt->stations[st->parent] : st;
+            const char *c = *st->country ? st->country : up->country;
+            int32_t bo = st->border_time >= 0 ? st->border_time : up->border_time;
             pl->stop_feed[g] = f;
             pl->country[g] = pack_country(c);
-            pl->change[g] = o->min_change_seconds;
+            pl->change[g] = stop_change(pl, g);
+            pl->border[g] = bo >= 0 ? bo : o->border_seconds;
         }
     }
     pat_builder b;

@@ -109,7 +109,12 @@ struct lx_plan {
     uint32_t n_stops, n_gtrips;
     uint32_t *stop_feed;    /* feed of a global stop */
     uint16_t *country;      /* two ASCII letters packed, 0 unknown */
-    int32_t *change;        /* minimum change time at a stop, -1: no change there */
+    int32_t *change;        /* minimum change time at a stop, -1: no change there (from
+                               transfers.txt, else lx_stations.txt min_change_time of the
+                               stop or its parent, else opts.min_change_seconds) */
+    int32_t *border;        /* border control time for a change at a stop across a
+                               border (lx_stations.txt border_time of the stop or its
+                               parent, else opts.border_seconds) */
     uint32_t *comp;         /* connected part of the network a stop belongs to (trains,
                                footpaths and trip rules, either direction) */
     uint32_t max_span_days; /* the longest trip's days past its service day, any feed */

@@ -125,6 +125,7 @@ static lx_err load_stops(loader *l)
         STR(*parent, &t, S_PARENT);
         s->parent = LX_NONE;
         s->km = NAN;
+        s->change_time = s->border_time = -1;
         long v;
         lx_int(&t, S_LTYPE, 0, 4, 0, LX_SEV_ERROR, &v);
         s->location_type = (uint8_t)v;

@@ -1,6 +1,6 @@
 /* lanxang's extension files, read after the standard GTFS files (their formats are
  * in docs/gtfs-extensions.md):
- *   lx_stations.txt      stop_id,country,km
+ *   lx_stations.txt      stop_id,country,km,min_change_time,border_time
  *   lx_seat_layouts.txt  layout_id,coach,class,seats,letters,window_letters
  *   lx_train_layouts.txt trip_id,layout_id
  *   lx_fares.txt         agency_id,from_stop_id,to_stop_id,class,currency,price
@@ -20,16 +20,23 @@
 
 static lx_err load_stations_ext(loader *l)
 {
-    lx_col cols[] = {{"stop_id", 1, -1}, {"country", 0, -1}, {"km", 0, -1}};
+    lx_col cols[] = {{"stop_id", 1, -1},
+                     {"country", 0, -1},
+                     {"km", 0, -1},
+                     {"min_change_time", 0, -1},
+                     {"border_time", 0, -1}};
     lx_table t;
-    if (lx_table_open(l, &t, "lx_stations.txt", cols, 3, 0) <= 0)
+    if (lx_table_open(l, &t, "lx_stations.txt", cols, 5, 0) <= 0)
         return LX_OK;
     while (lx_table_next(&t) > 0) {
         if (!lx_need(&t, 0))
             continue;
         uint32_t s = lx_ref(&t, 0, &l->station_ids, "stops.txt", l->broken_stops);
         double km;
+        long change = -1, border = -1;
         int ok = lx_float(&t, 2, -100000, 100000, &km);
+        ok &= lx_int(&t, 3, 0, 86400, -1, LX_SEV_ERROR, &change);
+        ok &= lx_int(&t, 4, 0, 86400, -1, LX_SEV_ERROR, &border);
         const char *c = lx_field(&t, 1);
         if (lx_has(&t, 1) && !(lx_field_len(&t, 1) == 2 && isupper((unsigned char)c[0]) &&
                                isupper((unsigned char)c[1]))) {
@@ -42,6 +49,8 @@ static lx_err load_stations_ext(loader *l)
         lx_station *st = (lx_station *)l->stations.data + s;
         memcpy(st->country, c, lx_field_len(&t, 1) == 2 ? 3 : 1);
         st->km = km;
+        st->change_time = (int32_t)change;
+        st->border_time = (int32_t)border;
     }
     lx_table_close(&t);
     return LX_OK;

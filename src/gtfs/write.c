@@ -569,7 +569,18 @@ static void rows_feed_info(csv *w, const lx_tt *tt)
 
 /* ---- lanxang extensions ---- */
 
-static int station_has_ext(const lx_station *s) { return s->country[0] || !isnan(s->km); }
+static int station_has_ext(const lx_station *s)
+{
+    return s->country[0] || !isnan(s->km) || s->change_time >= 0 || s->border_time >= 0;
+}
+
+static void csv_opt_int(csv *w, int32_t v)
+{
+    if (v >= 0)
+        csv_i64(w, v);
+    else
+        csv_empty(w);
+}
 
 static int has_lx_stations(const lx_tt *tt)
 {
@@ -594,6 +605,8 @@ static void rows_lx_stations(csv *w, const lx_tt *tt)
         csv_str(w, s[i].id);
         csv_str(w, country);
         csv_double(w, s[i].km);
+        csv_opt_int(w, s[i].change_time);
+        csv_opt_int(w, s[i].border_time);
         csv_end_row(w);
     }
 }
@@ -826,7 +839,8 @@ static const table TABLES[] = {
      "feed_publisher_name,feed_publisher_url,feed_lang,default_lang,feed_start_date,"
      "feed_end_date,feed_version,feed_contact_email,feed_contact_url",
      has_feed_info, rows_feed_info},
-    {"lx_stations.txt", "stop_id,country,km", has_lx_stations, rows_lx_stations},
+    {"lx_stations.txt", "stop_id,country,km,min_change_time,border_time", has_lx_stations,
+     rows_lx_stations},
     {"lx_seat_layouts.txt", "layout_id,coach,class,seats,letters,window_letters",
      has_layouts, rows_lx_seat_layouts},
     {"lx_train_layouts.txt", "trip_id,layout_id", has_train_layouts,

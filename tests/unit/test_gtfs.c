@@ -910,6 +910,15 @@ static const broken_case BROKEN_CASES[] = {
      .edits = {EDIT("stop_times.txt", "T1,09:50:00,09:55:00", "T1,ab:cd:ef,09:55:00")},
      .bom_crlf = 1, .code = "invalid_time", .file = "stop_times.txt", .line = 3,
      .field = "arrival_time"},
+    /* a change or border time is seconds within a day */
+    BROKEN("test_extensions: a negative border time", "number_out_of_range", "lx_stations.txt", 3,
+           "border_time",
+           SET("lx_stations.txt", "stop_id,country,km,min_change_time,border_time\n"
+                                  "vte_1,LA,0,,\nkmn,CN,1035.5,900,-60\n")),
+    BROKEN("test_extensions: a change time in minutes", "invalid_integer", "lx_stations.txt", 2,
+           "min_change_time",
+           SET("lx_stations.txt", "stop_id,country,km,min_change_time,border_time\n"
+                                  "vte_1,LA,0,10 min,\n")),
     /* kip have no minor unit: a price with decimals is refused */
     BROKEN("test_extensions: a kip price with decimals", "invalid_currency_amount",
            "lx_fares.txt", 2, "price",
@@ -1026,7 +1035,9 @@ static void test_unknown_column_and_file(void **state)
 
 static void add_extensions(feed *fd)
 {
-    feed_set(fd, "lx_stations.txt", "stop_id,country,km\nvte_1,LA,0\nkmn,CN,1035.5\n");
+    feed_set(fd, "lx_stations.txt",
+             "stop_id,country,km,min_change_time,border_time\nvte_1,LA,0,,\n"
+             "kmn,CN,1035.5,900,5400\n");
     feed_set(fd, "lx_seat_layouts.txt",
              "layout_id,coach,class,seats,letters,window_letters\n"
              "emu,1,first,40,ACDF,AF\n"
@@ -1051,6 +1062,24 @@ static void test_extensions(void **state)
     const lx_station *st = lx_tt_stations(tt, NULL);
     assert_string_equal(st[station(tt, "kmn")].country, "CN");
     assert_true(st[station(tt, "kmn")].km == 1035.5);
+    assert_int_equal(st[station(tt, "kmn")].change_time, 900);
+    assert_int_equal(st[station(tt, "kmn")].border_time, 5400);
+    assert_int_equal(st[station(tt, "vte_1")].change_time, -1); /* empty: unknown */
+    assert_int_equal(st[station(tt, "vte_1")].border_time, -1);
+    assert_int_equal(st[station(tt, "lpq")].change_time, -1); /* no row */
+    /* written back and read again, with nothing lost */
+    char *dir = fx_tmpdir("gtfs-ext");
+    char sub[4200];
+    FX_JOIN(sub, dir, "feed");
+    lx_tt *back = fx_write_and_reload(tt, sub);
+    const lx_station *bs = lx_tt_stations(back, NULL);
+    assert_int_equal(bs[station(back, "kmn")].change_time, 900);
+    assert_int_equal(bs[station(back, "kmn")].border_time, 5400);
+    assert_int_equal(bs[station(back, "vte_1")].change_time, -1);
+    assert_true(bs[station(back, "kmn")].km == 1035.5);
+    lx_tt_destroy(back);
+    fx_rm_tree(dir);
+    free(dir);
     uint32_t n;
     const lx_layout *lay = lx_tt_layouts(tt, &n);
     assert_int_equal(n, 1);

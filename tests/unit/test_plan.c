@@ -188,13 +188,15 @@ static void world_open(world *w, const lx_gtfs_file *const *files, const size_t 
     assert_int_equal(lx_plan_query_create(w->plan, &w->q), LX_OK);
 }
 
-static void world_gold(world *w)
+/* a world of one feed */
+static void world_one(world *w, const lx_gtfs_file *files, size_t n, const char *name)
 {
-    const lx_gtfs_file *f[] = {gold_files};
-    size_t n[] = {FX_COUNT(gold_files)};
-    const char *names[] = {"gold"};
-    world_open(w, f, n, names, 1);
+    const lx_gtfs_file *f[] = {files};
+    const char *names[] = {name};
+    world_open(w, f, &n, names, 1);
 }
+
+static void world_gold(world *w) { world_one(w, gold_files, FX_COUNT(gold_files), "gold"); }
 
 static void world_close(world *w)
 {
@@ -235,6 +237,22 @@ static void expect_leg(const world *w, const lx_net_leg *l, uint32_t feed, const
     assert_string_equal(lx_tt_trips(tt, &(uint32_t){0})[l->leg.trip].id, trip);
     assert_int_equal(l->leg.departure, dep);
     assert_int_equal(l->leg.arrival, arr);
+}
+
+/* The one journey from `from` to `to` (feed 0) leaving at or after t, whose leg `leg`
+ * is `trip` from dep to arr; returns its number of legs. */
+static uint32_t expect_only(const world *w, const char *from, const char *to, lx_instant_t t,
+                            uint32_t leg, const char *trip, lx_instant_t dep, lx_instant_t arr)
+{
+    const lx_plan_journey *j;
+    lx_place a = place(w, 0, from), b = place(w, 0, to);
+    lx_plan_request r = {&a, 1, &b, 1, t, 0, 0, -1, NULL, NULL};
+    uint32_t n = 99;
+    assert_int_equal(lx_plan_search(w->q, &r, &j, &n), LX_OK);
+    assert_int_equal(n, 1);
+    assert_true(leg < j[0].n_legs);
+    expect_leg(w, &j[0].legs[leg], 0, trip, dep, arr);
+    return j[0].n_legs;
 }
 
 /* Every journey is a chain: legs follow each other, the changes take their time. */
@@ -328,17 +346,12 @@ static void test_calendar(void **state)
     (void)state;
     world w;
     world_gold(&w);
-    const lx_plan_journey *j;
     /* Monday: the Sunday-only T6 does not run */
-    uint32_t n = search(&w, 0, "F", 0, "G", at(&w, 0, 2026, 12, 21, 8, 0), 0, 0, &j);
-    assert_int_equal(n, 1);
-    expect_leg(&w, &j[0].legs[0], 0, "T7", at(&w, 0, 2026, 12, 21, 11, 0),
-               at(&w, 0, 2026, 12, 21, 12, 0));
+    expect_only(&w, "F", "G", at(&w, 0, 2026, 12, 21, 8, 0), 0, "T7",
+                at(&w, 0, 2026, 12, 21, 11, 0), at(&w, 0, 2026, 12, 21, 12, 0));
     /* Sunday: it does */
-    n = search(&w, 0, "F", 0, "G", at(&w, 0, 2026, 12, 20, 8, 0), 0, 0, &j);
-    assert_int_equal(n, 1);
-    expect_leg(&w, &j[0].legs[0], 0, "T6", at(&w, 0, 2026, 12, 20, 9, 0),
-               at(&w, 0, 2026, 12, 20, 10, 0));
+    expect_only(&w, "F", "G", at(&w, 0, 2026, 12, 20, 8, 0), 0, "T6",
+                at(&w, 0, 2026, 12, 20, 9, 0), at(&w, 0, 2026, 12, 20, 10, 0));
     world_close(&w);
 }
 
@@ -390,6 +403,37 @@ static void test_transfer_rules(void **state)
     world_close(&w);
 }
 
+/* Kunming to Vientiane from 07:00 (the two-zone feeds, or variants): D1 to Boten, then
+ * `train` of the Lao feed leaving Boten at hh:mm +07 and arriving three hours later,
+ * with a border change of min_seconds; and the same journey found backwards. */
+static void expect_border_change(world *w, const char *train, int hh, int mm, int32_t min_seconds)
+{
+    const lx_plan_journey *j;
+    uint32_t n = search(w, 0, "kmg", 1, "vte", at(w, 0, 2026, 12, 21, 7, 0), 0, 0, &j);
+    check_chain(w, j, n);
+    assert_int_equal(n, 1);
+    assert_int_equal(j[0].n_legs, 2);
+    expect_leg(w, &j[0].legs[0], 0, "D1", at(w, 0, 2026, 12, 21, 8, 0),
+               at(w, 0, 2026, 12, 21, 14, 30));
+    lx_instant_t arr = at(w, 1, 2026, 12, 21, hh + 3, mm);
+    expect_leg(w, &j[0].legs[1], 1, train, at(w, 1, 2026, 12, 21, hh, mm), arr);
+    assert_int_equal(j[0].transfers[0].border, 1);
+    assert_int_equal(j[0].transfers[0].min_seconds, min_seconds);
+    assert_int_equal(j[0].transfers[0].from.feed, 0);
+    assert_int_equal(j[0].transfers[0].to.feed, 1);
+    /* arrive by that arrival: the same journey, found backwards */
+    n = search(w, 0, "kmg", 1, "vte", arr, 0, 1, &j);
+    check_chain(w, j, n);
+    assert_int_equal(n, 1);
+    expect_leg(w, &j[0].legs[1], 1, train, at(w, 1, 2026, 12, 21, hh, mm), arr);
+    assert_int_equal(j[0].departure, at(w, 0, 2026, 12, 21, 8, 0));
+    assert_int_equal(j[0].transfers[0].border, 1);
+    /* a minute earlier: not that day's D1 */
+    n = search(w, 0, "kmg", 1, "vte", arr - 60, 0, 1, &j);
+    assert_int_equal(n, 1);
+    assert_int_equal(j[0].departure, at(w, 0, 2026, 12, 20, 8, 0));
+}
+
 static void test_two_zones_border(void **state)
 {
     (void)state;
@@ -398,33 +442,56 @@ static void test_two_zones_border(void **state)
     size_t n2[] = {FX_COUNT(cn_files), FX_COUNT(la_files)};
     const char *names[] = {"cn", "la"};
     world_open(&w, f, n2, names, 2);
-    const lx_plan_journey *j;
     /* D1 reaches Boten at 14:30 +08 (13:30 +07); a change of 10 min plus 60 min of
-     * border control: L1 (14:00) and L2 (14:35) are missed, L3 (15:00 +07) is taken */
-    uint32_t n = search(&w, 0, "kmg", 1, "vte", at(&w, 0, 2026, 12, 21, 7, 0), 0, 0, &j);
-    check_chain(&w, j, n);
-    assert_int_equal(n, 1);
-    assert_int_equal(j[0].n_legs, 2);
-    expect_leg(&w, &j[0].legs[0], 0, "D1", at(&w, 0, 2026, 12, 21, 8, 0),
-               at(&w, 0, 2026, 12, 21, 14, 30));
-    expect_leg(&w, &j[0].legs[1], 1, "L3", at(&w, 1, 2026, 12, 21, 15, 0),
-               at(&w, 1, 2026, 12, 21, 18, 0));
-    assert_int_equal(j[0].arrival - j[0].departure, 11 * 3600); /* 08:00+08 -> 18:00+07 */
-    assert_int_equal(j[0].transfers[0].border, 1);
-    assert_int_equal(j[0].transfers[0].min_seconds, 600 + 3600);
-    assert_int_equal(j[0].transfers[0].from.feed, 0);
-    assert_int_equal(j[0].transfers[0].to.feed, 1);
-    /* arrive by 18:00 in Vientiane: the same journey, found backwards */
-    n = search(&w, 0, "kmg", 1, "vte", at(&w, 1, 2026, 12, 21, 18, 0), 0, 1, &j);
-    check_chain(&w, j, n);
-    assert_int_equal(n, 1);
-    expect_leg(&w, &j[0].legs[1], 1, "L3", at(&w, 1, 2026, 12, 21, 15, 0),
-               at(&w, 1, 2026, 12, 21, 18, 0));
-    assert_int_equal(j[0].transfers[0].border, 1);
-    /* arrive by 17:59: not that day's D1 */
-    n = search(&w, 0, "kmg", 1, "vte", at(&w, 1, 2026, 12, 21, 17, 59), 0, 1, &j);
-    assert_int_equal(n, 1);
-    assert_int_equal(j[0].departure, at(&w, 0, 2026, 12, 20, 8, 0));
+     * border control: L1 (14:00) and L2 (14:35) are missed, L3 (15:00 +07) is taken,
+     * 11 hours from 08:00 +08 to 18:00 +07 */
+    expect_border_change(&w, "L3", 15, 0, 600 + 3600);
+    world_close(&w);
+}
+
+/* A feed's files with one more (or one replaced, by name). */
+static size_t with_file(lx_gtfs_file *out, const lx_gtfs_file *in, size_t n, const char *name,
+                        const char *text)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(in[i].name, name) != 0)
+            out[m++] = in[i];
+    out[m++] = (lx_gtfs_file){name, text, strlen(text)};
+    return m;
+}
+
+/* Change and border times of a station from lx_stations.txt (min_change_time,
+ * border_time); transfers.txt still wins at its stop. */
+static void test_station_times(void **state)
+{
+    (void)state;
+    world w;
+    /* 83 min to change at B: T16 (B 08:30) + T3 (09:45) no longer connect, and T2
+     * (09:30) neither; at N transfers.txt's 30 min stay, not the 1 min asked here */
+    lx_gtfs_file gold[FX_COUNT(gold_files) + 1];
+    size_t ng = with_file(gold, gold_files, FX_COUNT(gold_files), "lx_stations.txt",
+                          "stop_id,country,km,min_change_time,border_time\nB,,,5000,\nN,,,60,\n");
+    world_one(&w, gold, ng, "gold");
+    assert_int_equal(expect_only(&w, "A", "C", at(&w, 0, 2026, 12, 21, 7, 0), 0, "T1",
+                                 at(&w, 0, 2026, 12, 21, 8, 0), at(&w, 0, 2026, 12, 21, 12, 0)),
+                     1);
+    expect_only(&w, "P", "Q", at(&w, 0, 2026, 12, 21, 7, 0), 1, "T15",
+                at(&w, 0, 2026, 12, 21, 9, 40), at(&w, 0, 2026, 12, 21, 10, 30));
+    world_close(&w);
+    /* border control of 30 min at Boten and 5 min to change at either Boten: D1
+     * arrives 13:30 +07, ready at 14:05, L2 (14:35) is caught rather than L3; and
+     * backwards the same */
+    lx_gtfs_file cn[FX_COUNT(cn_files) + 1], la[FX_COUNT(la_files) + 1];
+    size_t n2[] = {with_file(cn, cn_files, FX_COUNT(cn_files), "lx_stations.txt",
+                             "stop_id,country,km,min_change_time,border_time\n"
+                             "kmg,CN,0,,\nmohan,CN,586,,\nboten,LA,598,300,1800\n"),
+                   with_file(la, la_files, FX_COUNT(la_files), "lx_stations.txt",
+                             "stop_id,country,km,min_change_time\nbt,LA,0,300\nvte,LA,414,\n")};
+    const lx_gtfs_file *f2[] = {cn, la};
+    const char *names[] = {"cn", "la"};
+    world_open(&w, f2, n2, names, 2);
+    expect_border_change(&w, "L2", 14, 35, 300 + 1800);
     world_close(&w);
 }
 
@@ -525,10 +592,7 @@ static void test_frequencies_and_platforms(void **state)
 {
     (void)state;
     world w;
-    const lx_gtfs_file *f[] = {freq_files};
-    size_t n1[] = {FX_COUNT(freq_files)};
-    const char *names[] = {"metro"};
-    world_open(&w, f, n1, names, 1);
+    world_one(&w, freq_files, FX_COUNT(freq_files), "metro");
     const lx_plan_journey *j;
     /* 08:10 at Xay: the 08:30 run, at Hub 09:10, too late for P1 (09:00) the same day */
     uint32_t n = search(&w, 0, "x", 0, "hub", at(&w, 0, 2026, 12, 21, 8, 10), 0, 0, &j);
@@ -564,10 +628,7 @@ static void test_trip_bound(void **state)
 {
     (void)state;
     world w;
-    const lx_gtfs_file *f[] = {line_files};
-    size_t n1[] = {FX_COUNT(line_files)};
-    const char *names[] = {"line"};
-    world_open(&w, f, n1, names, 1);
+    world_one(&w, line_files, FX_COUNT(line_files), "line");
     static const struct {
         const char *to;
         int32_t trips; /* trips of the journey from x1 at 07:00 */
@@ -781,6 +842,35 @@ static lx_instant_t csa_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t
     return res;
 }
 
+/* The planner's earliest arrival from a to b (feed 0) leaving at or after t with at
+ * most max_transfers changes (-1: the plan's) is `want`; counts journeys with a
+ * change into *with_change. */
+static void expect_earliest(const world *w, uint32_t a, uint32_t b, lx_instant_t t,
+                            int32_t max_transfers, lx_instant_t want, uint32_t *with_change)
+{
+    lx_place pa = {0, a}, pb = {0, b};
+    lx_plan_request r = {&pa, 1, &pb, 1, t, 0, 0, max_transfers, NULL, NULL};
+    const lx_plan_journey *j;
+    uint32_t n;
+    assert_int_equal(lx_plan_search(w->q, &r, &j, &n), LX_OK);
+    check_chain(w, j, n);
+    lx_instant_t got = LX_INSTANT_MAX;
+    for (uint32_t k = 0; k < n; k++) {
+        assert_true(j[k].departure >= t);
+        assert_true(max_transfers < 0 || j[k].n_transfers <= (uint32_t)max_transfers);
+        if (j[k].arrival < got)
+            got = j[k].arrival;
+        if (with_change && j[k].n_transfers)
+            (*with_change)++;
+    }
+    if (got != want) {
+        const lx_station *st = lx_tt_stations(lx_net_feed(w->net, 0), NULL);
+        fprintf(stderr, "lirr: %s -> %s at %lld, %d changes: planner %lld, scan %lld\n", st[a].id,
+                st[b].id, (long long)t, max_transfers, (long long)got, (long long)want);
+    }
+    assert_int_equal(got, want);
+}
+
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(uint32_t n)
 {
@@ -815,7 +905,7 @@ static void test_lirr_cross_check(void **state)
     assert_int_equal(st.footpaths, 0); /* the reference below has no footpaths */
 
     uint32_t ns, ntr;
-    const lx_station *stations = lx_tt_stations(tt, &ns);
+    lx_tt_stations(tt, &ns);
     const lx_transfer *tr = lx_tt_transfers(tt, &ntr);
     int32_t *change = malloc(ns * sizeof *change);
     uint32_t *callable = malloc(ns * sizeof *callable), n_call = 0;
@@ -855,47 +945,16 @@ static void test_lirr_cross_check(void **state)
             lx_instant_t t = lx_tz_local_to_instant(tz, day, (int32_t)rnd(86400));
             lx_instant_t want = csa_run(&x, a, b, t, t + o.max_duration_seconds, change, 0);
             /* with at most 0 to 2 changes: the bound on trips prunes here */
-            {
-                int32_t lim = (int32_t)rnd(3);
-                lx_instant_t want_k =
-                    csa_run(&x, a, b, t, t + o.max_duration_seconds, change, (uint32_t)lim + 1);
-                lx_place pa = {0, a}, pb = {0, b};
-                lx_plan_request r = {&pa, 1, &pb, 1, t, 0, 0, lim, NULL, NULL};
-                const lx_plan_journey *j;
-                uint32_t n;
-                assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
-                check_chain(&w, j, n);
-                lx_instant_t got = LX_INSTANT_MAX;
-                for (uint32_t k = 0; k < n; k++) {
-                    assert_true(j[k].n_transfers <= (uint32_t)lim);
-                    if (j[k].arrival < got)
-                        got = j[k].arrival;
-                }
-                if (got != want_k)
-                    fprintf(stderr, "lirr: %s -> %s at %lld, %d changes: planner %lld, scan %lld\n",
-                            stations[a].id, stations[b].id, (long long)t, lim, (long long)got,
-                            (long long)want_k);
-                assert_int_equal(got, want_k);
-                limited += want_k != LX_INSTANT_MAX && want_k != want;
-            }
+            int32_t lim = (int32_t)rnd(3);
+            lx_instant_t want_k =
+                csa_run(&x, a, b, t, t + o.max_duration_seconds, change, (uint32_t)lim + 1);
+            expect_earliest(&w, a, b, t, lim, want_k, NULL);
+            limited += want_k != LX_INSTANT_MAX && want_k != want;
+            expect_earliest(&w, a, b, t, -1, want, &with_change);
             lx_place pa = {0, a}, pb = {0, b};
             lx_plan_request r = {&pa, 1, &pb, 1, t, 0, 0, -1, NULL, NULL};
             const lx_plan_journey *j;
             uint32_t n;
-            assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
-            check_chain(&w, j, n);
-            lx_instant_t got = LX_INSTANT_MAX;
-            for (uint32_t k = 0; k < n; k++) {
-                assert_true(j[k].departure >= t);
-                if (j[k].arrival < got)
-                    got = j[k].arrival;
-                if (j[k].n_transfers)
-                    with_change++;
-            }
-            if (got != want)
-                fprintf(stderr, "lirr: %s -> %s at %lld: planner %lld, scan %lld\n", stations[a].id,
-                        stations[b].id, (long long)t, (long long)got, (long long)want);
-            assert_int_equal(got, want);
             queries++;
             agree++;
             if (want == LX_INSTANT_MAX) {
@@ -962,6 +1021,7 @@ int main(void)
         cmocka_unit_test(test_calendar),
         cmocka_unit_test(test_transfer_rules),
         cmocka_unit_test(test_two_zones_border),
+        cmocka_unit_test(test_station_times),
         cmocka_unit_test(test_range_and_arrive_by),
         cmocka_unit_test(test_leg_filter),
         cmocka_unit_test(test_bad_requests),
