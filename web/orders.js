@@ -11,7 +11,10 @@
 // booking joins the list and the old one shows "changed", each linking to the other
 // (changed_from / changed_to). The waitlist requests made in this browser (waitlist.js)
 // follow, with their state; while one is open they are fetched again every few
-// seconds, and a fulfilled one links to the booking it made.
+// seconds, and a fulfilled one links to the booking it made. A leg of a journey booking
+// (its `journey` lists the legs) is refunded with the whole journey instead ("Refund
+// journey": POST /api/v1/journey-bookings/{id}/refund-offers, each leg's fee and amount
+// and the totals shown and confirmed, then .../refunds), every leg in the list updated.
 // Plain ES module; app.js hands it its helpers with initOrders().
 
 import {
@@ -28,7 +31,7 @@ const ov = {
   loading: false,
   items: [],        // [{id, booking, error}]
   notes: [],        // [{key, vars}] shown once at the top (dropped ids, done actions)
-  pending: null,    // {id, kind: 'cancel' | 'refund' | 'change', offer, change}
+  pending: null,    // {id, kind: 'cancel' | 'refund' | 'journey-refund' | 'change', offer, change}
   busy: false,
   waits: [],        // [{id, req, error}] the waitlist requests
 };
@@ -38,6 +41,7 @@ const t = (k, v) => ctx.t(k, v);
 const el = (tag, cls, text) => ctx.el(tag, cls, text);
 const section = () => document.getElementById('orders');
 const path = (id) => `api/v1/bookings/${encodeURIComponent(id)}`;
+const journeyPath = (id) => `api/v1/journey-bookings/${encodeURIComponent(id)}`;
 
 export function initOrders(helpers) {
   ctx = helpers;
@@ -520,8 +524,12 @@ function actionsEl(it) {
     show.setAttribute('aria-label', label('orders.tickets'));
     const change = button('secondary', 'orders.change', 'order-change', () => startChange(it));
     change.setAttribute('aria-label', label('orders.change'));
-    const refund = button('secondary danger', 'orders.refund', 'order-refund', () => offerRefund(it));
-    refund.setAttribute('aria-label', label('orders.refund'));
+    // a leg of a journey is refunded with the whole journey, all or none
+    const journey = Array.isArray(b.journey) && b.journey.length > 1;
+    const key = journey ? 'orders.refund_journey' : 'orders.refund';
+    const refund = button('secondary danger', key, journey ? 'order-refund-journey' : 'order-refund',
+      () => offerRefund(it, journey));
+    refund.setAttribute('aria-label', label(key));
     row.append(show, change, refund);
   } else {
     const rm = button('link-btn', 'orders.remove', 'order-remove', () => {
@@ -543,13 +551,13 @@ function ask(it, kind, offer) {
   section().querySelector('[data-testid="confirm-yes"]')?.focus();
 }
 
-async function offerRefund(it) {
+async function offerRefund(it, journey) {
   ov.busy = true;
   render(false);
   try {
-    const offer = await request('POST', `${path(it.id)}/refund-offers`);
+    const offer = await request('POST', `${(journey ? journeyPath : path)(it.id)}/refund-offers`);
     ov.busy = false;
-    ask(it, 'refund', offer);
+    ask(it, journey ? 'journey-refund' : 'refund', offer);
   } catch (e) {
     ov.busy = false;
     it.error = e;
@@ -562,23 +570,37 @@ function confirmEl(it) {
   const box = el('div', 'confirm');
   box.setAttribute('role', 'group');
   box.dataset.testid = 'confirm';
-  const q = el('p', 'confirm-q', t(kind === 'cancel' ? 'orders.cancel_q' : 'orders.refund_q', { id: it.id }));
+  const question = { cancel: 'orders.cancel_q', refund: 'orders.refund_q', 'journey-refund': 'orders.refund_journey_q' };
+  const q = el('p', 'confirm-q', t(question[kind], { id: it.id }));
   q.id = `confirm-${it.id}`;
   box.setAttribute('aria-labelledby', q.id);
   box.append(q);
-  if (kind === 'refund' && offer) {
+  if (kind === 'journey-refund' && offer) {
+    // each train's fee and amount, then the totals (per currency: kip and yuan)
+    const ul = el('ul', 'order-passengers refund-legs');
+    offer.legs.forEach((l, i) => {
+      const li = el('li', null, `${t('journey.leg', { n: i + 1, train: legTrain(l.booking) })} · `
+        + `${t('orders.refund_fee')} ${formatPrice(l.fee, l.currency)} · `
+        + `${t('orders.refund_amount')} ${formatPrice(l.amount, l.currency)}`);
+      li.dataset.testid = 'refund-leg';
+      ul.append(li);
+    });
+    box.append(ul);
+  }
+  if (kind !== 'cancel' && offer) {
+    const sum = (k) => (offer.totals || [offer]).map((x) => formatPrice(x[k], x.currency)).join(' + ');
     const dl = el('dl', 'journey refund-offer');
     dl.dataset.testid = 'refund-offer';
-    const fee = el('dd', null, formatPrice(offer.fee, offer.currency));
+    const fee = el('dd', null, sum('fee'));
     fee.dataset.testid = 'refund-fee';
-    const amount = el('dd', 'refund-amount', formatPrice(offer.amount, offer.currency));
+    const amount = el('dd', 'refund-amount', sum('amount'));
     amount.dataset.testid = 'refund-amount';
     dl.append(el('dt', null, t('orders.refund_fee')), fee, el('dt', null, t('orders.refund_amount')), amount);
     box.append(dl);
   }
   const row = el('div', 'actions');
   const yes = button('primary danger-fill', kind === 'cancel' ? 'orders.cancel_yes' : 'orders.refund_yes', 'confirm-yes',
-    () => (kind === 'cancel' ? doCancel(it) : doRefund(it, offer)));
+    () => (kind === 'cancel' ? doCancel(it) : doRefund(it, offer, kind === 'journey-refund')));
   const no = button('secondary', 'orders.keep', 'confirm-no', () => {
     ov.pending = null;
     render(false);
@@ -611,6 +633,20 @@ function doCancel(it) {
   return act(it, () => request('DELETE', path(it.id)), 'orders.cancelled');
 }
 
-function doRefund(it, offer) {
-  return act(it, () => request('POST', `${path(it.id)}/refunds`, { refund_offer: offer.id }), 'orders.refunded');
+function doRefund(it, offer, journey) {
+  if (!journey) return act(it, () => request('POST', `${path(it.id)}/refunds`, { refund_offer: offer.id }), 'orders.refunded');
+  return act(it, async () => {
+    const j = await request('POST', `${journeyPath(it.id)}/refunds`, { refund_offer: offer.id });
+    // every leg in the list shows its refund
+    for (const leg of j.legs) {
+      const x = ov.items.find((y) => y.id === leg.id);
+      if (x) x.booking = leg;
+    }
+    return j.legs.find((l) => l.id === it.id) || it.booking;
+  }, 'orders.journey_refunded');
+}
+
+// the train of a leg of a journey, when the list shows it ('' otherwise)
+function legTrain(id) {
+  return ov.items.find((x) => x.id === id)?.booking?.train || '';
 }

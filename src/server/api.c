@@ -583,6 +583,8 @@ static const struct {
     {"GET", "/api/v1/journey-bookings/{}", lx_api_h_journey_booking},
     {"DELETE", "/api/v1/journey-bookings/{}", lx_api_h_journey_cancel},
     {"POST", "/api/v1/journey-bookings/{}/fulfillments", lx_api_h_journey_fulfil},
+    {"POST", "/api/v1/journey-bookings/{}/refund-offers", lx_api_h_journey_refund_offer},
+    {"POST", "/api/v1/journey-bookings/{}/refunds", lx_api_h_journey_refund},
     {"GET", "/metrics", lx_api_h_metrics},
     {"GET", "/api/v1/openapi.json", lx_api_h_openapi},
 };

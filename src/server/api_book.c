@@ -390,6 +390,24 @@ int lx_api_read_pref(json_t *body, lx_book_req *q, lx_srv_resp *resp, lx_err *er
 
 /* ---- the bookings ---- */
 
+/* The ids of the legs of the order's journey (GET /api/v1/journey-bookings/{id}), in
+ * travel order, or null when it was sold alone; NULL without memory. */
+static json_t *journey_ids(const lx_book_order *o)
+{
+    if (!o->journey[0])
+        return json_null();
+    char ids[sizeof o->journey];
+    json_t *a = json_array();
+    snprintf(ids, sizeof ids, "%s", o->journey);
+    for (char *save = NULL, *tok = strtok_r(ids, " ", &save); a && tok;
+         tok = strtok_r(NULL, " ", &save))
+        if (json_array_append_new(a, json_string(tok))) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
+}
+
 lx_err lx_api_booking_json(const req *r, lx_srv_resp *resp, const lx_book_order *o,
                            json_t **out)
 {
@@ -402,7 +420,8 @@ lx_err lx_api_booking_json(const req *r, lx_srv_resp *resp, const lx_book_order 
     lx_instant_t left = o->expires_at - lx_api_now(r->api);
     if (json_object_set_new(b, "expires_in", o->state == LX_ORDER_HELD
                                                  ? json_integer(left > 0 ? left : 0)
-                                                 : json_null())) {
+                                                 : json_null()) ||
+        json_object_set_new(b, "journey", journey_ids(o))) {
         json_decref(b);
         return LX_NOMEM;
     }

@@ -160,9 +160,12 @@ lx_err lx_api_h_gate_scan(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_ticket_qr(const req *r, lx_srv_resp *resp);
 /* api_seats.c: GET /api/v1/trains/{train}/seats */
 lx_err lx_api_h_seats(const req *r, lx_srv_resp *resp);
-/* api_refund.c: POST /api/v1/bookings/{id}/refund-offers and .../refunds */
+/* api_refund.c: POST /api/v1/bookings/{id}/refund-offers and .../refunds, and the same
+ * for a whole journey: POST /api/v1/journey-bookings/{id}/refund-offers and .../refunds */
 lx_err lx_api_h_refund_offer(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_refund(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_journey_refund_offer(const req *r, lx_srv_resp *resp);
+lx_err lx_api_h_journey_refund(const req *r, lx_srv_resp *resp);
 /* api_wait.c: POST /api/v1/waitlist, GET and DELETE /api/v1/waitlist/{id} */
 lx_err lx_api_h_wait_add(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_wait_get(const req *r, lx_srv_resp *resp);
@@ -185,6 +188,19 @@ lx_err lx_api_h_journey_book(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_journey_booking(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_journey_fulfil(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_journey_cancel(const req *r, lx_srv_resp *resp);
+/* The legs of the journey booking of the path (any leg's id) into o[0 .. *n-1]
+ * (LX_BOOK_MAX_LEGS), in travel order: 1, or 0 with an answer made (404 unknown). */
+int lx_api_journey_orders(const req *r, lx_srv_resp *resp, lx_err *err, lx_book_order *o,
+                          uint32_t *n);
+/* Answers with the journey booking of the legs o[0 .. n-1] and, when name is not NULL,
+ * extra as its member name (a reference the function takes over, NULL: null). */
+lx_err lx_api_reply_journey(const req *r, lx_srv_resp *resp, int status,
+                            const lx_book_order *o, uint32_t n, const char *name,
+                            json_t *extra);
+/* Names leg i (0-based) in the error answer resp holds: its field "legs[i].FIELD" (or
+ * "legs[i]") and its message "leg i+1: ...", unless they name it already. err passes
+ * through; an answer that is no error is left alone. */
+lx_err lx_api_name_leg(lx_srv_resp *resp, lx_err err, size_t i);
 /* metrics.c: GET /metrics and GET /api/v1/openapi.json */
 lx_err lx_api_h_metrics(const req *r, lx_srv_resp *resp);
 lx_err lx_api_h_openapi(const req *r, lx_srv_resp *resp);

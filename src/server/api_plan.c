@@ -1,5 +1,5 @@
 /* Planned journeys over HTTP (issue 6): the journey search and the booking of a whole
- * journey, every leg of it held, paid or cancelled together.
+ * journey, every leg of it held, paid, cancelled or refunded together.
  *
  *   GET    /api/v1/journeys?from&to&date&time[&arrive_by&class&window&max_transfers]
  *          the journeys the planner finds (src/view/plan.c, as `lanxang plan --json`)
@@ -9,6 +9,11 @@
  *   GET    /api/v1/journey-bookings/{id}       (id: any leg's booking id)
  *   POST   /api/v1/journey-bookings/{id}/fulfillments   {"payment"?}: every leg confirmed
  *   DELETE /api/v1/journey-bookings/{id}       every leg cancelled
+ *   POST   /api/v1/journey-bookings/{id}/refund-offers   -> 201 a signed offer: each leg's
+ *          fee and amount, the totals per currency, valid_until
+ *   POST   /api/v1/journey-bookings/{id}/refunds  {"refund_offer"}: every leg refunded,
+ *          each keeping its fee (the two refund handlers are api_refund.c's, which
+ *          shares the offer, its signature and its checks with a single booking's)
  *
  * The planner. One lx_plan is built from the network when the API is created (it is
  * read-only, shared by every worker); a search needs a lx_plan_query, the rounds'
@@ -17,8 +22,8 @@
  *
  * A journey booking is the store's (lx_book_hold_journey, lx_book_journey_life): its
  * legs are bookings of their own, each naming all of them, held all or none and
- * confirmed or cancelled all or none. Each leg is read and resolved as POST /bookings
- * reads its journey (lx_api_read_trip, lx_api_journey_req) and a refusal is answered
+ * confirmed, cancelled or refunded all or none. Each leg is read and resolved as POST
+ * /bookings reads its journey (lx_api_read_trip, lx_api_journey_req) and a refusal is answered
  * as POST /bookings answers it (lx_api_reply_refused), with the leg named: the field
  * "legs[1].class" and the message "leg 2: ...". A leg's from and to may also be the
  * station objects a journey's legs carry.
@@ -137,9 +142,7 @@ lx_err lx_api_h_journeys(const req *r, lx_srv_resp *resp)
 
 /* ---- a journey's bookings as one ---- */
 
-/* Names leg i in the error answer resp holds: its field "legs[i].FIELD" (or "legs[i]")
- * and its message "leg i+1: ..." (unless they already name it). err passes through. */
-static lx_err name_leg(lx_srv_resp *resp, lx_err err, size_t i)
+lx_err lx_api_name_leg(lx_srv_resp *resp, lx_err err, size_t i)
 {
     if (err != LX_OK || !resp->body || resp->status < 400)
         return err;
@@ -202,11 +205,11 @@ static int read_legs(const req *r, lx_srv_resp *resp, lx_err *err, json_t *body,
         char prefix[24];
         snprintf(prefix, sizeof prefix, "legs[%zu].", i);
         if (!json_is_object(leg)) {
-            *err = name_leg(resp,
-                            lx_api_reply_errorf(resp, LX_INVAL, NULL,
-                                                "each leg must be an object {\"train\", "
-                                                "\"date\", \"from\", \"to\", \"class\"}"),
-                            i);
+            *err = lx_api_name_leg(resp,
+                                   lx_api_reply_errorf(resp, LX_INVAL, NULL,
+                                                       "each leg must be an object {\"train\", "
+                                                       "\"date\", \"from\", \"to\", \"class\"}"),
+                                   i);
             return 0;
         }
         station_as_text(leg, "from");
@@ -217,7 +220,7 @@ static int read_legs(const req *r, lx_srv_resp *resp, lx_err *err, json_t *body,
         if (!lx_api_only_known(leg, known, prefix, resp, err) ||
             !lx_api_read_trip(leg, &t, resp, err) ||
             !lx_api_journey_req(r, resp, err, &t, &j[i], &q[i])) {
-            *err = name_leg(resp, *err, i);
+            *err = lx_api_name_leg(resp, *err, i);
             return 0;
         }
         if (i && j[i].leg.leg.departure < j[i - 1].leg.leg.arrival) {
@@ -234,9 +237,9 @@ static int read_legs(const req *r, lx_srv_resp *resp, lx_err *err, json_t *body,
 
 /* Answers with a journey booking: {"id" (the first leg's), "state", "legs": [booking],
  * "price", "currency", "prices", "expires_in"}, each leg as GET /bookings/{id} shows
- * it (lx_api_reply_booking). */
-static lx_err reply_journey(const req *r, lx_srv_resp *resp, int status, const lx_book_order *o,
-                            uint32_t n)
+ * it (lx_api_reply_booking), and name: extra when name is given. */
+lx_err lx_api_reply_journey(const req *r, lx_srv_resp *resp, int status, const lx_book_order *o,
+                            uint32_t n, const char *name, json_t *extra)
 {
     json_t *legs = json_array(), *left = json_null();
     lx_view_total total = {0};
@@ -247,6 +250,7 @@ static lx_err reply_journey(const req *r, lx_srv_resp *resp, int status, const l
             /* the leg's tickets cannot be made: that error (or no memory) is the answer */
             json_decref(legs);
             json_decref(left);
+            json_decref(extra);
             return e;
         }
         json_t *exp = json_object_get(b, "expires_in");
@@ -268,6 +272,12 @@ static lx_err reply_journey(const req *r, lx_srv_resp *resp, int status, const l
     if (!legs)
         json_decref(left);
     if (j && lx_view_total_set(j, &total)) {
+        json_decref(j);
+        j = NULL;
+    }
+    if (!j || !name) {
+        json_decref(extra);
+    } else if (json_object_set_new(j, name, extra ? extra : json_null())) {
         json_decref(j);
         j = NULL;
     }
@@ -301,7 +311,7 @@ lx_err lx_api_h_journey_book(const req *r, lx_srv_resp *resp)
     lx_err e = lx_book_hold_journey(api->book, q, n, now, o, msg, sizeof msg);
     json_decref(body);
     if (e == LX_OK) {
-        e = reply_journey(r, resp, 201, o, n);
+        e = lx_api_reply_journey(r, resp, 201, o, n, NULL, NULL);
         if (e == LX_OK && resp->status == 201)
             snprintf(resp->location, sizeof resp->location, "/api/v1/journey-bookings/%s", o[0].id);
         return e;
@@ -310,14 +320,12 @@ lx_err lx_api_h_journey_book(const req *r, lx_srv_resp *resp)
     unsigned k = 1;
     if (sscanf(msg, "leg %u", &k) != 1 || k < 1 || k > n)
         k = 1;
-    return name_leg(
+    return lx_api_name_leg(
         resp, lx_api_reply_refused(r, resp, e, &j[k - 1], q[0].n, q[k - 1].cls, msg, sizeof msg),
         k - 1);
 }
 
-/* The legs of the journey order id belongs to, in travel order. 1, or 0 with an
- * answer made. */
-static int journey_orders(const req *r, lx_srv_resp *resp, lx_err *err, lx_book_order *o,
+int lx_api_journey_orders(const req *r, lx_srv_resp *resp, lx_err *err, lx_book_order *o,
                           uint32_t *n)
 {
     char id[LX_BOOK_ID_LEN], ids[sizeof o[0].journey];
@@ -350,9 +358,9 @@ lx_err lx_api_h_journey_booking(const req *r, lx_srv_resp *resp)
     lx_err err;
     lx_book_order o[LX_BOOK_MAX_LEGS];
     uint32_t n;
-    if (!lx_api_want_book(r, resp, &err) || !journey_orders(r, resp, &err, o, &n))
+    if (!lx_api_want_book(r, resp, &err) || !lx_api_journey_orders(r, resp, &err, o, &n))
         return err;
-    return reply_journey(r, resp, 200, o, n);
+    return lx_api_reply_journey(r, resp, 200, o, n, NULL, NULL);
 }
 
 /* The optional body of a fulfilment, {"payment": "reference"}, into payment (64
@@ -396,7 +404,7 @@ static lx_err journey_life(const req *r, lx_srv_resp *resp, uint8_t code)
     const char *verb = code == LX_INV_CONFIRM ? "confirmed" : "cancelled";
     switch (e) {
     case LX_OK:
-        return reply_journey(r, resp, 200, o, n ? n : 1);
+        return lx_api_reply_journey(r, resp, 200, o, n ? n : 1, NULL, NULL);
     case LX_NOMEM:
         return e;
     case LX_NOTFOUND:

@@ -2,8 +2,10 @@
 // "With changes", searches Vientiane -> Kunming (no train runs through: the planner
 // changes at Mohan, after the border), sees the change with its waiting time and the
 // border control, books the journey with one passenger form (every train held at
-// once), pays, and gets an e-ticket for each train. The server's clock is fixed by
-// run.sh (LANXANG_NOW, the day before). Screenshots are kept as artifacts.
+// once), pays, and gets an e-ticket for each train; in "My orders" the paid journey is
+// refunded as one ("Refund journey": each train's fee and amount, the totals in kip and
+// yuan, confirmed; both legs then show "refunded" with their fee). The server's clock is
+// fixed by run.sh (LANXANG_NOW, the day before). Screenshots are kept as artifacts.
 //   node plan.test.mjs BASE_URL ARTIFACT_DIR
 import assert from 'node:assert/strict';
 import { testArgs, launch, phoneContext, check, finish, switchLang, chooseStation } from './harness.mjs';
@@ -83,6 +85,38 @@ try {
     await journey.waitFor({ timeout: 5000 });
     assert.match((await journey.locator('[data-testid="change"]').first().textContent()) || '', /磨憨边检/);
   });
+  await check('my orders: the paid journey is refunded as one, after seeing each train\'s fee', async () => {
+    await switchLang(page, 'en');
+    await page.click('#orders-open');
+    await page.locator('#orders[aria-busy="false"]').waitFor({ timeout: 5000 });
+    const legs = page.locator('#orders li[data-testid="order"]');
+    assert.equal(await legs.count(), 2, 'the two legs are listed');
+    const first = legs.first();
+    assert.equal(await first.getAttribute('data-state'), 'confirmed', 'the first leg is paid');
+    assert.equal(await first.locator('[data-testid="order-refund"]').count(), 0, 'no single refund');
+    await first.locator('[data-testid="order-refund-journey"]').click();
+    const offerLegs = first.locator('[data-testid="refund-leg"]');
+    await offerLegs.first().waitFor({ timeout: 5000 });
+    assert.equal(await offerLegs.count(), 2, 'the offer shows both legs');
+    const leg1 = (await offerLegs.nth(0).textContent()) || '';
+    // an amount in kip or in yuan, as the locale writes it ("LAK 65,000", "CN¥19")
+    const kip = '[^·+]*(₭|LAK)[^·+]*\\d', yuan = '[^·+]*(¥|CNY)[^·+]*\\d';
+    assert.match(leg1, new RegExp(`^Train 1: D88 · Refund fee${kip} · You get back${kip}$`), leg1);
+    const leg2 = (await offerLegs.nth(1).textContent()) || '';
+    assert.match(leg2, new RegExp(`^Train 2: D8816 · Refund fee${yuan} · You get back${yuan}$`), leg2);
+    // the totals: kip + yuan
+    for (const k of ['refund-fee', 'refund-amount']) {
+      const total = (await first.locator(`[data-testid="${k}"]`).textContent()) || '';
+      assert.match(total, new RegExp(`^${kip} \\+${yuan}$`), total);
+    }
+    assert.match((await first.locator('.confirm-q').textContent()) || '', /whole journey/);
+    await page.screenshot({ path: `${artifacts}/plan-refund-offer.png`, fullPage: true });
+    await first.locator('[data-testid="confirm-yes"]').click();
+    await page.locator('#orders li[data-testid="order"][data-state="refunded"]').nth(1).waitFor({ timeout: 5000 });
+    assert.equal(await page.locator('#orders [data-testid="order-refund-fee"]').count(), 2, 'both legs keep a fee');
+    assert.match((await page.textContent('[data-testid="orders-notes"]')) || '', /whole journey of booking .* is refunded/);
+  });
+  await page.screenshot({ path: `${artifacts}/plan-refunded.png`, fullPage: true });
   await check('no script error', async () => assert.deepEqual(errors, []));
 } finally {
   await browser.close();

@@ -7,7 +7,11 @@
 # the seat-aware search (--class) leaves out a journey one of whose legs is sold out
 # (filled over the API first); a journey booking is held all or none (a sold-out second
 # leg: 409 naming it, and the first leg's seats still free), confirmed and cancelled as
-# one. Stops the server by its PID and runs `lanxang check` on the data directory.
+# one; refunded as one (POST .../refund-offers: each leg's fee and amount and the totals
+# per currency; POST .../refunds: every leg refunded keeping its fee, the seats free
+# again; refused for an unpaid journey, an altered offer, a single booking's or another
+# journey's offer, and a second time). Stops the server by its PID and runs `lanxang
+# check` on the data directory.
 #
 #   tests/integration/test_plan.sh path/to/lanxang
 set -euo pipefail
@@ -288,6 +292,113 @@ t_bad_bodies() {
 }
 check "journey bookings refused: no legs, an unknown train, an unknown field, legs out of order" \
     t_bad_bodies
+
+# ---- refunding a journey ----
+# paid_journey DOCUMENT [unpaid]: a journey D88 + D8816 in second class for one passenger,
+# held and (unless unpaid) paid; JID its id, $TMP/paid.json its answer
+paid_journey() {
+    post /api/v1/journey-bookings "$(journey second second \
+        "[{\"name\":\"Refund $1\",\"document\":\"$1\",\"document_type\":\"passport\"}]")"
+    expect 201 '.state == "provisional"' || return 1
+    JID=$(jq -r .id "$TMP/body")
+    if [ "${2:-}" != unpaid ]; then
+        post "/api/v1/journey-bookings/$JID/fulfillments" '{}'
+        expect 200 '.state == "confirmed"' || return 1
+    fi
+    cp "$TMP/body" "$TMP/paid.json"
+}
+refund() { post "/api/v1/journey-bookings/$1/refunds" "{\"refund_offer\":\"$2\"}"; }
+# the fee, amount and currency of each leg of the offer (as JSON)
+offer_legs() { jq -c '[.legs[] | {fee, amount, currency}]' "$TMP/offer.json"; }
+
+t_refund_unpaid() {
+    paid_journey PR1000001 unpaid || return 1
+    post "/api/v1/journey-bookings/$JID/refund-offers" ''
+    expect_error 409 conflict "legs[0].id" || return 1
+    jq -e '.error.message | startswith("leg 1: ") and contains("provisional")' "$TMP/body" \
+        >/dev/null || return 1
+    refund "$JID" AQIDBA
+    expect_error 409 conflict "legs[0].id" || return 1
+    req GET "/api/v1/journey-bookings/$JID"
+    expect 200 'all(.legs[]; .state == "provisional")'
+}
+check "an unpaid journey: no refund offer, no refund (409 conflict naming leg 1)" t_refund_unpaid
+
+t_refund_offer() {
+    paid_journey PR1000002 || return 1
+    post "/api/v1/journey-bookings/$JID/refund-offers" ''
+    expect 201 ".journey == \"$JID\" and (.id | type == \"string\") and (.legs | length) == 2
+        and [.legs[].booking] == $(jq -c '[.legs[].id]' "$TMP/paid.json")
+        and .legs[0].currency == \"LAK\" and .legs[1].currency == \"CNY\"
+        and all(.legs[]; .fee > 0 and .amount > 0)
+        and (.valid_until | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$\"))
+        and .totals == [.legs | group_by(.currency) | sort_by(.[0].currency != \"LAK\")[]
+                        | {fee: (map(.fee) | add), amount: (map(.amount) | add),
+                           currency: .[0].currency}]" || return 1
+    # each leg's fee and amount make up its price
+    jq -e --slurpfile paid "$TMP/paid.json" \
+        '[.legs[] | .fee + .amount] == [$paid[0].legs[].price]' "$TMP/body" >/dev/null || return 1
+    cp "$TMP/body" "$TMP/offer.json"
+    OFFER_JID=$JID
+}
+check "POST /journey-bookings/{id}/refund-offers: each leg's fee and amount, totals per currency" \
+    t_refund_offer
+
+t_refund_refused() {
+    local offer altered
+    offer=$(jq -r .id "$TMP/offer.json")
+    # one character of the offer changed
+    altered=$(jq -r '.id | .[0:40] + (if .[40:41] == "A" then "B" else "A" end) + .[41:]' \
+        "$TMP/offer.json")
+    refund "$OFFER_JID" "$altered"
+    expect_error 422 malformed refund_offer || return 1
+    # a single booking's offer is no journey's, nor the other way round
+    post "/api/v1/bookings/$(jq -r '.legs[1].booking' "$TMP/offer.json")/refund-offers" ''
+    expect 201 '.booking != null' || return 1
+    refund "$OFFER_JID" "$(jq -r .id "$TMP/body")"
+    expect_error 422 malformed refund_offer || return 1
+    post "/api/v1/bookings/$OFFER_JID/refunds" "{\"refund_offer\":\"$offer\"}"
+    expect_error 422 malformed refund_offer || return 1
+    # another journey's offer
+    paid_journey PR1000003 || return 1
+    refund "$JID" "$offer"
+    expect_error 422 malformed refund_offer || return 1
+    jq -e ".error.message | contains(\"for journey $OFFER_JID\")" "$TMP/body" >/dev/null || return 1
+    req GET "/api/v1/journey-bookings/$OFFER_JID"
+    expect 200 'all(.legs[]; .state == "confirmed" and .refund_fee == null)'
+}
+check "journey refunds refused: an altered offer, a single booking's, another journey's (422)" \
+    t_refund_refused
+
+t_refund() {
+    local before
+    before=$(free_d88 second)
+    refund "$(tr 'A-Z' 'a-z' <<<"$OFFER_JID")" "$(jq -r .id "$TMP/offer.json")"
+    expect 200 ".state == \"refunded\" and all(.legs[]; .state == \"refunded\")
+        and .refund.totals == $(jq -c .totals "$TMP/offer.json")
+        and [.refund.legs[] | {fee, amount, currency}] == $(offer_legs)
+        and [.legs[] | {fee: .refund_fee, amount: .refund_amount, currency}] == $(offer_legs)" ||
+        return 1
+    [ "$(free_d88 second)" = $((before + 1)) ] ||
+        { echo "D88 second: $before -> $(free_d88 second)"; return 1; }
+    # kept: GET from the other leg shows every leg's fee and amount
+    req GET "/api/v1/journey-bookings/$(jq -r '.legs[1].booking' "$TMP/offer.json")"
+    expect 200 "all(.legs[]; .state == \"refunded\" and .journey == $(jq -c '[.legs[].booking]' \
+        "$TMP/offer.json")) and
+        [.legs[] | {fee: .refund_fee, amount: .refund_amount, currency}] == $(offer_legs)"
+}
+check "POST /journey-bookings/{id}/refunds: every leg refunded keeping its fee, seats free" \
+    t_refund
+
+t_refund_again() {
+    refund "$OFFER_JID" "$(jq -r .id "$TMP/offer.json")"
+    expect_error 409 conflict "legs[0].id" || return 1
+    jq -e '.error.message | startswith("leg 1: ") and contains("refunded")' "$TMP/body" \
+        >/dev/null || return 1
+    post "/api/v1/journey-bookings/$OFFER_JID/refund-offers" ''
+    expect_error 409 conflict "legs[0].id"
+}
+check "a second refund of the journey: 409 conflict naming leg 1" t_refund_again
 
 check "SIGTERM stops the server cleanly" server_stop
 t_check() { lx check >"$TMP/check.out" 2>&1 || { cat "$TMP/check.out"; return 1; }; }

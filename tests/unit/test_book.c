@@ -1723,6 +1723,42 @@ static void test_journey_release(void **state)
     close_book(&h);
 }
 
+/* A journey refunded all or none (the refund of POST /journey-bookings/{id}/refunds):
+ * with one leg refunded alone already, the journey's refund is refused and the other leg
+ * stays paid, keeping no fee; after departure no leg is refunded either. */
+static void test_journey_refund_whole(void **state)
+{
+    fixture *fx = *state;
+    handle h = open_book(fx);
+    lx_book_req legs[2];
+    two_legs(fx, 2, 1, legs);
+    legs[0].confirm = 1;
+    lx_book_order o[LX_BOOK_MAX_LEGS], after[LX_BOOK_MAX_LEGS], got;
+    uint32_t n = 0;
+    assert_int_equal(lx_book_hold_journey(h.b, legs, 2, fx->now, o, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    /* the train of leg 1 has left: neither leg is refunded */
+    assert_int_equal(lx_book_journey_life(h.b, o[1].id, LX_INV_REFUND, NULL, NULL,
+                                          o[0].departure + 1, after, &n, fx->msg, sizeof fx->msg),
+                     LX_CLOSED);
+    assert_int_equal(state_of(h.b, o[1].id), LX_ORDER_CONFIRMED);
+    assert_int_equal(lx_book_refund(h.b, o[1].id, NULL, fx->now, NULL, fx->msg, sizeof fx->msg),
+                     LX_OK);
+    assert_int_equal(lx_book_journey_life(h.b, o[0].id, LX_INV_REFUND, NULL, NULL, fx->now, after,
+                                          &n, fx->msg, sizeof fx->msg),
+                     LX_CONFLICT);
+    assert_int_equal(lx_book_get(h.b, o[0].id, &got), LX_OK);
+    assert_int_equal(got.state, LX_ORDER_CONFIRMED);
+    assert_int_equal(got.refund_fee, -1);
+    assert_int_equal(free_on(fx, h.b, &legs[0], "second"), SECOND_SEATS - 1);
+    close_book(&h);
+    h = open_book(fx);
+    assert_int_equal(lx_book_get(h.b, o[0].id, &got), LX_OK);
+    assert_int_equal(got.refund_fee, -1);
+    check_ok(fx, h.b);
+    close_book(&h);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1759,6 +1795,7 @@ int main(void)
         T(test_journey_whole),
         T(test_journey_none),
         T(test_journey_release),
+        T(test_journey_refund_whole),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
