@@ -58,8 +58,19 @@
  * guaranteed change (type 1, or 2 with its time) may be shorter than the station's
  * change time: when the first trip arrives, the second is ridden in the next round
  * from the time the rule allows. A forbidden change (type 3) is refused when the
- * ready label being used came from the trip the rule names (an earlier, different
- * arrival at that stop is not searched for: a rare inexactness, said in design.md).
+ * ready label being used came from the trip the rule names. One label per stop is
+ * not enough then: the best arrival may come from a trip that may not change to the
+ * one wanted, while a later arrival may. So with such rules in the network each stop
+ * also keeps a free label (src_free, ready_free): the best arrival, and ready time,
+ * of a leg that forbids no change where it is left; a boarding that the label's leg
+ * forbids is tried again from the free label (KIND_READY_FREE records which label a
+ * leg was boarded from, for the journey's reconstruction). And every trip a forbidden
+ * change names rides in patterns of its own (plan_build.c), since a round rides only
+ * the earliest run of a pattern and would never ride a later, unrestricted one. This
+ * is exact while the legs arriving at a stop that forbid some change there are one
+ * trip (checked by test_plan against a scan that keeps every arrival); two different
+ * such trips at one stop, the second arriving between the first and the free label,
+ * may still hide a change.
  *
  * Pruning beyond RAPTOR's own. (1) Lower bounds: before the rounds, a Dijkstra from
  * the destinations over the reversed stop graph (each edge weighted with the fastest
@@ -130,7 +141,13 @@
 #define MAXD 20
 #define ROUNDS (LX_PLAN_MAX_TRANSFERS + 2)
 
-enum { KIND_READY = 0, KIND_IN_SEAT = 1, KIND_GUARANTEED = 2, KIND_ORIGIN = 3 };
+enum {
+    KIND_READY = 0,
+    KIND_IN_SEAT = 1,
+    KIND_GUARANTEED = 2,
+    KIND_ORIGIN = 3,
+    KIND_READY_FREE = 4 /* boarded from the free ready label (ready_free) */
+};
 
 /* How a leg was ridden: enough to rebuild it. */
 typedef struct {
@@ -170,6 +187,12 @@ struct lx_plan_query {
     plan_rec *arr_rec, *src_rec; /* ROUNDS * N */
     plan_rec *ready_rec;         /* ROUNDS * N: the leg a ready label came from */
     uint32_t *ready_from;        /* ROUNDS * N: the stop that leg ended at */
+    /* With forbidden changes in the network: the best src and ready labels whose leg
+     * forbids no change where it was left (ROUNDS * N each; NULL without), see
+     * relax() */
+    int32_t *src_free, *ready_free;
+    plan_rec *src_free_rec, *ready_free_rec;
+    uint32_t *ready_free_from;
     uint8_t *mark, *srcmark, *is_target, *touched;
     uint32_t *mark_list, n_mark, *src_list, n_src;
     uint32_t *tl[2], n_tl[2]; /* stops whose labels changed, last and this round */
@@ -241,6 +264,18 @@ lx_err lx_plan_query_create(const lx_plan *pl, lx_plan_query **out)
     q->src_rec = malloc(RN * sizeof *q->src_rec);
     q->ready_from = malloc(RN * sizeof *q->ready_from);
     q->ready_rec = malloc(RN * sizeof *q->ready_rec);
+    if (pl->has_forbidden) {
+        q->ready_free = malloc(RN * sizeof *q->ready_free);
+        q->ready_free_rec = malloc(RN * sizeof *q->ready_free_rec);
+        q->ready_free_from = malloc(RN * sizeof *q->ready_free_from);
+        q->src_free = malloc(RN * sizeof *q->src_free);
+        q->src_free_rec = malloc(RN * sizeof *q->src_free_rec);
+        if (!q->ready_free || !q->ready_free_rec || !q->ready_free_from || !q->src_free ||
+            !q->src_free_rec) {
+            lx_plan_query_destroy(q);
+            return LX_NOMEM;
+        }
+    }
     q->touched = calloc((size_t)N + 1, 1);
     q->tl[0] = malloc(((size_t)N + 1) * sizeof(uint32_t));
     q->tl[1] = malloc(((size_t)N + 1) * sizeof(uint32_t));
@@ -302,7 +337,7 @@ void lx_plan_query_destroy(lx_plan_query *q)
         q->src_list, q->pat_span, q->pat_list,  q->origins, q->targets, q->day0,       q->svc_day0,
         q->nd,       q->svc_nd,   q->svc_words, q->base,    q->svc_off, q->svc,        q->ts,
         q->pool,     q->ban,      q->deps,      q->jr,      q->legs,    q->tf,         q->out,
-        q->lb,       q->heap,     q->mk,        q->svc_days, q->kcap, q->pdist, q->bfs,
+        q->lb,       q->heap,     q->mk,        q->svc_days, q->kcap, q->pdist, q->bfs, q->ready_free, q->ready_free_rec, q->ready_free_from, q->src_free, q->src_free_rec,
         q->line_seen};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
         free(bufs[i]);
@@ -417,6 +452,19 @@ static int forbidden(const lx_plan_query *q, uint32_t from_gtrip, uint32_t from_
     return 0;
 }
 
+/* Whether the leg of rec, left at stop `from`, forbids some change there. */
+static int restricted(const lx_plan_query *q, const plan_rec *rec, uint32_t from)
+{
+    if (rec->kind == KIND_ORIGIN)
+        return 0;
+    const plan_dir *d = q->d;
+    uint32_t g = rec_gtrip(q, rec);
+    for (uint32_t i = d->rule_first[g]; i < d->rule_first[g + 1]; i++)
+        if (d->rule[i].type == RULE_FORBIDDEN && d->rule[i].at_stop == from)
+            return 1;
+    return 0;
+}
+
 /* The earliest (slot, day) of pattern p leaving position pos at or after r and
  * before `before`. from_gtrip/from_stop: the trip and stop the ready label came from,
  * for forbidden changes (LX_NONE: none). */
@@ -483,6 +531,16 @@ static void touch(lx_plan_query *q, uint32_t k, uint32_t s)
     q->tl[k & 1][q->n_tl[k & 1]++] = s;
 }
 
+/* Notes that a src label of stop s changed in round k (for the transfers). */
+static inline void src_touch(lx_plan_query *q, uint32_t k, uint32_t s)
+{
+    touch(q, k, s);
+    if (!q->srcmark[s]) {
+        q->srcmark[s] = 1;
+        q->src_list[q->n_src++] = s;
+    }
+}
+
 static void alight(lx_plan_query *q, uint32_t k, uint32_t s, int32_t a, uint8_t flags,
                    const plan_rec *rec)
 {
@@ -501,15 +559,20 @@ static void alight(lx_plan_query *q, uint32_t k, uint32_t s, int32_t a, uint8_t 
         }
     }
     int32_t r = (flags & PF_BORDER_IN) ? a + q->pl->border[s] : a;
-    if (r < q->src[ks] && r < q->tgt[k] - lb) {
+    if (r >= q->tgt[k] - lb)
+        return;
+    if (r < q->src[ks]) {
         q->src[ks] = r;
         q->src_rec[ks] = *rec;
         q->src_rec[ks].round = (uint8_t)k;
-        touch(q, k, s);
-        if (!q->srcmark[s]) {
-            q->srcmark[s] = 1;
-            q->src_list[q->n_src++] = s;
-        }
+        src_touch(q, k, s);
+    }
+    /* and the best arrival of a leg that forbids no change here (relax()) */
+    if (q->src_free && r < q->src_free[ks] && !restricted(q, rec, s)) {
+        q->src_free[ks] = r;
+        q->src_free_rec[ks] = *rec;
+        q->src_free_rec[ks].round = (uint8_t)k;
+        src_touch(q, k, s);
     }
 }
 
@@ -584,6 +647,7 @@ static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t t
     uint32_t nt = pt->n_trips, cur = LX_NONE, day = 0, board = 0, gtrip = LX_NONE;
     int32_t base = 0;
     int rules = 0, norules = !d->n_rule;
+    uint8_t bkind = KIND_READY; /* the ready label the ridden trip was boarded from */
     for (uint32_t pos = from; pos < pt->n_stops; pos++) {
         uint32_t s = sf[pos] & PSTOP_MASK;
         uint8_t flags = (uint8_t)(sf[pos] >> PSTOP_BITS);
@@ -604,11 +668,12 @@ static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t t
                             .board = (uint16_t)board,
                             .alight = (uint16_t)pos,
                             .day = (uint8_t)day,
-                            .kind = KIND_READY,
+                            .kind = bkind,
                             .round = (uint8_t)k,
                             .prev = LX_NONE};
             size_t ks = (size_t)k * q->N + s;
-            if ((flags & PF_ALIGHT) && (a < q->arr[ks] || a < q->src[ks]) &&
+            if ((flags & PF_ALIGHT) &&
+                (a < q->arr[ks] || a < q->src[ks] || (q->src_free && a < q->src_free[ks])) &&
                 !(q->n_ban && q->back && banned(q, pt, cur, day, pos)))
                 alight(q, k, s, a, flags, &rec);
             if (rules)
@@ -627,16 +692,35 @@ static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t t
             if (cur != LX_NONE && !earlier_exists(q, pt, pos, cur, day, r))
                 continue;
             uint32_t fg = LX_NONE, fs = LX_NONE;
+            const plan_rec *lab = NULL;
             if (q->pl->has_forbidden && k > 1) {
-                const plan_rec *from = &q->ready_rec[(size_t)(k - 1) * q->N + s];
-                if (from->kind != KIND_ORIGIN) {
+                lab = &q->ready_rec[(size_t)(k - 1) * q->N + s];
+                if (lab->kind != KIND_ORIGIN) {
                     fs = q->ready_from[(size_t)(k - 1) * q->N + s];
-                    fg = rec_gtrip(q, from);
+                    fg = rec_gtrip(q, lab);
                 }
             }
             uint32_t sl, dy;
             int32_t b;
-            if (board_search(q, p, pos, r, before, fg, fs, &sl, &dy, &b)) {
+            int got = board_search(q, p, pos, r, before, fg, fs, &sl, &dy, &b);
+            uint8_t kind = KIND_READY;
+            if (fg != LX_NONE && restricted(q, lab, fs)) {
+                /* the label's leg forbids some change here: a later label of a leg
+                 * that forbids nothing may board an earlier trip of this pattern */
+                int32_t r2 = q->ready_free[(size_t)(k - 1) * q->N + s];
+                int32_t b4 = got ? b + td[(size_t)pos * nt + sl] : before;
+                uint32_t sl2, dy2;
+                int32_t bb2;
+                if (r2 != INF && (flags & PF_BORDER_OUT))
+                    r2 += q->pl->border[s];
+                if (r2 != INF && r2 < b4 &&
+                    board_search(q, p, pos, r2, b4, LX_NONE, LX_NONE, &sl2, &dy2, &bb2)) {
+                    sl = sl2, dy = dy2, b = bb2, got = 1;
+                    kind = KIND_READY_FREE;
+                }
+            }
+            if (got) {
+                bkind = kind;
                 cur = sl;
                 day = dy;
                 base = b;
@@ -705,13 +789,26 @@ static void relax(lx_plan_query *q, uint32_t k, uint32_t from, uint32_t to, int3
 {
     size_t kt = (size_t)k * q->N + to;
     int32_t lb = q->lb[to];
+    int better = v < q->ready[kt];
     /* a ready label is for boarding in round k + 1 */
-    if (v >= q->ready[kt] || v >= q->tgt[k] - lb || v > q->limit - lb || k >= q->kcap[to] ||
-        k >= q->kmax)
+    if ((!better && !q->ready_free) || v >= q->tgt[k] - lb || v > q->limit - lb ||
+        k >= q->kcap[to] || k >= q->kmax)
         return;
-    q->ready[kt] = v;
-    q->ready_from[kt] = from;
-    q->ready_rec[kt] = *rec;
+    /* a label whose leg forbids some change may not board every trip a later label
+     * could: the best label of a leg that forbids nothing is kept too */
+    int free_better = q->ready_free && v < q->ready_free[kt] && !restricted(q, rec, from);
+    if (free_better) {
+        q->ready_free[kt] = v;
+        q->ready_free_from[kt] = from;
+        q->ready_free_rec[kt] = *rec;
+    }
+    if (better) {
+        q->ready[kt] = v;
+        q->ready_from[kt] = from;
+        q->ready_rec[kt] = *rec;
+    } else if (!free_better) {
+        return;
+    }
     touch(q, k, to);
     if (!q->mark[to]) {
         q->mark[to] = 1;
@@ -728,10 +825,19 @@ static void transfers(lx_plan_query *q, uint32_t k)
         int32_t r = q->src[(size_t)k * q->N + s];
         const plan_rec *rec = &q->src_rec[(size_t)k * q->N + s];
         int32_t c = q->pl->change[s];
-        if (c >= 0)
-            relax(q, k, s, s, r + c, rec);
-        for (uint32_t j = d->fp_first[s]; j < d->fp_first[s + 1]; j++)
-            relax(q, k, s, d->fp_to[j], r + d->fp_sec[j], rec);
+        /* the label, then (with forbidden changes) the free label when it is another */
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass) {
+                if (!q->src_free || q->src_free[(size_t)k * q->N + s] == INF)
+                    break;
+                r = q->src_free[(size_t)k * q->N + s];
+                rec = &q->src_free_rec[(size_t)k * q->N + s];
+            }
+            if (c >= 0)
+                relax(q, k, s, s, r + c, rec);
+            for (uint32_t j = d->fp_first[s]; j < d->fp_first[s + 1]; j++)
+                relax(q, k, s, d->fp_to[j], r + d->fp_sec[j], rec);
+        }
     }
     q->n_src = 0;
 }
@@ -743,6 +849,10 @@ static void clear_labels(lx_plan_query *q)
     memset(q->arr, 0x7f, n * sizeof *q->arr);
     memset(q->src, 0x7f, n * sizeof *q->src);
     memset(q->ready, 0x7f, n * sizeof *q->ready);
+    if (q->ready_free) {
+        memset(q->ready_free, 0x7f, n * sizeof *q->ready_free);
+        memset(q->src_free, 0x7f, n * sizeof *q->src_free);
+    }
     for (uint32_t k = 0; k < ROUNDS; k++)
         q->tgt[k] = INF;
     q->n_ts = 0;
@@ -774,6 +884,17 @@ static void propagate(lx_plan_query *q, uint32_t k)
             q->ready[c] = q->ready[p];
             q->ready_from[c] = q->ready_from[p];
             q->ready_rec[c] = q->ready_rec[p];
+            ch = 1;
+        }
+        if (q->src_free && q->src_free[p] < q->src_free[c]) {
+            q->src_free[c] = q->src_free[p];
+            q->src_free_rec[c] = q->src_free_rec[p];
+            ch = 1;
+        }
+        if (q->ready_free && q->ready_free[p] < q->ready_free[c]) {
+            q->ready_free[c] = q->ready_free[p];
+            q->ready_free_from[c] = q->ready_free_from[p];
+            q->ready_free_rec[c] = q->ready_free_rec[p];
             ch = 1;
         }
         if (ch)
@@ -1037,13 +1158,15 @@ static void reconstruct(lx_plan_query *q, uint32_t k, uint32_t t)
             in_seat += tf->in_seat;
         } else {
             size_t at = (size_t)(r.round - 1) * N + bstop;
-            prev = q->ready_rec[at];
+            int fr = r.kind == KIND_READY_FREE; /* boarded from the free label */
+            prev = fr ? q->ready_free_rec[at] : q->ready_rec[at];
             if (prev.kind == KIND_ORIGIN)
                 break;
             int out = (rec_flag(q, &r, 0) & PF_BORDER_OUT) != 0;
             int in = (rec_flag(q, &prev, 1) & PF_BORDER_IN) != 0;
             tf->min_seconds =
-                q->ready[at] - rec_arr(q, &prev) + (out ? pl->border[bstop] : 0);
+                (fr ? q->ready_free[at] : q->ready[at]) - rec_arr(q, &prev) +
+                (out ? pl->border[bstop] : 0);
             tf->border = (uint8_t)(in || out);
         }
         uint32_t pstop = rec_stop(q, &prev, 1);

@@ -298,19 +298,29 @@ static lx_err build_feed_patterns(lx_plan *pl, pat_builder *b, uint32_t feed)
     }
     if (!n_runs)
         return LX_OK;
+    /* A trip named by a forbidden change (type 3 between two trips) gets patterns of
+     * its own: riding the earliest run of a pattern, RAPTOR would never ride another
+     * trip of it that arrives later but may make the change (plan.c, relax()) */
     run_key *runs = malloc(n_runs * sizeof *runs);
     uint32_t *idx = malloc(n_runs * 3 * sizeof *idx);
-    if (!runs || !idx) {
+    uint8_t *alone = calloc((size_t)tt->n_trips + 1, 1);
+    if (!runs || !idx || !alone) {
         free(runs);
         free(idx);
+        free(alone);
         return LX_NOMEM;
+    }
+    for (uint32_t i = 0; i < tt->n_transfers; i++) {
+        const lx_transfer *x = &tt->transfers[i];
+        if (x->type == 3 && x->from_trip != LX_NONE && x->to_trip != LX_NONE)
+            alone[x->from_trip] = alone[x->to_trip] = 1;
     }
     size_t k = 0;
     for (uint32_t t = 0; t < tt->n_trips; t++) {
         const lx_trip *tr = &tt->trips[t];
         if (tr->st_count < 2 || tr->st_count > 65535)
             continue;
-        uint64_t h = trip_hash(tt, tr);
+        uint64_t h = trip_hash(tt, tr) ^ (alone[t] ? (t + 1ull) * 0x9E3779B97F4A7C15ull : 0);
         lx_time_t first = tt->st_dep[tr->st_first];
         if (!tr->freq_count) {
             runs[k++] = (run_key){h, first, t, 0};
@@ -336,7 +346,8 @@ static lx_err build_feed_patterns(lx_plan *pl, pat_builder *b, uint32_t feed)
                 continue;
             uint32_t n = 0, lead = runs[a].trip;
             for (size_t c = a; c < j; c++)
-                if (runs[c].trip != UINT32_MAX && same_sequence(tt, lead, runs[c].trip))
+                if (runs[c].trip != UINT32_MAX && same_sequence(tt, lead, runs[c].trip) &&
+                    (runs[c].trip == lead || !(alone[lead] | alone[runs[c].trip])))
                     grp[n++] = (uint32_t)c;
             e = split_group(pl, b, feed, tt, runs, grp, n, sub, tmp);
             for (uint32_t c = 0; c < n; c++)
@@ -346,6 +357,7 @@ static lx_err build_feed_patterns(lx_plan *pl, pat_builder *b, uint32_t feed)
     }
     free(runs);
     free(idx);
+    free(alone);
     return e;
 }
 

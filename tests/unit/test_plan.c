@@ -35,7 +35,9 @@ static const lx_gtfs_file gold_files[] = {
                    "J,Juliett,18.9,102.0\nK,Kilo,19.0,102.0\nL,Lima,19.1,102.0\n"
                    "M,Mike,19.2,102.0\nN,November,19.3,102.0\nP,Papa,19.4,102.0\n"
                    "Q,Quebec,19.5,102.0\nR,Romeo,19.6,102.0\nS,Sierra,19.7,102.0\n"
-                   "U,Uniform,19.8,102.0\n"),
+                   "U,Uniform,19.8,102.0\nV,Victor,19.9,102.0\nW,Whiskey,20.0,102.0\n"
+                   "X,Xray,20.1,102.0\nV2,Victor 2,20.3,102.0\nW2,Whiskey 2,20.4,102.0\n"
+                   "X2,Xray 2,20.5,102.0\n"),
     F("routes.txt", "route_id,agency_id,route_short_name,route_type\nr,g,R,2\n"),
     F("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
                       "start_date,end_date\n"
@@ -47,7 +49,9 @@ static const lx_gtfs_file gold_files[] = {
                    "r,daily,T8\nr,daily,T9\nr,daily,T20\n"
                    "r,daily,T10\nr,daily,T11\nr,daily,T12\n"
                    "r,daily,T13\nr,daily,T14\nr,daily,T15\n"
-                   "r,daily,T17\nr,daily,T18\nr,daily,T19\n"),
+                   "r,daily,T17\nr,daily,T18\nr,daily,T19\n"
+                   "r,daily,T21\nr,daily,T22\nr,daily,T23\nr,daily,T24\n"
+                   "r,daily,T31\nr,daily,T32\nr,daily,T33\n"),
     F("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
                         /* direct, change, range, arrive-by */
                         "T1,08:00:00,08:00:00,A,1\nT1,10:00:00,10:00:00,B,2\n"
@@ -76,13 +80,26 @@ static const lx_gtfs_file gold_files[] = {
                         /* timed transfer */
                         "T17,08:00:00,08:00:00,R,1\nT17,09:00:00,09:00:00,S,2\n"
                         "T18,09:02:00,09:02:00,S,1\nT18,10:00:00,10:00:00,U,2\n"
-                        "T19,10:00:00,10:00:00,S,1\nT19,11:00:00,11:00:00,U,2\n"),
+                        "T19,10:00:00,10:00:00,S,1\nT19,11:00:00,11:00:00,U,2\n"
+                        /* forbidden from the first arrival, allowed from a later one
+                         * of a train on the same stops (so of the same pattern, but
+                         * for the rule) */
+                        "T21,08:00:00,08:00:00,V,1\nT21,09:00:00,09:00:00,W,2\n"
+                        "T22,08:10:00,08:10:00,V,1\nT22,09:05:00,09:05:00,W,2\n"
+                        "T23,09:20:00,09:20:00,W,1\nT23,10:00:00,10:00:00,X,2\n"
+                        "T24,11:00:00,11:00:00,W,1\nT24,12:00:00,12:00:00,X,2\n"
+                        /* the same, seen arriving by: from the last departure forbidden */
+                        "T31,08:00:00,08:00:00,V2,1\nT31,09:00:00,09:00:00,W2,2\n"
+                        "T32,09:20:00,09:20:00,W2,1\nT32,10:00:00,10:00:00,X2,2\n"
+                        "T33,09:15:00,09:15:00,W2,1\nT33,09:55:00,09:55:00,X2,2\n"),
     F("transfers.txt", "from_stop_id,to_stop_id,from_trip_id,to_trip_id,transfer_type,"
                        "min_transfer_time\n"
                        "I,I,T8,T9,4,\n"
                        "K,K,T10,T11,3,\n"
                        "N,N,,,2,1800\n"
-                       "S,S,T17,T18,1,\n"),
+                       "S,S,T17,T18,1,\n"
+                       "W,W,T21,T23,3,\n"
+                       "W2,W2,T31,T32,3,\n"),
 };
 
 /* ---- two feeds, two zones, one border ---- */
@@ -278,6 +295,26 @@ static void check_chain(const world *w, const lx_plan_journey *j, uint32_t n)
     }
 }
 
+/* The one journey of the gold feed from `from` to `to` on 2026-12-21 (leaving at or
+ * after t, or arriving by it), whose n legs are legs[3i] from legs[3i+1] ("hh:mm") to
+ * legs[3i+2]. */
+static const lx_plan_journey *expect_legs(world *w, const char *from, const char *to,
+                                          lx_instant_t t, int arrive_by,
+                                          const char *const *legs, uint32_t n)
+{
+    const lx_plan_journey *j;
+    uint32_t got = search(w, 0, from, 0, to, t, 0, arrive_by, &j);
+    check_chain(w, j, got);
+    assert_int_equal(got, 1);
+    assert_int_equal(j[0].n_legs, n);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *d = legs[3 * i + 1], *a = legs[3 * i + 2];
+        expect_leg(w, &j[0].legs[i], 0, legs[3 * i], at(w, 0, 2026, 12, 21, atoi(d), atoi(d + 3)),
+                   at(w, 0, 2026, 12, 21, atoi(a), atoi(a + 3)));
+    }
+    return j;
+}
+
 /* ---- golden scenarios ---- */
 
 static void test_direct_and_pareto(void **state)
@@ -400,6 +437,15 @@ static void test_transfer_rules(void **state)
     expect_leg(&w, &j[0].legs[1], 0, "T18", at(&w, 0, 2026, 12, 21, 9, 2),
                at(&w, 0, 2026, 12, 21, 10, 0));
     assert_int_equal(j[0].transfers[0].min_seconds, 0);
+    /* forbidden T21 -> T23 at W, but T22 arrives there five minutes after T21: the
+     * change from T22 is allowed, T22 + T23 arrive at 10:00 (not T21 + T24 at 12:00) */
+    static const char *const fwd[] = {"T22", "08:10", "09:05", "T23", "09:20", "10:00"};
+    j = expect_legs(&w, "V", "X", at(&w, 0, 2026, 12, 21, 7, 0), 0, fwd, 2);
+    assert_int_equal(j->transfers[0].min_seconds, 600);
+    /* backwards: arriving at X2 by 10:00, T32 (from W2 09:20) may not be reached
+     * from T31, but T33 (from W2 09:15) may: T31 + T33, leaving V2 at 08:00 */
+    static const char *const back[] = {"T31", "08:00", "09:00", "T33", "09:15", "09:55"};
+    expect_legs(&w, "V2", "X2", at(&w, 0, 2026, 12, 21, 10, 0), 1, back, 2);
     world_close(&w);
 }
 
@@ -880,6 +926,212 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng % n);
 }
 
+/* ---- randomized cross-check of forbidden changes on a generated feed ---- */
+
+enum { FB_STOPS = 12, FB_TRIPS = 120, FB_MAXK = 5 };
+
+/* Earliest arrival at b from a, leaving at or after t, by a scan over connections that
+ * keeps every arrival at every stop (stop, time, trip), so that boarding trip B at s
+ * is allowed when any arrival at s, change time included, comes from a trip that may
+ * change to B there (forb[A * nt + B] == s + 1: forbidden at s). Written only for the
+ * test: slow and plain. */
+static lx_instant_t fb_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t,
+                           lx_instant_t limit, const uint8_t *forb, uint32_t nt, int32_t change)
+{
+    struct fb_arr {
+        lx_instant_t time;
+        uint32_t trip, next;
+    } *ar = malloc((x->n + 1) * sizeof *ar);
+    uint32_t head[FB_STOPS], n_ar = 0;
+    uint8_t *on = calloc((size_t)nt * ND, 1);
+    assert_true(ar && on);
+    for (uint32_t s = 0; s < FB_STOPS; s++)
+        head[s] = LX_NONE;
+    lx_instant_t best = LX_INSTANT_MAX;
+    for (size_t i = 0; i < x->n; i++) {
+        const conn *c = &x->c[i];
+        if (c->dep < t)
+            continue;
+        if (c->dep > best || c->dep > limit)
+            break;
+        int ok = on[c->inst];
+        if (!ok && c->can_board) {
+            ok = c->from == a;
+            for (uint32_t k = head[c->from]; !ok && k != LX_NONE; k = ar[k].next)
+                ok = ar[k].time + change <= c->dep && ar[k].trip != c->trip &&
+                     forb[ar[k].trip * nt + c->trip] != c->from + 1;
+        }
+        if (!ok)
+            continue;
+        on[c->inst] = 1;
+        if (!c->can_alight || c->arr > limit)
+            continue;
+        ar[n_ar] = (struct fb_arr){c->arr, c->trip, head[c->to]};
+        head[c->to] = n_ar++;
+        if (c->to == b && c->arr < best)
+            best = c->arr;
+    }
+    free(ar);
+    free(on);
+    return best;
+}
+
+/* Random trains over a few stations with random forbidden changes (type 3 between two
+ * trips; at most one rule per station, where the planner's free label is exact): the
+ * earliest arrival equals fb_run's, and no journey makes a forbidden change. */
+static void test_forbidden_cross_check(void **state)
+{
+    (void)state;
+    static char stops[2048], trips[8192], times[65536], rules[16384];
+    size_t ls = 0, lt = 0, lst = 0, lr = 0;
+    uint32_t tn[FB_TRIPS], tstop[FB_TRIPS][FB_MAXK], tarr[FB_TRIPS][FB_MAXK],
+        tdep[FB_TRIPS][FB_MAXK]; /* minutes */
+    /* forbidden changes: gen[A * FB_TRIPS + B] = station + 1 by the generated numbers,
+     * forb[] the same by the feed's trip and station indices (set after loading) */
+    static uint8_t gen[FB_TRIPS * FB_TRIPS], forb[FB_TRIPS * FB_TRIPS];
+    memset(gen, 0, sizeof gen);
+    memset(forb, 0, sizeof forb);
+    ls += (size_t)snprintf(stops, sizeof stops, "stop_id,stop_name,stop_lat,stop_lon\n");
+    for (uint32_t i = 0; i < FB_STOPS; i++)
+        ls += (size_t)snprintf(stops + ls, sizeof stops - ls, "s%u,Stop %u,%u.5,102.0\n", i, i,
+                               10 + i);
+    lt += (size_t)snprintf(trips, sizeof trips, "route_id,service_id,trip_id\n");
+    lst += (size_t)snprintf(times, sizeof times,
+                            "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n");
+    for (uint32_t t = 0; t < FB_TRIPS; t++) {
+        lt += (size_t)snprintf(trips + lt, sizeof trips - lt, "r,daily,t%u\n", t);
+        uint32_t perm[FB_STOPS];
+        for (uint32_t i = 0; i < FB_STOPS; i++)
+            perm[i] = i;
+        tn[t] = 2 + rnd(FB_MAXK - 1);
+        uint32_t at = 6 * 60 + rnd(14 * 60); /* minutes */
+        for (uint32_t k = 0; k < tn[t]; k++) {
+            uint32_t j = k + rnd(FB_STOPS - k), x = perm[j];
+            perm[j] = perm[k], perm[k] = x;
+            tstop[t][k] = x;
+            uint32_t dep = at + (k && k + 1 < tn[t] ? rnd(3) : 0);
+            tarr[t][k] = at, tdep[t][k] = dep;
+            lst += (size_t)snprintf(times + lst, sizeof times - lst,
+                                    "t%u,%02u:%02u:00,%02u:%02u:00,s%u,%u\n", t, at / 60, at % 60,
+                                    dep / 60, dep % 60, x, k + 1);
+            at = dep + 10 + rnd(40);
+        }
+    }
+    lr += (size_t)snprintf(rules, sizeof rules,
+                           "from_stop_id,to_stop_id,from_trip_id,to_trip_id,transfer_type\n");
+    uint32_t n_rules = 0, restricted_trip[FB_STOPS], n_restricted = 0;
+    for (uint32_t s = 0; s < FB_STOPS; s++) {
+        /* a trip arriving at s, which may change there to none of the trips leaving in
+         * the next four hours (one such trip per station: see above) */
+        uint32_t from = LX_NONE, when = 0;
+        for (uint32_t tries = 0; tries < 50 && from == LX_NONE; tries++) {
+            uint32_t t = rnd(FB_TRIPS);
+            for (uint32_t k = 1; k < tn[t]; k++)
+                if (tstop[t][k] == s)
+                    from = t, when = tarr[t][k];
+        }
+        if (from != LX_NONE)
+            restricted_trip[n_restricted++] = from;
+        for (uint32_t t = 0; from != LX_NONE && t < FB_TRIPS; t++)
+            for (uint32_t k = 0; k + 1 < tn[t]; k++)
+                if (tstop[t][k] == s && t != from && tdep[t][k] >= when &&
+                    tdep[t][k] < when + 240 && !gen[from * FB_TRIPS + t]) {
+                    gen[from * FB_TRIPS + t] = (uint8_t)(s + 1);
+                    lr += (size_t)snprintf(rules + lr, sizeof rules - lr, "s%u,s%u,t%u,t%u,3\n", s,
+                                           s, from, t);
+                    n_rules++;
+                }
+    }
+    const lx_gtfs_file files[] = {
+        {"agency.txt",
+         "agency_id,agency_name,agency_url,agency_timezone\na,Rand Rail,https://r.example,"
+         "Asia/Vientiane\n",
+         0},
+        {"stops.txt", stops, ls},
+        {"routes.txt", "route_id,agency_id,route_short_name,route_type\nr,a,R,2\n", 0},
+        {"calendar.txt",
+         "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,"
+         "end_date\ndaily,1,1,1,1,1,1,1,20260101,20271231\n",
+         0},
+        {"trips.txt", trips, lt},
+        {"stop_times.txt", times, lst},
+        {"transfers.txt", rules, lr},
+    };
+    lx_gtfs_file fs[FX_COUNT(files)];
+    for (size_t i = 0; i < FX_COUNT(files); i++) {
+        fs[i] = files[i];
+        if (!fs[i].len)
+            fs[i].len = strlen(fs[i].data);
+    }
+    world w;
+    world_one(&w, fs, FX_COUNT(fs), "rand");
+    const lx_tt *tt = lx_net_feed(w.net, 0);
+    uint32_t trip_ix[FB_TRIPS], stop_ix[FB_STOPS];
+    for (uint32_t i = 0; i < FB_TRIPS || i < FB_STOPS; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "t%u", i);
+        if (i < FB_TRIPS)
+            assert_int_not_equal(trip_ix[i] = lx_tt_trip_by_id(tt, id), LX_NONE);
+        snprintf(id, sizeof id, "s%u", i);
+        if (i < FB_STOPS)
+            assert_int_not_equal(stop_ix[i] = lx_tt_station_by_id(tt, id), LX_NONE);
+    }
+    for (uint32_t i = 0; i < FB_TRIPS * FB_TRIPS; i++)
+        if (gen[i])
+            forb[trip_ix[i / FB_TRIPS] * FB_TRIPS + trip_ix[i % FB_TRIPS]] =
+                (uint8_t)(stop_ix[gen[i] - 1] + 1);
+    csa x;
+    lx_date_t day = lx_date_from_ymd(2026, 12, 21);
+    csa_build(&x, tt, day - 2);
+    uint32_t n_found = 0, n_forbidden_hit = 0;
+    for (int i = 0; i < 400; i++) {
+        /* every other query just before the first stop of a trip that forbids changes:
+         * it is likely to ride it, then to need another way on */
+        uint32_t a = rnd(FB_STOPS), b = rnd(FB_STOPS), m = 6 * 60 + rnd(8 * 60);
+        if (i % 2) {
+            uint32_t rt = restricted_trip[rnd(n_restricted)];
+            a = tstop[rt][0];
+            m = tdep[rt][0] - rnd(20);
+        }
+        if (a == b)
+            continue;
+        lx_instant_t t = at(&w, 0, 2026, 12, 21, (int)(m / 60), (int)(m % 60));
+        uint32_t ga = stop_ix[a], gb = stop_ix[b];
+        lx_instant_t want = fb_run(&x, ga, gb, t, t + 2 * 86400, forb, FB_TRIPS, 600);
+        lx_place pa = {0, ga}, pb = {0, gb};
+        lx_plan_request r = {&pa, 1, &pb, 1, t, 0, 0, LX_PLAN_MAX_TRANSFERS, NULL, NULL};
+        const lx_plan_journey *j;
+        uint32_t n;
+        assert_int_equal(lx_plan_search(w.q, &r, &j, &n), LX_OK);
+        check_chain(&w, j, n);
+        lx_instant_t got = LX_INSTANT_MAX;
+        for (uint32_t k = 0; k < n; k++) {
+            if (j[k].arrival < got)
+                got = j[k].arrival;
+            for (uint32_t l = 0; l + 1 < j[k].n_legs; l++) {
+                uint32_t ta = j[k].legs[l].leg.trip, tb = j[k].legs[l + 1].leg.trip;
+                assert_int_not_equal(forb[ta * FB_TRIPS + tb], j[k].transfers[l].to.station + 1);
+            }
+        }
+        /* did a forbidden change shape the answer? the scan without rules arrives earlier */
+        static const uint8_t none[FB_TRIPS * FB_TRIPS];
+        n_forbidden_hit += fb_run(&x, ga, gb, t, t + 2 * 86400, none, FB_TRIPS, 600) != want;
+        if (got != want)
+            fprintf(stderr, "forbidden: s%u -> s%u at %lld: planner %lld, scan %lld\n", a, b,
+                    (long long)t, (long long)got, (long long)want);
+        assert_int_equal(got, want);
+        n_found += want != LX_INSTANT_MAX;
+    }
+    fprintf(stderr,
+            "forbidden: %u rules; 400 queries agree with the scan (%u with a journey, %u "
+            "where a rule made the answer later)\n",
+            n_rules, n_found, n_forbidden_hit);
+    assert_true(n_rules >= FB_STOPS);
+    assert_true(n_forbidden_hit > 0);
+    free(x.c);
+    world_close(&w);
+}
+
 static void test_lirr_cross_check(void **state)
 {
     (void)state;
@@ -1028,6 +1280,7 @@ int main(void)
         cmocka_unit_test(test_frequencies_and_platforms),
         cmocka_unit_test(test_trip_bound),
         cmocka_unit_test(test_builtin_feed),
+        cmocka_unit_test(test_forbidden_cross_check),
         cmocka_unit_test(test_lirr_cross_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
