@@ -57,8 +57,10 @@
  * no change time): the next trip is ridden from the stop where the first one ends. A
  * guaranteed change (type 1, or 2 with its time) may be shorter than the station's
  * change time: when the first trip arrives, the second is ridden in the next round
- * from the time the rule allows. A forbidden change (type 3) is refused when the
- * ready label being used came from the trip the rule names. One label per stop is
+ * from the time the rule allows; and it may be longer: boarding the second trip from
+ * a label of the first sooner than the rule's time is refused, as a forbidden change
+ * (type 3) is refused when the ready label being used came from the trip the rule
+ * names (forbidden(): both are restrictions of a change). One label per stop is
  * not enough then: the best arrival may come from a trip that may not change to the
  * one wanted, while a later arrival may. So with such rules in the network each stop
  * also keeps a free label (src_free, ready_free): the best arrival, and ready time,
@@ -439,20 +441,39 @@ static uint32_t rec_gtrip(const lx_plan_query *q, const plan_rec *r)
     return q->pl->feed_trip0[pt->feed] + q->d->ptrip[pt->trip0 + r->slot].trip;
 }
 
-static int forbidden(const lx_plan_query *q, uint32_t from_gtrip, uint32_t from_stop,
-                     uint32_t to_gtrip, uint32_t to_stop)
+/* The arrival of the leg of r where it was left (relative, the search's direction). */
+static int32_t rec_arr(const lx_plan_query *q, const plan_rec *r)
+{
+    const plan_pattern *pt = &q->d->pat[r->pat];
+    return q->base[pt->feed * MAXD + r->day] +
+           pat_arr(q->d, pt)[(size_t)r->alight * pt->n_trips + r->slot];
+}
+
+/* The leg a ready label came from, for the trip rules that restrict changes. */
+typedef struct {
+    uint32_t gtrip, stop; /* the trip, and the stop where it was left */
+    int32_t arr;          /* its arrival there */
+} plan_from;
+
+/* Whether a rule of trip-to-trip changes refuses boarding to_gtrip at to_stop at time
+ * dep from the leg `fr`: forbidden (type 3), or sooner after its arrival than the
+ * rule's minimum time (type 2). */
+static int forbidden(const lx_plan_query *q, const plan_from *fr, uint32_t to_gtrip,
+                     uint32_t to_stop, int32_t dep)
 {
     const plan_dir *d = q->d;
-    for (uint32_t i = d->rule_first[from_gtrip]; i < d->rule_first[from_gtrip + 1]; i++) {
+    for (uint32_t i = d->rule_first[fr->gtrip]; i < d->rule_first[fr->gtrip + 1]; i++) {
         const plan_rule *r = &d->rule[i];
-        if (r->type == RULE_FORBIDDEN && r->to_gtrip == to_gtrip && r->at_stop == from_stop &&
-            r->to_stop == to_stop)
+        if (r->to_gtrip == to_gtrip && r->at_stop == fr->stop && r->to_stop == to_stop &&
+            (r->type == RULE_FORBIDDEN ||
+             (r->type == RULE_GUARANTEED && (int64_t)dep - fr->arr < r->seconds)))
             return 1;
     }
     return 0;
 }
 
-/* Whether the leg of rec, left at stop `from`, forbids some change there. */
+/* Whether the leg of rec, left at stop `from`, restricts some change there (a rule
+ * forbidden() may apply). */
 static int restricted(const lx_plan_query *q, const plan_rec *rec, uint32_t from)
 {
     if (rec->kind == KIND_ORIGIN)
@@ -460,17 +481,18 @@ static int restricted(const lx_plan_query *q, const plan_rec *rec, uint32_t from
     const plan_dir *d = q->d;
     uint32_t g = rec_gtrip(q, rec);
     for (uint32_t i = d->rule_first[g]; i < d->rule_first[g + 1]; i++)
-        if (d->rule[i].type == RULE_FORBIDDEN && d->rule[i].at_stop == from)
+        if (d->rule[i].at_stop == from &&
+            (d->rule[i].type == RULE_FORBIDDEN ||
+             (d->rule[i].type == RULE_GUARANTEED && d->rule[i].seconds > 0)))
             return 1;
     return 0;
 }
 
 /* The earliest (slot, day) of pattern p leaving position pos at or after r and
- * before `before`. from_gtrip/from_stop: the trip and stop the ready label came from,
- * for forbidden changes (LX_NONE: none). */
+ * before `before`. fr: the leg the ready label came from, for the rules that restrict
+ * changes (NULL: none). */
 static int board_search(const lx_plan_query *q, uint32_t p, uint32_t pos, int32_t r, int32_t before,
-                        uint32_t from_gtrip, uint32_t from_stop, uint32_t *slot, uint32_t *day,
-                        int32_t *base)
+                        const plan_from *fr, uint32_t *slot, uint32_t *day, int32_t *base)
 {
     const plan_pattern *pt = &q->d->pat[p];
     uint32_t k = pt->n_trips, f = pt->feed;
@@ -507,9 +529,8 @@ static int board_search(const lx_plan_query *q, uint32_t p, uint32_t pos, int32_
                 continue;
             if (q->n_ban && !q->back && banned(q, pt, i, j, pos))
                 continue;
-            if (from_gtrip != LX_NONE &&
-                forbidden(q, from_gtrip, from_stop, q->pl->feed_trip0[f] + t->trip,
-                          q->d->pstop[pt->stop0 + pos]))
+            if (fr && forbidden(q, fr, q->pl->feed_trip0[f] + t->trip, q->d->pstop[pt->stop0 + pos],
+                                b + col[i]))
                 continue;
             before = b + col[i];
             *slot = i;
@@ -691,20 +712,21 @@ static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t t
                 continue;
             if (cur != LX_NONE && !earlier_exists(q, pt, pos, cur, day, r))
                 continue;
-            uint32_t fg = LX_NONE, fs = LX_NONE;
+            plan_from fr, *frp = NULL;
             const plan_rec *lab = NULL;
             if (q->pl->has_forbidden && k > 1) {
                 lab = &q->ready_rec[(size_t)(k - 1) * q->N + s];
                 if (lab->kind != KIND_ORIGIN) {
-                    fs = q->ready_from[(size_t)(k - 1) * q->N + s];
-                    fg = rec_gtrip(q, lab);
+                    fr = (plan_from){rec_gtrip(q, lab), q->ready_from[(size_t)(k - 1) * q->N + s],
+                                     rec_arr(q, lab)};
+                    frp = &fr;
                 }
             }
             uint32_t sl, dy;
             int32_t b;
-            int got = board_search(q, p, pos, r, before, fg, fs, &sl, &dy, &b);
+            int got = board_search(q, p, pos, r, before, frp, &sl, &dy, &b);
             uint8_t kind = KIND_READY;
-            if (fg != LX_NONE && restricted(q, lab, fs)) {
+            if (frp && restricted(q, lab, fr.stop)) {
                 /* the label's leg forbids some change here: a later label of a leg
                  * that forbids nothing may board an earlier trip of this pattern */
                 int32_t r2 = q->ready_free[(size_t)(k - 1) * q->N + s];
@@ -714,7 +736,7 @@ static void scan_pattern(lx_plan_query *q, uint32_t p, uint32_t from, uint32_t t
                 if (r2 != INF && (flags & PF_BORDER_OUT))
                     r2 += q->pl->border[s];
                 if (r2 != INF && r2 < b4 &&
-                    board_search(q, p, pos, r2, b4, LX_NONE, LX_NONE, &sl2, &dy2, &bb2)) {
+                    board_search(q, p, pos, r2, b4, NULL, &sl2, &dy2, &bb2)) {
                     sl = sl2, dy = dy2, b = bb2, got = 1;
                     kind = KIND_READY_FREE;
                 }
@@ -1072,13 +1094,6 @@ static void run_rounds(lx_plan_query *q, int32_t t0)
 }
 
 /* ---- journeys ---- */
-
-static int32_t rec_arr(const lx_plan_query *q, const plan_rec *r)
-{
-    const plan_pattern *pt = &q->d->pat[r->pat];
-    return q->base[pt->feed * MAXD + r->day] +
-           pat_arr(q->d, pt)[(size_t)r->alight * pt->n_trips + r->slot];
-}
 
 static lx_net_leg make_leg(const lx_plan_query *q, const plan_rec *r)
 {

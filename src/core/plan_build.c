@@ -298,9 +298,10 @@ static lx_err build_feed_patterns(lx_plan *pl, pat_builder *b, uint32_t feed)
     }
     if (!n_runs)
         return LX_OK;
-    /* A trip named by a forbidden change (type 3 between two trips) gets patterns of
-     * its own: riding the earliest run of a pattern, RAPTOR would never ride another
-     * trip of it that arrives later but may make the change (plan.c, relax()) */
+    /* A trip named by a forbidden change (type 3 between two trips) or by a minimum
+     * time for one (type 2 with a time) gets patterns of its own: riding the earliest
+     * run of a pattern, RAPTOR would never ride another trip of it that arrives later
+     * but may make the change (plan.c, relax()) */
     run_key *runs = malloc(n_runs * sizeof *runs);
     uint32_t *idx = malloc(n_runs * 3 * sizeof *idx);
     uint8_t *alone = calloc((size_t)tt->n_trips + 1, 1);
@@ -312,7 +313,8 @@ static lx_err build_feed_patterns(lx_plan *pl, pat_builder *b, uint32_t feed)
     }
     for (uint32_t i = 0; i < tt->n_transfers; i++) {
         const lx_transfer *x = &tt->transfers[i];
-        if (x->type == 3 && x->from_trip != LX_NONE && x->to_trip != LX_NONE)
+        if ((x->type == 3 || (x->type == 2 && x->min_transfer_time > 0)) &&
+            x->from_trip != LX_NONE && x->to_trip != LX_NONE)
             alone[x->from_trip] = alone[x->to_trip] = 1;
     }
     size_t k = 0;
@@ -732,7 +734,7 @@ static lx_err build_rules(lx_plan *pl)
                     plan_rule *r = &d->rule[d->rule_first[from + 1]++];
                     *r = dir ? (plan_rule){sb + t->to_stop, sb + t->from_stop, a, sec, type}
                              : (plan_rule){sb + t->from_stop, sb + t->to_stop, b, sec, type};
-                    if (type == RULE_FORBIDDEN)
+                    if (type == RULE_FORBIDDEN || sec > 0)
                         pl->has_forbidden = 1;
                 }
             }

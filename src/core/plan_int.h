@@ -119,7 +119,8 @@ struct lx_plan {
                                footpaths and trip rules, either direction) */
     uint32_t max_span_days; /* the longest trip's days past its service day, any feed */
     uint32_t max_pat_stops;
-    int has_forbidden; /* some RULE_FORBIDDEN rule exists */
+    int has_forbidden; /* some trip rule restricts changes: RULE_FORBIDDEN, or a
+                          RULE_GUARANTEED with a minimum time (type 2) */
     /* Services: global service = feed_svc0[feed] + the feed's service index. pat_svc[p]
      * is the one service every run of pattern p (either direction: the mirror keeps
      * the pattern indices) runs on, LX_NONE when its runs have several. A search

@@ -932,11 +932,13 @@ enum { FB_STOPS = 12, FB_TRIPS = 120, FB_MAXK = 5 };
 
 /* Earliest arrival at b from a, leaving at or after t, by a scan over connections that
  * keeps every arrival at every stop (stop, time, trip), so that boarding trip B at s
- * is allowed when any arrival at s, change time included, comes from a trip that may
- * change to B there (forb[A * nt + B] == s + 1: forbidden at s). Written only for the
- * test: slow and plain. */
+ * is allowed when some arrival at s from a trip A may change to B: when A has a rule
+ * for B at s (forb[A * nt + B] == s + 1), if it is not forbidden (need[] < 0) and B
+ * leaves at least need[] seconds after A arrives; else after the change time. Written
+ * only for the test: slow and plain. */
 static lx_instant_t fb_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t,
-                           lx_instant_t limit, const uint8_t *forb, uint32_t nt, int32_t change)
+                           lx_instant_t limit, const uint8_t *forb, const int32_t *need,
+                           uint32_t nt, int32_t change)
 {
     struct fb_arr {
         lx_instant_t time;
@@ -957,9 +959,13 @@ static lx_instant_t fb_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t,
         int ok = on[c->inst];
         if (!ok && c->can_board) {
             ok = c->from == a;
-            for (uint32_t k = head[c->from]; !ok && k != LX_NONE; k = ar[k].next)
-                ok = ar[k].time + change <= c->dep && ar[k].trip != c->trip &&
-                     forb[ar[k].trip * nt + c->trip] != c->from + 1;
+            for (uint32_t k = head[c->from]; !ok && k != LX_NONE; k = ar[k].next) {
+                size_t rule = (size_t)ar[k].trip * nt + c->trip;
+                ok = ar[k].trip != c->trip &&
+                     (forb[rule] == c->from + 1
+                          ? need[rule] >= 0 && c->dep - ar[k].time >= need[rule]
+                          : ar[k].time + change <= c->dep);
+            }
         }
         if (!ok)
             continue;
@@ -976,12 +982,14 @@ static lx_instant_t fb_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t,
     return best;
 }
 
-/* Random trains over a few stations with random forbidden changes (type 3 between two
- * trips; at most one rule per station, where the planner's free label is exact): the
- * earliest arrival equals fb_run's, and no journey makes a forbidden change. */
+/* Random trains over a few stations with random rules between two trips (forbidden,
+ * type 3, or a minimum time, type 2, shorter or longer than the change time; the
+ * rules at a station all from one trip, where the planner's free label is exact):
+ * the earliest arrival equals fb_run's, and no journey breaks a rule. */
 static void test_forbidden_cross_check(void **state)
 {
     (void)state;
+    rng = 0x9e3779b97f4a7c15ull; /* its own draw, whatever ran before */
     static char stops[2048], trips[8192], times[65536], rules[16384];
     size_t ls = 0, lt = 0, lst = 0, lr = 0;
     uint32_t tn[FB_TRIPS], tstop[FB_TRIPS][FB_MAXK], tarr[FB_TRIPS][FB_MAXK],
@@ -989,6 +997,7 @@ static void test_forbidden_cross_check(void **state)
     /* forbidden changes: gen[A * FB_TRIPS + B] = station + 1 by the generated numbers,
      * forb[] the same by the feed's trip and station indices (set after loading) */
     static uint8_t gen[FB_TRIPS * FB_TRIPS], forb[FB_TRIPS * FB_TRIPS];
+    static int32_t gneed[FB_TRIPS * FB_TRIPS], need[FB_TRIPS * FB_TRIPS]; /* -1: type 3 */
     memset(gen, 0, sizeof gen);
     memset(forb, 0, sizeof forb);
     ls += (size_t)snprintf(stops, sizeof stops, "stop_id,stop_name,stop_lat,stop_lon\n");
@@ -1018,11 +1027,12 @@ static void test_forbidden_cross_check(void **state)
         }
     }
     lr += (size_t)snprintf(rules, sizeof rules,
-                           "from_stop_id,to_stop_id,from_trip_id,to_trip_id,transfer_type\n");
+                           "from_stop_id,to_stop_id,from_trip_id,to_trip_id,transfer_type,"
+                           "min_transfer_time\n");
     uint32_t n_rules = 0, restricted_trip[FB_STOPS], n_restricted = 0;
     for (uint32_t s = 0; s < FB_STOPS; s++) {
-        /* a trip arriving at s, which may change there to none of the trips leaving in
-         * the next four hours (one such trip per station: see above) */
+        /* a trip arriving at s with rules for every trip leaving in the next four
+         * hours (one such trip per station: see above) */
         uint32_t from = LX_NONE, when = 0;
         for (uint32_t tries = 0; tries < 50 && from == LX_NONE; tries++) {
             uint32_t t = rnd(FB_TRIPS);
@@ -1037,8 +1047,14 @@ static void test_forbidden_cross_check(void **state)
                 if (tstop[t][k] == s && t != from && tdep[t][k] >= when &&
                     tdep[t][k] < when + 240 && !gen[from * FB_TRIPS + t]) {
                     gen[from * FB_TRIPS + t] = (uint8_t)(s + 1);
-                    lr += (size_t)snprintf(rules + lr, sizeof rules - lr, "s%u,s%u,t%u,t%u,3\n", s,
-                                           s, from, t);
+                    int32_t sec = rnd(2) ? -1 : (int32_t)rnd(7) * 600;
+                    gneed[from * FB_TRIPS + t] = sec;
+                    if (sec < 0)
+                        lr += (size_t)snprintf(rules + lr, sizeof rules - lr,
+                                               "s%u,s%u,t%u,t%u,3,\n", s, s, from, t);
+                    else
+                        lr += (size_t)snprintf(rules + lr, sizeof rules - lr,
+                                               "s%u,s%u,t%u,t%u,2,%d\n", s, s, from, t, sec);
                     n_rules++;
                 }
     }
@@ -1077,9 +1093,11 @@ static void test_forbidden_cross_check(void **state)
             assert_int_not_equal(stop_ix[i] = lx_tt_station_by_id(tt, id), LX_NONE);
     }
     for (uint32_t i = 0; i < FB_TRIPS * FB_TRIPS; i++)
-        if (gen[i])
-            forb[trip_ix[i / FB_TRIPS] * FB_TRIPS + trip_ix[i % FB_TRIPS]] =
-                (uint8_t)(stop_ix[gen[i] - 1] + 1);
+        if (gen[i]) {
+            size_t at = (size_t)trip_ix[i / FB_TRIPS] * FB_TRIPS + trip_ix[i % FB_TRIPS];
+            forb[at] = (uint8_t)(stop_ix[gen[i] - 1] + 1);
+            need[at] = gneed[i];
+        }
     csa x;
     lx_date_t day = lx_date_from_ymd(2026, 12, 21);
     csa_build(&x, tt, day - 2);
@@ -1097,7 +1115,7 @@ static void test_forbidden_cross_check(void **state)
             continue;
         lx_instant_t t = at(&w, 0, 2026, 12, 21, (int)(m / 60), (int)(m % 60));
         uint32_t ga = stop_ix[a], gb = stop_ix[b];
-        lx_instant_t want = fb_run(&x, ga, gb, t, t + 2 * 86400, forb, FB_TRIPS, 600);
+        lx_instant_t want = fb_run(&x, ga, gb, t, t + 2 * 86400, forb, need, FB_TRIPS, 600);
         lx_place pa = {0, ga}, pb = {0, gb};
         lx_plan_request r = {&pa, 1, &pb, 1, t, 0, 0, LX_PLAN_MAX_TRANSFERS, NULL, NULL};
         const lx_plan_journey *j;
@@ -1109,13 +1127,18 @@ static void test_forbidden_cross_check(void **state)
             if (j[k].arrival < got)
                 got = j[k].arrival;
             for (uint32_t l = 0; l + 1 < j[k].n_legs; l++) {
-                uint32_t ta = j[k].legs[l].leg.trip, tb = j[k].legs[l + 1].leg.trip;
-                assert_int_not_equal(forb[ta * FB_TRIPS + tb], j[k].transfers[l].to.station + 1);
+                size_t rule = (size_t)j[k].legs[l].leg.trip * FB_TRIPS + j[k].legs[l + 1].leg.trip;
+                if (forb[rule] != j[k].transfers[l].to.station + 1)
+                    continue;
+                assert_true(need[rule] >= 0);
+                assert_true(j[k].legs[l + 1].leg.departure - j[k].legs[l].leg.arrival >=
+                            need[rule]);
             }
         }
-        /* did a forbidden change shape the answer? the scan without rules arrives earlier */
+        /* did a rule shape the answer? the scan without rules arrives otherwise */
         static const uint8_t none[FB_TRIPS * FB_TRIPS];
-        n_forbidden_hit += fb_run(&x, ga, gb, t, t + 2 * 86400, none, FB_TRIPS, 600) != want;
+        n_forbidden_hit +=
+            fb_run(&x, ga, gb, t, t + 2 * 86400, none, need, FB_TRIPS, 600) != want;
         if (got != want)
             fprintf(stderr, "forbidden: s%u -> s%u at %lld: planner %lld, scan %lld\n", a, b,
                     (long long)t, (long long)got, (long long)want);
@@ -1124,7 +1147,7 @@ static void test_forbidden_cross_check(void **state)
     }
     fprintf(stderr,
             "forbidden: %u rules; 400 queries agree with the scan (%u with a journey, %u "
-            "where a rule made the answer later)\n",
+            "where a rule changed the answer)\n",
             n_rules, n_found, n_forbidden_hit);
     assert_true(n_rules >= FB_STOPS);
     assert_true(n_forbidden_hit > 0);
