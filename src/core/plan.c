@@ -52,7 +52,8 @@
  * times, reversed patterns, with the destinations as origins. Its "earliest arrival"
  * is the latest departure.
  *
- * Transfers.txt: stop rows give change times and footpaths (plan_build.c). Trip rows:
+ * Transfers.txt: stop rows give change times and footpaths (plan_build.c). Trip rows
+ * (and route rows, as the rows of every pair of the routes' trips, plan_build.c):
  * an in-seat continuation (type 4) is followed in the same round (no change counted,
  * no change time): the next trip is ridden from the stop where the first one ends. A
  * guaranteed change (type 1, or 2 with its time) may be shorter than the station's

@@ -305,18 +305,33 @@ static lx_err build_feed_patterns(lx_plan *pl, pat_builder *b, uint32_t feed)
     run_key *runs = malloc(n_runs * sizeof *runs);
     uint32_t *idx = malloc(n_runs * 3 * sizeof *idx);
     uint8_t *alone = calloc((size_t)tt->n_trips + 1, 1);
-    if (!runs || !idx || !alone) {
+    uint8_t *route_alone = calloc((size_t)tt->n_routes + 1, 1);
+    if (!runs || !idx || !alone || !route_alone) {
         free(runs);
         free(idx);
         free(alone);
+        free(route_alone);
         return LX_NOMEM;
     }
     for (uint32_t i = 0; i < tt->n_transfers; i++) {
         const lx_transfer *x = &tt->transfers[i];
-        if ((x->type == 3 || (x->type == 2 && x->min_transfer_time > 0)) &&
-            x->from_trip != LX_NONE && x->to_trip != LX_NONE)
-            alone[x->from_trip] = alone[x->to_trip] = 1;
+        if (!(x->type == 3 || (x->type == 2 && x->min_transfer_time > 0)) ||
+            (x->from_trip == LX_NONE && x->from_route == LX_NONE) ||
+            (x->to_trip == LX_NONE && x->to_route == LX_NONE))
+            continue; /* not a rule between trips (feed_rules) */
+        if (x->from_trip != LX_NONE)
+            alone[x->from_trip] = 1;
+        else
+            route_alone[x->from_route] = 1;
+        if (x->to_trip != LX_NONE)
+            alone[x->to_trip] = 1;
+        else
+            route_alone[x->to_route] = 1;
     }
+    for (uint32_t t = 0; t < tt->n_trips; t++)
+        if (tt->trips[t].route < tt->n_routes)
+            alone[t] |= route_alone[tt->trips[t].route];
+    free(route_alone);
     size_t k = 0;
     for (uint32_t t = 0; t < tt->n_trips; t++) {
         const lx_trip *tr = &tt->trips[t];
@@ -691,63 +706,186 @@ static int rule_usable(const lx_plan *pl, uint32_t g)
     return pl->dir[0].gtrip_pat[g] != LX_NONE;
 }
 
+/* One rule between two global trips, before it is put in each direction's arrays. */
+typedef struct {
+    uint32_t a, b, at, to; /* from trip, to trip (global), at its stop, to its stop */
+    int32_t sec;
+    uint8_t type; /* RULE_ */
+} rule_row;
+
+/* Past this many rules in all, the route-to-route rows that would make more are left
+ * out (a row between two busy routes names every pair of their trips) */
+#define MAX_RULES 4000000u
+
+/* The trip sides of a transfers.txt row: its trip, else every trip of its route that
+ * calls at the stop (arriving there, or leaving from there); *n 0: no such side. */
+static void row_side(const lx_tt *tt, const uint32_t *rt_first, const uint32_t *rt_trip,
+                     uint32_t trip, uint32_t route, uint32_t stop, int arriving, uint32_t *out,
+                     uint32_t *n)
+{
+    *n = 0;
+    if (trip != LX_NONE) {
+        out[(*n)++] = trip;
+        return;
+    }
+    if (route == LX_NONE || !rt_first)
+        return;
+    for (uint32_t i = rt_first[route]; i < rt_first[route + 1]; i++) {
+        const lx_trip *tr = &tt->trips[rt_trip[i]];
+        for (uint32_t k = arriving ? 1 : 0; k + (arriving ? 0 : 1) < tr->st_count; k++)
+            if (tt->st_stop[tr->st_first + k] == stop) {
+                out[(*n)++] = rt_trip[i];
+                break;
+            }
+    }
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+    const uint32_t *a = x, *b = y;
+    for (int i = 0; i < 4; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return 0;
+}
+
+/* The trips of each route (CSR), for the rows naming routes; NULL when none does. */
+static lx_err route_trips(const lx_tt *tt, uint32_t **first, uint32_t **trip)
+{
+    *first = *trip = NULL;
+    int any = 0;
+    for (uint32_t i = 0; i < tt->n_transfers && !any; i++)
+        any = tt->transfers[i].from_route != LX_NONE || tt->transfers[i].to_route != LX_NONE;
+    if (!any)
+        return LX_OK;
+    *first = calloc((size_t)tt->n_routes + 2, sizeof **first);
+    *trip = malloc(((size_t)tt->n_trips + 1) * sizeof **trip);
+    if (!*first || !*trip)
+        return LX_NOMEM;
+    for (uint32_t t = 0; t < tt->n_trips; t++)
+        if (tt->trips[t].route < tt->n_routes)
+            (*first)[tt->trips[t].route + 2]++;
+    for (uint32_t r = 0; r < tt->n_routes; r++)
+        (*first)[r + 2] += (*first)[r + 1];
+    for (uint32_t t = 0; t < tt->n_trips; t++)
+        if (tt->trips[t].route < tt->n_routes)
+            (*trip)[(*first)[tt->trips[t].route + 1]++] = t;
+    return LX_OK;
+}
+
+/* The rules of one feed into v: rows naming two trips (types 1-4), and rows naming a
+ * route on a side (types 1-3), as every pair of trips of the route calling at the
+ * stop; a row naming the two trips wins over a row naming their routes (GTFS: the
+ * more specific row). */
+static lx_err feed_rules(lx_plan *pl, uint32_t f, lx_vec *v)
+{
+    const lx_tt *tt = lx_net_feed(pl->net, f);
+    uint32_t sb = pl->feed_stop0[f], tb = pl->feed_trip0[f];
+    uint32_t *rt_first, *rt_trip, *sa = NULL, *sbv = NULL, *keys = NULL, n_keys = 0;
+    lx_err e = route_trips(tt, &rt_first, &rt_trip);
+    /* with route rows: the two sides' trips, and the keys of the two-trip rows, in one
+     * block (sa) */
+    if (!e && rt_first) {
+        size_t nt = (size_t)tt->n_trips + 1;
+        sa = malloc((2 * nt + ((size_t)tt->n_transfers + 1) * 4) * sizeof *sa);
+        if (!sa)
+            e = LX_NOMEM;
+        else
+            sbv = sa + nt, keys = sa + 2 * nt;
+    }
+    for (uint32_t pass = 0; pass < 2 && !e; pass++) {
+        if (pass == 1 && n_keys) /* the two-trip rows, for the route rows' lookups */
+            qsort(keys, n_keys, 4 * sizeof *keys, key_cmp);
+        for (uint32_t i = 0; i < tt->n_transfers && !e; i++) {
+            const lx_transfer *t = &tt->transfers[i];
+            int trips = t->from_trip != LX_NONE && t->to_trip != LX_NONE;
+            if (t->from_stop == LX_NONE || t->to_stop == LX_NONE || trips != (pass == 0))
+                continue;
+            if (trips && keys) { /* any type: a recommended change (0) wins too */
+                uint32_t *k = keys + 4 * n_keys++;
+                k[0] = t->from_trip, k[1] = t->to_trip, k[2] = t->from_stop, k[3] = t->to_stop;
+            }
+            if (t->type < 1 || t->type > 4)
+                continue;
+            uint8_t type = t->type == 2 || t->type == 1 ? RULE_GUARANTEED : t->type;
+            int32_t sec = t->type == 2 && t->min_transfer_time > 0 ? t->min_transfer_time : 0;
+            if (trips) {
+                if (!rule_usable(pl, tb + t->from_trip) || !rule_usable(pl, tb + t->to_trip))
+                    continue;
+                rule_row *r = lx_vec_push(v);
+                if (!r)
+                    e = LX_NOMEM;
+                else
+                    *r = (rule_row){tb + t->from_trip, tb + t->to_trip, sb + t->from_stop,
+                                    sb + t->to_stop, sec, type};
+                continue;
+            }
+            /* a side named by its route (in-seat needs two trips) */
+            if (t->type == 4 || !sa)
+                continue;
+            uint32_t na, nb;
+            row_side(tt, rt_first, rt_trip, t->from_trip, t->from_route, t->from_stop, 1, sa, &na);
+            row_side(tt, rt_first, rt_trip, t->to_trip, t->to_route, t->to_stop, 0, sbv, &nb);
+            for (uint32_t x = 0; x < na && !e; x++)
+                for (uint32_t y = 0; y < nb && !e; y++) {
+                    uint32_t key[4] = {sa[x], sbv[y], t->from_stop, t->to_stop};
+                    if (sa[x] == sbv[y] || !rule_usable(pl, tb + sa[x]) ||
+                        !rule_usable(pl, tb + sbv[y]) ||
+                        (n_keys && bsearch(key, keys, n_keys, 4 * sizeof *keys, key_cmp)))
+                        continue;
+                    if (v->len >= MAX_RULES)
+                        goto out;
+                    rule_row *r = lx_vec_push(v);
+                    if (!r)
+                        e = LX_NOMEM;
+                    else
+                        *r = (rule_row){tb + sa[x], tb + sbv[y], sb + t->from_stop,
+                                        sb + t->to_stop, sec, type};
+                }
+        }
+    }
+out:
+    free(sa);
+    free(rt_first);
+    free(rt_trip);
+    return e;
+}
+
+/* Every feed's rules, in each direction's arrays by the trip left (the mirror's: by
+ * the trip boarded, its stops swapped). */
 static lx_err build_rules(lx_plan *pl)
 {
-    uint32_t n = 0;
-    for (uint32_t f = 0; f < pl->n_feeds; f++) {
-        const lx_tt *tt = lx_net_feed(pl->net, f);
-        for (uint32_t i = 0; i < tt->n_transfers; i++) {
-            const lx_transfer *t = &tt->transfers[i];
-            if (t->from_trip != LX_NONE && t->to_trip != LX_NONE && t->from_stop != LX_NONE &&
-                t->to_stop != LX_NONE && t->type >= 1 && t->type <= 4)
-                n++;
-        }
-    }
-    for (int dir = 0; dir < 2; dir++) {
+    lx_vec v;
+    lx_err e = LX_OK;
+    lx_vec_init(&v, sizeof(rule_row));
+    for (uint32_t f = 0; f < pl->n_feeds && !e; f++)
+        e = feed_rules(pl, f, &v);
+    const rule_row *rows = v.data;
+    size_t n = e ? 0 : v.len;
+    for (int dir = 0; dir < 2 && !e; dir++) {
         plan_dir *d = &pl->dir[dir];
         d->rule_first = calloc((size_t)pl->n_gtrips + 2, sizeof *d->rule_first);
-        d->rule = malloc(((size_t)n + 1) * sizeof *d->rule);
-        if (!d->rule_first || !d->rule)
-            return LX_NOMEM;
-    }
-    for (int pass = 0; pass < 2; pass++)
-        for (uint32_t f = 0; f < pl->n_feeds; f++) {
-            const lx_tt *tt = lx_net_feed(pl->net, f);
-            uint32_t sb = pl->feed_stop0[f], tb = pl->feed_trip0[f];
-            for (uint32_t i = 0; i < tt->n_transfers; i++) {
-                const lx_transfer *t = &tt->transfers[i];
-                if (t->from_trip == LX_NONE || t->to_trip == LX_NONE || t->from_stop == LX_NONE ||
-                    t->to_stop == LX_NONE || t->type < 1 || t->type > 4)
-                    continue;
-                uint32_t a = tb + t->from_trip, b = tb + t->to_trip;
-                if (!rule_usable(pl, a) || !rule_usable(pl, b))
-                    continue;
-                uint8_t type = t->type == 2 || t->type == 1 ? RULE_GUARANTEED : t->type;
-                int32_t sec = t->type == 2 && t->min_transfer_time > 0 ? t->min_transfer_time : 0;
-                for (int dir = 0; dir < 2; dir++) {
-                    plan_dir *d = &pl->dir[dir];
-                    uint32_t from = dir ? b : a;
-                    if (pass == 0) {
-                        d->rule_first[from + 2]++;
-                        continue;
-                    }
-                    plan_rule *r = &d->rule[d->rule_first[from + 1]++];
-                    *r = dir ? (plan_rule){sb + t->to_stop, sb + t->from_stop, a, sec, type}
-                             : (plan_rule){sb + t->from_stop, sb + t->to_stop, b, sec, type};
-                    if (type == RULE_FORBIDDEN || sec > 0)
-                        pl->has_forbidden = 1;
-                }
-            }
-            if (pass == 0 && f + 1 == pl->n_feeds)
-                for (int dir = 0; dir < 2; dir++) {
-                    plan_dir *d = &pl->dir[dir];
-                    for (uint32_t g = 0; g < pl->n_gtrips; g++)
-                        d->rule_first[g + 2] += d->rule_first[g + 1];
-                }
+        d->rule = malloc((n + 1) * sizeof *d->rule);
+        if (!d->rule_first || !d->rule) {
+            e = LX_NOMEM;
+            break;
         }
-    for (int dir = 0; dir < 2; dir++)
-        pl->dir[dir].n_rule = pl->dir[dir].rule_first[pl->n_gtrips];
-    return LX_OK;
+        for (size_t i = 0; i < n; i++)
+            d->rule_first[(dir ? rows[i].b : rows[i].a) + 2]++;
+        for (uint32_t g = 0; g < pl->n_gtrips; g++)
+            d->rule_first[g + 2] += d->rule_first[g + 1];
+        for (size_t i = 0; i < n; i++) {
+            const rule_row *x = &rows[i];
+            plan_rule *r = &d->rule[d->rule_first[(dir ? x->b : x->a) + 1]++];
+            *r = dir ? (plan_rule){x->to, x->at, x->a, x->sec, x->type}
+                     : (plan_rule){x->at, x->to, x->b, x->sec, x->type};
+            if (x->type == RULE_FORBIDDEN || x->sec > 0)
+                pl->has_forbidden = 1;
+        }
+        d->n_rule = d->rule_first[pl->n_gtrips];
+    }
+    lx_vec_free(&v);
+    return e;
 }
 
 /* ---- the mirror ---- */

@@ -185,6 +185,36 @@ static const lx_gtfs_file line_files[] = {
                        "x4,x6,,,2,600\n"),
 };
 
+/* ---- rules between routes (transfers.txt from_route_id, to_route_id) ---- */
+
+static const lx_gtfs_file route_rule_files[] = {
+    F("agency.txt", "agency_id,agency_name,agency_url,agency_timezone\n"
+                    "l,Route Rail,https://route.example,Asia/Vientiane\n"),
+    F("stops.txt", "stop_id,stop_name,stop_lat,stop_lon\n"
+                   "p1,P One,18.0,102.0\np2,P Two,18.1,102.0\np3,P Three,18.2,102.0\n"
+                   "p4,P Four,18.3,102.0\np5,P Five,18.4,102.0\n"),
+    F("routes.txt", "route_id,agency_id,route_short_name,route_type\n"
+                    "ra,l,A,2\nrb,l,B,2\nrc,l,C,2\nrd,l,D,2\nre,l,E,2\n"),
+    F("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                      "start_date,end_date\ndaily,1,1,1,1,1,1,1,20260101,20271231\n"),
+    F("trips.txt", "route_id,service_id,trip_id\nra,daily,A1\nra,daily,A2\nrb,daily,B1\n"
+                   "rb,daily,B2\nrc,daily,C1\nrd,daily,D1\nre,daily,E1\nre,daily,E2\n"),
+    F("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                        "A1,08:00:00,08:00:00,p1,1\nA1,09:00:00,09:00:00,p2,2\n"
+                        "B1,09:20:00,09:20:00,p2,1\nB1,10:00:00,10:00:00,p3,2\n"
+                        "C1,09:40:00,09:40:00,p2,1\nC1,10:30:00,10:30:00,p3,2\n"
+                        "A2,11:00:00,11:00:00,p1,1\nA2,12:00:00,12:00:00,p2,2\n"
+                        "B2,12:15:00,12:15:00,p2,1\nB2,13:00:00,13:00:00,p3,2\n"
+                        "D1,13:00:00,13:00:00,p1,1\nD1,14:00:00,14:00:00,p4,2\n"
+                        "E1,14:20:00,14:20:00,p4,1\nE1,15:00:00,15:00:00,p5,2\n"
+                        "E2,14:50:00,14:50:00,p4,1\nE2,15:30:00,15:30:00,p5,2\n"),
+    F("transfers.txt", "from_stop_id,to_stop_id,from_route_id,to_route_id,from_trip_id,"
+                       "to_trip_id,transfer_type,min_transfer_time\n"
+                       "p2,p2,ra,rb,,,3,\n"
+                       "p2,p2,,,A2,B2,0,\n"
+                       "p4,p4,rd,re,,,2,2400\n"),
+};
+
 #undef F
 
 /* ---- helpers ---- */
@@ -295,7 +325,7 @@ static void check_chain(const world *w, const lx_plan_journey *j, uint32_t n)
     }
 }
 
-/* The one journey of the gold feed from `from` to `to` on 2026-12-21 (leaving at or
+/* The one journey (feed 0) from `from` to `to` on 2026-12-21 (leaving at or
  * after t, or arriving by it), whose n legs are legs[3i] from legs[3i+1] ("hh:mm") to
  * legs[3i+2]. */
 static const lx_plan_journey *expect_legs(world *w, const char *from, const char *to,
@@ -664,6 +694,30 @@ static void test_frequencies_and_platforms(void **state)
     assert_int_equal(n, 1);
     expect_leg(&w, &j[0].legs[0], 0, "P1", at(&w, 0, 2026, 12, 21, 9, 0),
                at(&w, 0, 2026, 12, 21, 9, 50));
+    world_close(&w);
+}
+
+/* Rows between routes: route A may not change to route B at P2, but a row naming two
+ * of their trips wins (A2 -> B2, a recommended change); route D needs 40 minutes to
+ * route E at P4. */
+static void test_route_rules(void **state)
+{
+    (void)state;
+    world w;
+    world_one(&w, route_rule_files, FX_COUNT(route_rule_files), "routes");
+    static const char *const forbidden[] = {"A1", "08:00", "09:00", "C1", "09:40", "10:30"};
+    const lx_plan_journey *j =
+        expect_legs(&w, "p1", "p3", at(&w, 0, 2026, 12, 21, 7, 0), 0, forbidden, 2);
+    assert_int_equal(j->n_transfers, 1);
+    static const char *const timed[] = {"A2", "11:00", "12:00", "B2", "12:15", "13:00"};
+    j = expect_legs(&w, "p1", "p3", at(&w, 0, 2026, 12, 21, 10, 30), 0, timed, 2);
+    assert_int_equal(j->transfers[0].min_seconds, 600);
+    static const char *const longer[] = {"D1", "13:00", "14:00", "E2", "14:50", "15:30"};
+    j = expect_legs(&w, "p1", "p5", at(&w, 0, 2026, 12, 21, 12, 30), 0, longer, 2);
+    assert_int_equal(j->transfers[0].min_seconds, 2400); /* the rule's, not the station's */
+    /* the same, arriving by */
+    expect_legs(&w, "p1", "p3", at(&w, 0, 2026, 12, 21, 10, 30), 1, forbidden, 2);
+    expect_legs(&w, "p1", "p5", at(&w, 0, 2026, 12, 21, 15, 30), 1, longer, 2);
     world_close(&w);
 }
 
@@ -1301,6 +1355,7 @@ int main(void)
         cmocka_unit_test(test_leg_filter),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_frequencies_and_platforms),
+        cmocka_unit_test(test_route_rules),
         cmocka_unit_test(test_trip_bound),
         cmocka_unit_test(test_builtin_feed),
         cmocka_unit_test(test_forbidden_cross_check),
