@@ -1,6 +1,6 @@
 /* bench_plan: query times of the journey planner (src/core/plan*.c) on real feeds.
  *
- *   bench_plan [-n QUERIES] [-s SEED] NAME=PATH ...
+ *   bench_plan [-n QUERIES] [-s SEED] [-q FILE] NAME=PATH ...
  *
  * Each PATH (a GTFS folder or .zip) is loaded alone into a network, the planner is
  * built, and QUERIES random queries (default 1000; a fixed seed) are timed: an
@@ -11,7 +11,13 @@
  * at once and would flatter the figures); the instant is a random time between
  * 05:00 and 22:00 of a random day the feed covers. Prints one Markdown table row per
  * feed and kind: median, p99 and mean in milliseconds, and the share of queries with a
- * journey. Run by bench/plan/run.sh (`make bench-plan`). */
+ * journey. Run by bench/plan/run.sh (`make bench-plan`).
+ *
+ * -q FILE writes the queries as they are drawn, a tab-separated line each: feed name,
+ * origin stop_id, destination stop_id, departure instant (Unix seconds), the same as
+ * local date and time of the feed's zone, and the number of journeys found for the
+ * earliest-arrival and the range query; so that another planner can be timed on
+ * exactly the same queries and its answers compared. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +28,7 @@
 #include "lanxang/plan.h"
 
 static uint64_t rng;
+static FILE *qfile; /* -q */
 
 static uint32_t rnd(uint32_t n)
 {
@@ -159,6 +166,16 @@ static int bench_feed(const char *name, const char *path, uint32_t nq)
             rg_f[found_rg++] = rg[i];
         jn_ea += n;
         jn_rg += n2;
+        if (qfile) {
+            const lx_station *st = lx_tt_stations(tt, NULL);
+            lx_date_t ld;
+            int32_t lsec;
+            char ds[16];
+            lx_tz_to_local(tz, t, &ld, &lsec);
+            lx_date_format(ld, 1, ds);
+            fprintf(qfile, "%s\t%s\t%s\t%lld\t%s\t%02d:%02d:%02d\t%u\t%u\n", name, st[a].id,
+                    st[b].id, (long long)t, ds, lsec / 3600, lsec / 60 % 60, lsec % 60, n, n2);
+        }
     }
     row(name, n_st, "earliest arrival, all", ea, nq, found_ea, jn_ea);
     if (found_ea)
@@ -192,9 +209,13 @@ int main(int argc, char **argv)
             nq = (uint32_t)strtoul(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "-s") == 0)
             seed = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "-q") == 0 && !(qfile = fopen(argv[i + 1], "w"))) {
+            perror(argv[i + 1]);
+            return 2;
+        }
     }
     if (i >= argc || !nq) {
-        fprintf(stderr, "usage: bench_plan [-n QUERIES] [-s SEED] NAME=PATH ...\n");
+        fprintf(stderr, "usage: bench_plan [-n QUERIES] [-s SEED] [-q FILE] NAME=PATH ...\n");
         return 2;
     }
     printf("| feed | stop times | query | n | median ms | p99 ms | mean ms | found | journeys |\n");
@@ -209,6 +230,10 @@ int main(int argc, char **argv)
         rng = seed * 0x9E3779B97F4A7C15ull + 1;
         if (bench_feed(argv[i], eq + 1, nq))
             return 1;
+    }
+    if (qfile && fclose(qfile)) {
+        perror("bench_plan: -q");
+        return 1;
     }
     return 0;
 }

@@ -18,6 +18,8 @@
 #   LX_PLAN_HORIZON=           max_duration_seconds of the planner (default: its own)
 #   LX_BENCH_CPU=0             the CPU the benchmark is pinned to
 #   LX_BENCH_LIRR=PATH         the shared feed (default: <repo>/../shared/data/gtfs/lirr.zip)
+#   LX_PLAN_QUERY_LOG=FILE     also write the queries drawn (bench_plan -q), to time another
+#                              planner on the same ones
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -46,7 +48,9 @@ FEEDS+=("gen-600k=$OUT/gen-600k")
 PIN=()
 if command -v taskset >/dev/null && taskset -c "$CPU" true 2>/dev/null; then PIN=(taskset -c "$CPU"); fi
 
-CMD=("${PIN[@]}" "$BENCH" -n "$QUERIES" -s "$SEED" "${FEEDS[@]}")
+LOG=()
+if [ -n "${LX_PLAN_QUERY_LOG:-}" ]; then LOG=(-q "$LX_PLAN_QUERY_LOG"); fi
+CMD=("${PIN[@]}" "$BENCH" -n "$QUERIES" -s "$SEED" "${LOG[@]}" "${FEEDS[@]}")
 CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || echo unknown)
 TABLE=$("${CMD[@]}")
 {
