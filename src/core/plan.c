@@ -340,10 +340,15 @@ void lx_plan_query_destroy(lx_plan_query *q)
         q->src_list, q->pat_span, q->pat_list,  q->origins, q->targets, q->day0,       q->svc_day0,
         q->nd,       q->svc_nd,   q->svc_words, q->base,    q->svc_off, q->svc,        q->ts,
         q->pool,     q->ban,      q->deps,      q->jr,      q->legs,    q->tf,         q->out,
-        q->lb,       q->heap,     q->mk,        q->svc_days, q->kcap, q->pdist, q->bfs, q->ready_free, q->ready_free_rec, q->ready_free_from, q->src_free, q->src_free_rec,
-        q->line_seen};
+        q->lb,       q->heap,     q->mk,        q->svc_days};
+    /* the bound on trips, and the free labels */
+    void *more[] = {
+        q->kcap,           q->pdist,           q->bfs,      q->line_seen,   q->ready_free,
+        q->ready_free_rec, q->ready_free_from, q->src_free, q->src_free_rec};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
         free(bufs[i]);
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        free(more[i]);
     free(q);
 }
 
@@ -1180,9 +1185,8 @@ static void reconstruct(lx_plan_query *q, uint32_t k, uint32_t t)
                 break;
             int out = (rec_flag(q, &r, 0) & PF_BORDER_OUT) != 0;
             int in = (rec_flag(q, &prev, 1) & PF_BORDER_IN) != 0;
-            tf->min_seconds =
-                (fr ? q->ready_free[at] : q->ready[at]) - rec_arr(q, &prev) +
-                (out ? pl->border[bstop] : 0);
+            tf->min_seconds = (fr ? q->ready_free[at] : q->ready[at]) - rec_arr(q, &prev) +
+                              (out ? pl->border[bstop] : 0);
             tf->border = (uint8_t)(in || out);
         }
         uint32_t pstop = rec_stop(q, &prev, 1);

@@ -816,8 +816,12 @@ static lx_err feed_rules(lx_plan *pl, uint32_t f, lx_vec *v)
                 if (!r)
                     e = LX_NOMEM;
                 else
-                    *r = (rule_row){tb + t->from_trip, tb + t->to_trip, sb + t->from_stop,
-                                    sb + t->to_stop, sec, type};
+                    *r = (rule_row){tb + t->from_trip,
+                                    tb + t->to_trip,
+                                    sb + t->from_stop,
+                                    sb + t->to_stop,
+                                    sec,
+                                    type};
                 continue;
             }
             /* a side named by its route (in-seat needs two trips) */
@@ -839,8 +843,8 @@ static lx_err feed_rules(lx_plan *pl, uint32_t f, lx_vec *v)
                     if (!r)
                         e = LX_NOMEM;
                     else
-                        *r = (rule_row){tb + sa[x], tb + sbv[y], sb + t->from_stop,
-                                        sb + t->to_stop, sec, type};
+                        *r = (rule_row){tb + sa[x],      tb + sbv[y], sb + t->from_stop,
+                                        sb + t->to_stop, sec,         type};
                 }
         }
     }

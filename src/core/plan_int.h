@@ -137,7 +137,7 @@ struct lx_plan {
      * from a place to a destination's place bound the trips from there. n_lines = 0:
      * no bound (lines so many that the search per query would cost more than it
      * saves). */
-    uint32_t n_places, *place;   /* place of each stop */
+    uint32_t n_places, *place; /* place of each stop */
     uint32_t n_lines;
     uint32_t *line_first, *line_place;  /* n_lines + 1: the places of each line */
     uint32_t *place_first, *place_line; /* n_places + 1: the lines through each place */

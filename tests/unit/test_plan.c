@@ -243,7 +243,10 @@ static void world_one(world *w, const lx_gtfs_file *files, size_t n, const char 
     world_open(w, f, &n, names, 1);
 }
 
-static void world_gold(world *w) { world_one(w, gold_files, FX_COUNT(gold_files), "gold"); }
+static void world_gold(world *w)
+{
+    world_one(w, gold_files, FX_COUNT(gold_files), "gold");
+}
 
 static void world_close(world *w)
 {
@@ -329,8 +332,8 @@ static void check_chain(const world *w, const lx_plan_journey *j, uint32_t n)
  * after t, or arriving by it), whose n legs are legs[3i] from legs[3i+1] ("hh:mm") to
  * legs[3i+2]. */
 static const lx_plan_journey *expect_legs(world *w, const char *from, const char *to,
-                                          lx_instant_t t, int arrive_by,
-                                          const char *const *legs, uint32_t n)
+                                          lx_instant_t t, int arrive_by, const char *const *legs,
+                                          uint32_t n)
 {
     const lx_plan_journey *j;
     uint32_t got = search(w, 0, from, 0, to, t, 0, arrive_by, &j);
@@ -417,8 +420,8 @@ static void test_calendar(void **state)
     expect_only(&w, "F", "G", at(&w, 0, 2026, 12, 21, 8, 0), 0, "T7",
                 at(&w, 0, 2026, 12, 21, 11, 0), at(&w, 0, 2026, 12, 21, 12, 0));
     /* Sunday: it does */
-    expect_only(&w, "F", "G", at(&w, 0, 2026, 12, 20, 8, 0), 0, "T6",
-                at(&w, 0, 2026, 12, 20, 9, 0), at(&w, 0, 2026, 12, 20, 10, 0));
+    expect_only(&w, "F", "G", at(&w, 0, 2026, 12, 20, 8, 0), 0, "T6", at(&w, 0, 2026, 12, 20, 9, 0),
+                at(&w, 0, 2026, 12, 20, 10, 0));
     world_close(&w);
 }
 
@@ -900,10 +903,10 @@ static lx_instant_t csa_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t
             const conn *c = &x->c[i];
             if (c->dep > arr[b] || c->dep > limit)
                 break;
-            int ok = on[c->inst] ||
-                     (c->can_board &&
-                      (ready[0][c->from] <= c->dep ||
-                       (guar_stop[0][c->trip] == c->from && guar[0][c->trip] <= c->dep)));
+            int ok =
+                on[c->inst] || (c->can_board &&
+                                (ready[0][c->from] <= c->dep ||
+                                 (guar_stop[0][c->trip] == c->from && guar[0][c->trip] <= c->dep)));
             if (!ok)
                 continue;
             on[c->inst] = 1;
@@ -990,9 +993,8 @@ enum { FB_STOPS = 12, FB_TRIPS = 120, FB_MAXK = 5 };
  * for B at s (forb[A * nt + B] == s + 1), if it is not forbidden (need[] < 0) and B
  * leaves at least need[] seconds after A arrives; else after the change time. Written
  * only for the test: slow and plain. */
-static lx_instant_t fb_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t,
-                           lx_instant_t limit, const uint8_t *forb, const int32_t *need,
-                           uint32_t nt, int32_t change)
+static lx_instant_t fb_run(const csa *x, uint32_t a, uint32_t b, lx_instant_t t, lx_instant_t limit,
+                           const uint8_t *forb, const int32_t *need, uint32_t nt, int32_t change)
 {
     struct fb_arr {
         lx_instant_t time;
@@ -1191,8 +1193,7 @@ static void test_forbidden_cross_check(void **state)
         }
         /* did a rule shape the answer? the scan without rules arrives otherwise */
         static const uint8_t none[FB_TRIPS * FB_TRIPS];
-        n_forbidden_hit +=
-            fb_run(&x, ga, gb, t, t + 2 * 86400, none, need, FB_TRIPS, 600) != want;
+        n_forbidden_hit += fb_run(&x, ga, gb, t, t + 2 * 86400, none, need, FB_TRIPS, 600) != want;
         if (got != want)
             fprintf(stderr, "forbidden: s%u -> s%u at %lld: planner %lld, scan %lld\n", a, b,
                     (long long)t, (long long)got, (long long)want);
