@@ -487,9 +487,7 @@ static int restricted(const lx_plan_query *q, const plan_rec *rec, uint32_t from
     const plan_dir *d = q->d;
     uint32_t g = rec_gtrip(q, rec);
     for (uint32_t i = d->rule_first[g]; i < d->rule_first[g + 1]; i++)
-        if (d->rule[i].at_stop == from &&
-            (d->rule[i].type == RULE_FORBIDDEN ||
-             (d->rule[i].type == RULE_GUARANTEED && d->rule[i].seconds > 0)))
+        if (d->rule[i].at_stop == from && rule_restricts(d->rule[i].type, d->rule[i].seconds))
             return 1;
     return 0;
 }

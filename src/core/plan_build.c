@@ -699,6 +699,31 @@ static lx_err build_footpaths(lx_plan *pl)
     return e;
 }
 
+/* A counting sort: the items 0 .. n-1 by their key, read every `stride` bytes from
+ * `key` (items whose key is n_keys or more are left out), into *first (n_keys + 1) and
+ * *order: order[first[k] .. first[k + 1]) are the items of key k, in increasing order. */
+static lx_err bucket(const void *key, size_t stride, uint32_t n, uint32_t n_keys, uint32_t **first,
+                     uint32_t **order)
+{
+    *first = calloc((size_t)n_keys + 2, sizeof **first);
+    *order = malloc(((size_t)n + 1) * sizeof **order);
+    if (!*first || !*order)
+        return LX_NOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = *(const uint32_t *)((const char *)key + (size_t)i * stride);
+        if (k < n_keys)
+            (*first)[k + 2]++;
+    }
+    for (uint32_t k = 0; k < n_keys; k++)
+        (*first)[k + 2] += (*first)[k + 1];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = *(const uint32_t *)((const char *)key + (size_t)i * stride);
+        if (k < n_keys)
+            (*order)[(*first)[k + 1]++] = i;
+    }
+    return LX_OK;
+}
+
 /* ---- trip-to-trip rules ---- */
 
 static int rule_usable(const lx_plan *pl, uint32_t g)
@@ -756,21 +781,9 @@ static lx_err route_trips(const lx_tt *tt, uint32_t **first, uint32_t **trip)
     int any = 0;
     for (uint32_t i = 0; i < tt->n_transfers && !any; i++)
         any = tt->transfers[i].from_route != LX_NONE || tt->transfers[i].to_route != LX_NONE;
-    if (!any)
+    if (!any || !tt->n_trips)
         return LX_OK;
-    *first = calloc((size_t)tt->n_routes + 2, sizeof **first);
-    *trip = malloc(((size_t)tt->n_trips + 1) * sizeof **trip);
-    if (!*first || !*trip)
-        return LX_NOMEM;
-    for (uint32_t t = 0; t < tt->n_trips; t++)
-        if (tt->trips[t].route < tt->n_routes)
-            (*first)[tt->trips[t].route + 2]++;
-    for (uint32_t r = 0; r < tt->n_routes; r++)
-        (*first)[r + 2] += (*first)[r + 1];
-    for (uint32_t t = 0; t < tt->n_trips; t++)
-        if (tt->trips[t].route < tt->n_routes)
-            (*trip)[(*first)[tt->trips[t].route + 1]++] = t;
-    return LX_OK;
+    return bucket(&tt->trips[0].route, sizeof *tt->trips, tt->n_trips, tt->n_routes, first, trip);
 }
 
 /* The rules of one feed into v: rows naming two trips (types 1-4), and rows naming a
@@ -883,7 +896,7 @@ static lx_err build_rules(lx_plan *pl)
             plan_rule *r = &d->rule[d->rule_first[(dir ? x->b : x->a) + 1]++];
             *r = dir ? (plan_rule){x->to, x->at, x->a, x->sec, x->type}
                      : (plan_rule){x->at, x->to, x->b, x->sec, x->type};
-            if (x->type == RULE_FORBIDDEN || x->sec > 0)
+            if (rule_restricts(x->type, x->sec))
                 pl->has_forbidden = 1;
         }
         d->n_rule = d->rule_first[pl->n_gtrips];
@@ -1031,6 +1044,18 @@ static void join(uint32_t *c, uint32_t a, uint32_t b)
         c[a < b ? b : a] = a < b ? a : b;
 }
 
+/* Joins in c the stops a footpath or a trip rule joins (forbidden rules too, or not). */
+static void join_paths(const lx_plan *pl, uint32_t *c, int forbidden_too)
+{
+    const plan_dir *d = &pl->dir[0];
+    for (uint32_t s = 0; s < pl->n_stops; s++)
+        for (uint32_t j = d->fp_first[s]; j < d->fp_first[s + 1]; j++)
+            join(c, s, d->fp_to[j]);
+    for (uint32_t i = 0; i < d->n_rule; i++)
+        if (forbidden_too || d->rule[i].type != RULE_FORBIDDEN)
+            join(c, d->rule[i].at_stop, d->rule[i].to_stop);
+}
+
 static lx_err build_components(lx_plan *pl)
 {
     const plan_dir *d = &pl->dir[0];
@@ -1042,17 +1067,20 @@ static lx_err build_components(lx_plan *pl)
     for (uint32_t p = 0; p < d->n_pat; p++)
         for (uint32_t i = 1; i < d->pat[p].n_stops; i++)
             join(pl->comp, d->pstop[d->pat[p].stop0], d->pstop[d->pat[p].stop0 + i]);
-    for (uint32_t s = 0; s < pl->n_stops; s++)
-        for (uint32_t j = d->fp_first[s]; j < d->fp_first[s + 1]; j++)
-            join(pl->comp, s, d->fp_to[j]);
-    for (uint32_t i = 0; i < d->n_rule; i++)
-        join(pl->comp, d->rule[i].at_stop, d->rule[i].to_stop);
+    join_paths(pl, pl->comp, 1);
     for (uint32_t s = 0; s < pl->n_stops; s++)
         pl->comp[s] = find_root(pl->comp, s);
     return LX_OK;
 }
 
 /* ---- lines, for the bound on trips (plan_int.h) ---- */
+
+/* The global route (route0: each feed's first) of the first run of pattern pt. */
+static uint32_t pat_route(const lx_plan *pl, const uint32_t *route0, const plan_pattern *pt)
+{
+    const lx_tt *tt = lx_net_feed(pl->net, pt->feed);
+    return route0[pt->feed] + tt->trips[pl->dir[0].ptrip[pt->trip0].trip].route;
+}
 
 /* Most lines may have: past this many (line, place) pairs per stop, the search over
  * them per query is not worth its cost (a feed with a route per trip) */
@@ -1078,12 +1106,7 @@ static lx_err build_lines(lx_plan *pl)
     /* places: stops joined by footpaths and trip rules */
     for (uint32_t s = 0; s < N; s++)
         pu[s] = s;
-    for (uint32_t s = 0; s < N; s++)
-        for (uint32_t j = d->fp_first[s]; j < d->fp_first[s + 1]; j++)
-            join(pu, s, d->fp_to[j]);
-    for (uint32_t i = 0; i < d->n_rule; i++)
-        if (d->rule[i].type != RULE_FORBIDDEN)
-            join(pu, d->rule[i].at_stop, d->rule[i].to_stop);
+    join_paths(pl, pu, 0);
     pl->n_places = 0;
     for (uint32_t s = 0; s < N; s++) {
         uint32_t r = find_root(pu, s);
@@ -1098,10 +1121,7 @@ static lx_err build_lines(lx_plan *pl)
             uint32_t pa = d->gtrip_pat[g], pb = d->gtrip_pat[d->rule[i].to_gtrip];
             if (d->rule[i].type != RULE_IN_SEAT || pa == LX_NONE || pb == LX_NONE)
                 continue;
-            const plan_pattern *a = &d->pat[pa], *b = &d->pat[pb];
-            const lx_tt *ta = lx_net_feed(pl->net, a->feed), *tb = lx_net_feed(pl->net, b->feed);
-            join(lu, route0[a->feed] + ta->trips[d->ptrip[a->trip0].trip].route,
-                 route0[b->feed] + tb->trips[d->ptrip[b->trip0].trip].route);
+            join(lu, pat_route(pl, route0, &d->pat[pa]), pat_route(pl, route0, &d->pat[pb]));
         }
     uint32_t n_lines = 0;
     for (uint32_t r = 0; r < n_routes; r++) {
@@ -1109,30 +1129,21 @@ static lx_err build_lines(lx_plan *pl)
         lu[r] = x == r ? n_lines++ : lu[x];
     }
     /* each line's places, once each: patterns bucketed by line, a stamp per place */
-    uint32_t *cnt = calloc((size_t)n_lines + 2, sizeof *cnt);
-    uint32_t *order = malloc(((size_t)d->n_pat + 1) * sizeof *order);
+    uint32_t *cnt = NULL, *order = NULL;
     uint32_t *stamp = malloc(((size_t)pl->n_places + 1) * sizeof *stamp);
     lx_vec lp;
     lx_vec_init(&lp, sizeof(uint32_t));
-    if (!cnt || !order || !stamp)
-        goto out2;
-    for (uint32_t p = 0; p < d->n_pat; p++) {
-        const plan_pattern *pt = &d->pat[p];
-        const lx_tt *tt = lx_net_feed(pl->net, pt->feed);
-        pat_line[p] = lu[route0[pt->feed] + tt->trips[d->ptrip[pt->trip0].trip].route];
-        cnt[pat_line[p] + 2]++;
-    }
-    for (uint32_t l = 0; l < n_lines; l++)
-        cnt[l + 2] += cnt[l + 1];
     for (uint32_t p = 0; p < d->n_pat; p++)
-        order[cnt[pat_line[p] + 1]++] = p;
+        pat_line[p] = lu[pat_route(pl, route0, &d->pat[p])];
+    if (!stamp || bucket(pat_line, sizeof *pat_line, d->n_pat, n_lines, &cnt, &order))
+        goto out2;
     for (uint32_t x = 0; x < pl->n_places; x++)
         stamp[x] = LX_NONE;
     pl->line_first = malloc(((size_t)n_lines + 1) * sizeof *pl->line_first);
     if (!pl->line_first)
         goto out2;
     size_t budget = (size_t)LINE_PAIRS_PER_STOP * N;
-    for (uint32_t l = 0; l < n_lines; l++) { /* bucket l: order[cnt[l] .. cnt[l + 1]) */
+    for (uint32_t l = 0; l < n_lines; l++) {
         pl->line_first[l] = (uint32_t)lp.len;
         for (uint32_t i = cnt[l]; i < cnt[l + 1]; i++) {
             const plan_pattern *pt = &d->pat[order[i]];

@@ -146,6 +146,13 @@ struct lx_plan {
 #define PSTOP_BITS 27
 #define PSTOP_MASK ((1u << PSTOP_BITS) - 1)
 
+/* Whether a rule restricts a change: forbidden, or with a minimum time (type 2), a
+ * change sooner than which is refused (plan.c, forbidden()). */
+static inline int rule_restricts(uint8_t type, int32_t seconds)
+{
+    return type == RULE_FORBIDDEN || (type == RULE_GUARANTEED && seconds > 0);
+}
+
 static inline const uint32_t *pat_sf(const plan_dir *d, const plan_pattern *pt)
 {
     return (const uint32_t *)(d->blk + pt->time0);
